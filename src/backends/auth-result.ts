@@ -1,0 +1,64 @@
+import type { BaseUser } from '../users/base-user.js';
+
+/** A backend recognised the caller. */
+export interface AuthSuccess {
+  readonly success: true;
+  /** The name of the backend that succeeded; it becomes `request.auth`. */
+  readonly backend: string;
+  /** The identity to pass to `UserModel.loadUser`. */
+  readonly identity: string;
+  /**
+   * Verified claims of the credential (for example a JWT payload). Informational: permissions
+   * never come from here.
+   */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /**
+   * The scopes the credential carries. When present, they narrow the user's permissions:
+   * effective = user's permissions ∩ scopes. An empty array grants nothing.
+   */
+  readonly scopes?: readonly string[];
+  /** Whether the credential came straight from a credential check (a fresh login). */
+  readonly fresh?: boolean;
+  /** When the credential was issued, in ms since the epoch (for freshness windows). */
+  readonly issuedAt?: number;
+  /** An opaque id of the credential (token `jti`, API key id, session id), for audit events. */
+  readonly credentialId?: string;
+  /**
+   * A user the backend already loaded. When set, the guard skips `UserModel.loadUser`.
+   * Meant for backends whose credential carries the whole user (and for the testing helpers).
+   */
+  readonly user?: BaseUser;
+}
+
+/** A backend did not recognise the caller. */
+export interface AuthFailure {
+  readonly success: false;
+  readonly backend: string;
+  /** `true` when the request carried no credential for this backend at all. */
+  readonly missing: boolean;
+  /** Why, for logs and auth events only (for example `jwt expired`). Never sent to the client. */
+  readonly reason: string;
+}
+
+/** What {@link AuthBackend.authenticate} returns. */
+export type AuthResult = AuthSuccess | AuthFailure;
+
+/** Builders for {@link AuthResult} values. */
+export const AuthResults = {
+  /** A success for `identity` from `backend`. */
+  success(
+    backend: string,
+    identity: string,
+    extra: Omit<Partial<AuthSuccess>, 'success'> = {},
+  ): AuthSuccess {
+    return { ...extra, success: true, backend, identity };
+  },
+  /** The request carried no credential for `backend`. */
+  missing(backend: string): AuthFailure {
+    return { success: false, backend, missing: true, reason: 'no credentials' };
+  },
+  /** The request carried a credential for `backend`, and it was not valid. */
+  invalid(backend: string, reason: string): AuthFailure {
+    return { success: false, backend, missing: false, reason };
+  },
+} as const;

@@ -1,0 +1,44 @@
+/** The kinds of {@link AuthEvent} the library emits. Applications may emit their own kinds too. */
+export type AuthEventType =
+  | 'authenticated'
+  | 'authentication_failed'
+  | 'permission_denied'
+  | 'auth_unavailable'
+  | 'login'
+  | 'login_failed'
+  | 'logout'
+  | 'token_issued'
+  | 'token_refreshed'
+  | 'token_reuse_detected'
+  | 'token_revoked'
+  | 'user_tokens_revoked'
+  | 'api_key_created'
+  | 'api_key_revoked'
+  | 'session_created'
+  | 'session_destroyed'
+  | 'csrf_rejected'
+  | (string & {});
+
+/**
+ * One auth event, for audit logs. It carries the reason a request was refused, which the HTTP
+ * response never does. It never carries a secret: no token, key, password or cookie value.
+ */
+export interface AuthEvent {
+  readonly type: AuthEventType;
+  /** When, in ms since the epoch (from the library's `Clock`). */
+  readonly at: number;
+  /** The backend involved, if any. */
+  readonly backend?: string | null;
+  /** The user's identity, when known. */
+  readonly identity?: string;
+  /** Why it failed, for failures. */
+  readonly reason?: string;
+  /** An opaque id of the credential: a token's `jti`, an API key's id, a session's id hash. */
+  readonly credentialId?: string;
+  readonly method?: string;
+  /** The request path, without its query string. */
+  readonly path?: string;
+  readonly ip?: string;
+  /** An underlying error, for `auth_unavailable`. */
+  readonly error?: unknown;
+}

@@ -1,0 +1,51 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AuthEvent } from './auth-event.js';
+
+/**
+ * Where auth events go. Replace it to build an audit log: pass your class as `events` to
+ * `AuthModule.forRoot`. `emit` is called on the request path, so keep it fast and non-throwing
+ * (queue slow writes).
+ *
+ * @example
+ * @Injectable()
+ * export class AuditLog extends AuthEvents {
+ *   constructor(private readonly db: Db) { super(); }
+ *   emit(event: AuthEvent) { this.db.queueInsert('audit', event); }
+ * }
+ */
+export abstract class AuthEvents {
+  abstract emit(event: AuthEvent): void;
+}
+
+/**
+ * The default sink: Nest's `Logger`, context `Gatehouse`. Failures, denials and lifecycle events
+ * go to `debug`, successful authentications to `verbose`, outages (503) to `error`.
+ */
+@Injectable()
+export class LoggerAuthEvents extends AuthEvents {
+  private readonly logger = new Logger('Gatehouse');
+
+  emit(event: AuthEvent): void {
+    if (event.type === 'authenticated') {
+      this.logger.verbose(format(event));
+    } else if (event.type === 'auth_unavailable') {
+      this.logger.error(
+        format(event),
+        event.error instanceof Error ? event.error.stack : undefined,
+      );
+    } else {
+      this.logger.debug(format(event));
+    }
+  }
+}
+
+function format(event: AuthEvent): string {
+  const parts: string[] = [event.type];
+  if (event.backend) parts.push(`backend=${event.backend}`);
+  if (event.identity) parts.push(`identity=${event.identity}`);
+  if (event.credentialId) parts.push(`credential=${event.credentialId}`);
+  if (event.method) parts.push(`${event.method} ${event.path ?? ''}`);
+  if (event.ip) parts.push(`ip=${event.ip}`);
+  if (event.reason) parts.push(`reason="${event.reason}"`);
+  return parts.join(' ');
+}

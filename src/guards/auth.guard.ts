@@ -1,0 +1,236 @@
+import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { AuthInfo, AuthRequest } from '../auth-request.js';
+import type { AuthBackend } from '../backends/auth-backend.js';
+import type { AuthFailure, AuthResult, AuthSuccess } from '../backends/auth-result.js';
+import { Clock } from '../clock.js';
+import {
+  AuthError,
+  AuthenticationFailedError,
+  AuthUnavailableError,
+  PermissionDeniedError,
+} from '../errors/auth-error.js';
+import type { AuthEvent, AuthEventType } from '../events/auth-event.js';
+import { AuthEvents } from '../events/auth-events.js';
+import { pathOf, setResponseHeader } from '../internal/http.js';
+import { PermissionChecker } from '../permissions/permission-checker.js';
+import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
+import type { BaseUser } from '../users/base-user.js';
+import { UserModel } from '../users/user-model.js';
+import { RoutePolicies, type RoutePolicy } from './route-policy.js';
+
+/**
+ * The one guard: authentication, the backend restriction, freshness and permissions, in that
+ * order, so a permission check can never run before `request.user` is set.
+ *
+ * `AuthModule` registers it as `APP_GUARD` with `useExisting`, so tests can replace it with
+ * `overrideProvider(AuthGuard)`. Extend it and override {@link AuthGuard.getRequest} to support
+ * GraphQL or WebSocket contexts.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    protected readonly policies: RoutePolicies,
+    protected readonly users: UserModel,
+    protected readonly permissions: PermissionChecker,
+    protected readonly events: AuthEvents,
+    protected readonly clock: Clock,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = this.getRequest(context);
+    const policy = this.policies.resolve(context.getClass(), context.getHandler());
+
+    let success: AuthSuccess | undefined;
+    let failure: AuthFailure | undefined;
+    for (const backend of policy.backends) {
+      const result = await this.runBackend(backend, request);
+      if (result.success) {
+        success = result;
+        break;
+      }
+      // Report the most telling failure: an invalid credential over a missing one.
+      if (failure === undefined || (failure.missing && !result.missing)) failure = result;
+    }
+
+    if (success === undefined) {
+      return this.anonymous(
+        context,
+        request,
+        policy,
+        failure?.reason ?? 'no credentials',
+        failure?.backend,
+      );
+    }
+
+    const user = success.user ?? (await this.loadUser(request, success));
+    if (user === null) {
+      return this.anonymous(
+        context,
+        request,
+        policy,
+        'user not found or disabled',
+        success.backend,
+        success.identity,
+      );
+    }
+
+    const permissions = this.permissions.effectivePermissions(user, success.scopes);
+    const info: AuthInfo = { ...success, permissions };
+    request.user = user;
+    request.auth = success.backend;
+    request.authInfo = info;
+
+    if (!policy.public) {
+      if (policy.fresh && !this.isFresh(success, policy)) {
+        this.deny(request, success, 'credential not fresh');
+      }
+      if (
+        policy.requirements.length > 0 &&
+        !this.permissions.satisfies(permissions, policy.requirements)
+      ) {
+        this.deny(request, success, 'missing permission');
+      }
+    }
+    this.emit(
+      'authenticated',
+      request,
+      success.backend,
+      success.identity,
+      undefined,
+      success.credentialId,
+    );
+    return true;
+  }
+
+  /**
+   * How the guard reaches the request. Override it for GraphQL
+   * (`GqlExecutionContext.create(context).getContext().req`) or WebSocket contexts.
+   */
+  protected getRequest(context: ExecutionContext): AuthRequest {
+    return context.switchToHttp().getRequest<AuthRequest>();
+  }
+
+  /**
+   * Called right before a 401 is thrown. The default sets the `WWW-Authenticate` challenge on
+   * the HTTP response.
+   */
+  protected onUnauthenticated(context: ExecutionContext, policy: RoutePolicy): void {
+    if (context.getType() === 'http') {
+      setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', policy.challenge);
+    }
+  }
+
+  private async runBackend(backend: AuthBackend, request: AuthRequest): Promise<AuthResult> {
+    try {
+      return await backend.authenticate(request);
+    } catch (error) {
+      // A backend throws only when something it depends on failed, or on a bug. Either way the
+      // request must not go through, and must not silently become anonymous.
+      if (error instanceof AuthError && !(error instanceof AuthUnavailableError)) throw error;
+      const unavailable =
+        error instanceof AuthUnavailableError
+          ? error
+          : new AuthUnavailableError(`backend ${backend.name} failed`, { cause: error });
+      this.emitUnavailable(request, backend.name, unavailable);
+      throw unavailable;
+    }
+  }
+
+  private async loadUser(request: AuthRequest, result: AuthSuccess): Promise<BaseUser | null> {
+    try {
+      return await this.users.loadUser(result.identity, { request, result });
+    } catch (error) {
+      const unavailable = new AuthUnavailableError('user model failed', { cause: error });
+      this.emitUnavailable(request, result.backend, unavailable, result.identity);
+      throw unavailable;
+    }
+  }
+
+  private anonymous(
+    context: ExecutionContext,
+    request: AuthRequest,
+    policy: RoutePolicy,
+    reason: string,
+    backend?: string,
+    identity?: string,
+  ): true {
+    request.user = UnauthenticatedUser.instance;
+    request.auth = null;
+    request.authInfo = undefined;
+    if (policy.public) return true;
+    this.emit('authentication_failed', request, backend ?? null, identity, reason);
+    this.onUnauthenticated(context, policy);
+    throw new AuthenticationFailedError(reason);
+  }
+
+  private deny(request: AuthRequest, success: AuthSuccess, reason: string): never {
+    this.emit(
+      'permission_denied',
+      request,
+      success.backend,
+      success.identity,
+      reason,
+      success.credentialId,
+    );
+    throw new PermissionDeniedError(reason);
+  }
+
+  private isFresh(result: AuthSuccess, policy: RoutePolicy): boolean {
+    if (result.fresh !== true) return false;
+    if (policy.freshWithinMs === undefined) return true;
+    return (
+      result.issuedAt !== undefined && this.clock.now() - result.issuedAt <= policy.freshWithinMs
+    );
+  }
+
+  private emit(
+    type: AuthEventType,
+    request: AuthRequest,
+    backend: string | null,
+    identity: string | undefined,
+    reason?: string,
+    credentialId?: string,
+  ): void {
+    this.publish({
+      type,
+      at: this.clock.now(),
+      backend,
+      identity,
+      reason,
+      credentialId,
+      method: request.method,
+      path: pathOf(request.url),
+      ip: request.ip,
+    });
+  }
+
+  private emitUnavailable(
+    request: AuthRequest,
+    backend: string,
+    error: AuthUnavailableError,
+    identity?: string,
+  ): void {
+    this.publish({
+      type: 'auth_unavailable',
+      at: this.clock.now(),
+      backend,
+      identity,
+      reason: error.reason,
+      method: request.method,
+      path: pathOf(request.url),
+      ip: request.ip,
+      error: error.cause ?? error,
+    });
+  }
+
+  private publish(event: AuthEvent): void {
+    try {
+      this.events.emit(event);
+    } catch (error) {
+      // An audit sink's failure must neither grant nor deny access.
+      AuthGuard.logger.error(`auth event sink failed on ${event.type}`, (error as Error)?.stack);
+    }
+  }
+
+  private static readonly logger = new Logger('Gatehouse');
+}

@@ -1,0 +1,68 @@
+/**
+ * nestjs-gatehouse: authentication and authorization for NestJS.
+ * The exports are grouped by the stage of a request they belong to.
+ */
+
+// Module and configuration
+export { AuthModule } from './auth.module.js';
+export type {
+  AuthModuleExtras,
+  AuthModuleOptions,
+  ResolvedAuthOptions,
+  RoleDefinition,
+  UserModelProvider,
+} from './auth-module-options.js';
+export {
+  ACCESS_METADATA,
+  AUTH_BACKENDS,
+  AUTH_OPTIONS,
+  PERMISSIONS_METADATA,
+} from './auth.constants.js';
+export { Clock, FakeClock, SystemClock } from './clock.js';
+export type { AuthInfo, AuthRequest } from './auth-request.js';
+
+// (1) Mark the route
+export { Public } from './decorators/public.decorator.js';
+export { Auth, type AuthRouteOptions } from './decorators/auth.decorator.js';
+export type { AccessRule } from './decorators/access-rule.js';
+export {
+  HasAnyPermission,
+  HasPermission,
+  type PermissionRequirement,
+} from './decorators/has-permission.decorator.js';
+export { CurrentAuth, CurrentUser } from './decorators/current-user.decorator.js';
+
+// (2) Enforce
+export { AuthGuard } from './guards/auth.guard.js';
+export { RoutePolicies, type RoutePolicy } from './guards/route-policy.js';
+
+// (3) Who is calling?
+export { AuthBackend, type AuthBackendType } from './backends/auth-backend.js';
+export {
+  AuthResults,
+  type AuthFailure,
+  type AuthResult,
+  type AuthSuccess,
+} from './backends/auth-result.js';
+export { PassportBackend } from './backends/passport.backend.js';
+
+// (4) Load the user
+export { UserModel, type UserLoadContext } from './users/user-model.js';
+export { BaseUser } from './users/base-user.js';
+export { SimpleUser, type SimpleUserData } from './users/simple-user.js';
+export { UnauthenticatedUser } from './users/unauthenticated-user.js';
+
+// (5) May they do it?
+export { PermissionChecker } from './permissions/permission-checker.js';
+
+// Errors and events
+export {
+  AuthConfigurationError,
+  AuthError,
+  AuthenticationFailedError,
+  AuthUnavailableError,
+  PermissionDeniedError,
+  type AuthErrorCode,
+} from './errors/auth-error.js';
+export type { AuthEvent, AuthEventType } from './events/auth-event.js';
+export { AuthEvents, LoggerAuthEvents } from './events/auth-events.js';

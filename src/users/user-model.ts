@@ -1,0 +1,32 @@
+import type { AuthSuccess } from '../backends/auth-result.js';
+import type { AuthRequest } from '../auth-request.js';
+import type { BaseUser } from './base-user.js';
+
+/** What {@link UserModel.loadUser} knows about the request besides the identity. */
+export interface UserLoadContext {
+  /** The request being authenticated. */
+  readonly request: AuthRequest;
+  /** The backend result that named the identity (backend name, claims, scopes). */
+  readonly result: AuthSuccess;
+}
+
+/**
+ * Loads users by identity. It is the DI token and the type in one: implement it and pass the
+ * class as `userModel` to `AuthModule.forRoot`.
+ *
+ * Return `null` for an unknown or disabled user (the request gets 401). Throw when the store
+ * fails: the guard answers 503 and logs it; it never lets the request through.
+ *
+ * @example
+ * @Injectable()
+ * export class Users extends UserModel {
+ *   constructor(private readonly db: Db) { super(); }
+ *   async loadUser(id: string) {
+ *     const row = await this.db.findUser(id);
+ *     return row && !row.disabled ? new SimpleUser({ identity: row.id, roles: row.roles }) : null;
+ *   }
+ * }
+ */
+export abstract class UserModel<TUser extends BaseUser = BaseUser> {
+  abstract loadUser(identity: string, context: UserLoadContext): Promise<TUser | null>;
+}
