@@ -38,6 +38,12 @@ export interface AuthFailure {
   readonly missing: boolean;
   /** Why, for logs and auth events only (for example `jwt expired`). Never sent to the client. */
   readonly reason: string;
+  /**
+   * The credential itself was valid but this request must be refused with 403, for example a
+   * cookie-authenticated write without its CSRF token. On a `@Public()` route the request simply
+   * stays anonymous.
+   */
+  readonly forbidden?: boolean;
 }
 
 /** What {@link AuthBackend.authenticate} returns. */
@@ -60,5 +66,9 @@ export const AuthResults = {
   /** The request carried a credential for `backend`, and it was not valid. */
   invalid(backend: string, reason: string): AuthFailure {
     return { success: false, backend, missing: false, reason };
+  },
+  /** The credential was valid, but the request must be refused with 403 (for example CSRF). */
+  forbidden(backend: string, reason: string): AuthFailure {
+    return { success: false, backend, missing: false, reason, forbidden: true };
   },
 } as const;

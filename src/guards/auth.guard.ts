@@ -48,11 +48,15 @@ export class AuthGuard implements CanActivate {
         success = result;
         break;
       }
-      // Report the most telling failure: an invalid credential over a missing one.
-      if (failure === undefined || (failure.missing && !result.missing)) failure = result;
+      // Keep the most telling failure: forbidden over invalid over missing.
+      if (failure === undefined || rank(result) > rank(failure)) failure = result;
     }
 
     if (success === undefined) {
+      if (failure?.forbidden && !policy.public) {
+        this.emit('permission_denied', request, failure.backend, undefined, failure.reason);
+        throw new PermissionDeniedError(failure.reason);
+      }
       return this.anonymous(
         context,
         request,
@@ -233,4 +237,8 @@ export class AuthGuard implements CanActivate {
   }
 
   private static readonly logger = new Logger('Gatehouse');
+}
+
+function rank(failure: AuthFailure): number {
+  return failure.forbidden ? 2 : failure.missing ? 0 : 1;
 }
