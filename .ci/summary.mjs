@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 
 const report = JSON.parse(readFileSync(new URL('../.vitest-report.json', import.meta.url), 'utf8'));
 const skipped = report.numPendingTests + report.numTodoTests;
-console.log(
+process.stdout.write(
   `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed` +
-    (skipped > 0 ? `, ${skipped} skipped` : ''),
+    (skipped > 0 ? `, ${skipped} skipped` : '') +
+    '\n',
 );
 process.exit(report.numFailedTests === 0 && report.numTotalTests > 0 ? 0 : 1);
