@@ -1,0 +1,140 @@
+/** The targets of issue 6, checked against one run's numbers. */
+import type { MemoryResult } from './results.js';
+import { capacityRatio, cpuDelta, type AdapterName, type AdapterRun } from './samples.js';
+import { fmt, ratio } from './stats.js';
+
+export type TargetStatus = 'met' | 'missed' | 'not measured';
+
+export interface TargetCheck {
+  readonly measure: string;
+  readonly adapter: AdapterName | '—';
+  readonly target: string;
+  /** The median, and the per-round range in brackets. */
+  readonly value: string;
+  readonly status: TargetStatus;
+  readonly note?: string;
+}
+
+/** Route ids the checks refer to. */
+export const ROUTE = {
+  unguarded: 'unguarded',
+  floor: 'floor',
+  canonical: 'passport-jwt',
+  fair: 'passport-jwt-keyobject',
+  trivial: 'gatehouse-trivial',
+  trivialPermission: 'gatehouse-trivial-permission',
+  jwt: 'gatehouse-jwt',
+  jwtPermission: 'gatehouse-jwt-permission',
+  jwtRedis: 'gatehouse-jwt-redis',
+  apiKey: 'gatehouse-apikey',
+  session: 'gatehouse-session',
+} as const;
+
+const MEMORY_LIMIT_MIB = 64;
+
+export function checkTargets(
+  runs: readonly AdapterRun[],
+  memory: MemoryResult | undefined,
+): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const byAdapter = new Map(runs.map((r) => [r.adapter, r]));
+
+  const capacity = (
+    measure: string,
+    adapter: AdapterName,
+    route: string,
+    reference: string,
+    minimum: number,
+  ) => {
+    const run = byAdapter.get(adapter);
+    const r = run && capacityRatio(run, route, reference);
+    checks.push(
+      r
+        ? {
+            measure,
+            adapter,
+            target: `≥ ${minimum.toFixed(2)}×`,
+            value: `${ratio(r.value)} [${ratio(r.min)}–${ratio(r.max)}]`,
+            status: r.value >= minimum ? 'met' : 'missed',
+          }
+        : {
+            measure,
+            adapter,
+            target: `≥ ${minimum.toFixed(2)}×`,
+            value: '–',
+            status: 'not measured',
+            note: missingNote(run, [route, reference]),
+          },
+    );
+  };
+
+  for (const adapter of ['fastify', 'express'] as const) {
+    capacity('library JWT vs floor guard', adapter, ROUTE.jwt, ROUTE.floor, 1.0);
+  }
+  capacity('library JWT vs canonical @nestjs/passport', 'fastify', ROUTE.jwt, ROUTE.canonical, 10);
+  capacity('library JWT vs canonical @nestjs/passport', 'express', ROUTE.jwt, ROUTE.canonical, 3);
+  capacity('library JWT vs fair recipe (KeyObject)', 'fastify', ROUTE.jwt, ROUTE.fair, 1.25);
+  for (const adapter of ['fastify', 'express'] as const) {
+    capacity('API-key route vs unguarded', adapter, ROUTE.apiKey, ROUTE.unguarded, 0.8);
+  }
+  for (const adapter of ['fastify', 'express'] as const) {
+    for (const [route, base, what] of [
+      [ROUTE.jwtPermission, ROUTE.jwt, 'JWT'],
+      [ROUTE.trivialPermission, ROUTE.trivial, 'trivial backend'],
+    ] as const) {
+      const run = byAdapter.get(adapter);
+      const d = run && cpuDelta(run, route, base);
+      const measure = `@HasPermission cost (${what} route)`;
+      checks.push(
+        d
+          ? {
+              measure,
+              adapter,
+              target: '≤ 1 µs/request',
+              value: `${fmt(d.value, 2)} µs [${fmt(d.min, 1)}–${fmt(d.max, 1)}]`,
+              status: d.value <= 1 ? 'met' : 'missed',
+              note: 'difference of two noisy medians; see the in-process figure below',
+            }
+          : {
+              measure,
+              adapter,
+              target: '≤ 1 µs/request',
+              value: '–',
+              status: 'not measured',
+              note: missingNote(run, [route, base]),
+            },
+      );
+    }
+  }
+  for (const adapter of ['fastify', 'express'] as const) {
+    capacity('JWT + Redis revocation vs in-memory', adapter, ROUTE.jwtRedis, ROUTE.jwt, 0.7);
+  }
+  checks.push(
+    memory
+      ? {
+          measure: `memory after ${memory.requests.toLocaleString('en')} requests, distinct tokens`,
+          adapter: '—',
+          target: `< ${MEMORY_LIMIT_MIB} MiB above start`,
+          value: `${fmt(memory.growthMiB, 1)} MiB (${memory.target})`,
+          status: memory.growthMiB < MEMORY_LIMIT_MIB && memory.failures === 0 ? 'met' : 'missed',
+          note: memory.failures ? `${memory.failures} requests failed` : undefined,
+        }
+      : {
+          measure: 'memory after 1,000,000 requests, distinct tokens',
+          adapter: '—',
+          target: `< ${MEMORY_LIMIT_MIB} MiB above start`,
+          value: '–',
+          status: 'not measured',
+          note: 'run `node bench/run.mjs memory`',
+        },
+  );
+  return checks;
+}
+
+function missingNote(run: AdapterRun | undefined, ids: readonly string[]): string {
+  if (!run) return 'adapter not run';
+  const missing = ids.filter((id) => !run.routes.some((r) => r.id === id));
+  return missing.length
+    ? `route ${missing.join(', ')} not served (feature not on this branch yet, or filtered out)`
+    : 'no paired samples';
+}
