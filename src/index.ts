@@ -60,6 +60,7 @@ export {
   TokenService,
   type IssueAccessTokenOptions,
   type IssueTokenOptions,
+  type RevocableToken,
 } from './tokens/token.service.js';
 export { TokenCookies } from './tokens/token-cookies.js';
 export {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { AuthSuccess } from '../backends/auth-result.js';
 import { Clock } from '../clock.js';
 import {
   AuthConfigurationError,
@@ -20,6 +21,9 @@ import {
   type TokenType,
   type VerifiedToken,
 } from './token-claims.js';
+
+/** A token to revoke: verified by `TokenService.verify`, or a request's `AuthInfo`. */
+export type RevocableToken = VerifiedToken | AuthSuccess;
 
 /** What a new token carries besides the library's claims. */
 export interface IssueTokenOptions {
@@ -183,40 +187,50 @@ export class TokenService {
     return pair;
   }
 
-  /** Revokes one token (an access token at logout, say) until it expires. */
-  async revoke(token: VerifiedToken): Promise<void> {
-    await this.guard(this.store.revokeToken(token.id, token.expiresAt + this.settings.toleranceMs));
-    this.emit('token_revoked', token.subject, token.id);
+  /**
+   * Revokes one token until it expires: a `VerifiedToken`, or the `AuthInfo` of a request the
+   * JWT backend authenticated (`@CurrentAuth()`), as at logout.
+   */
+  async revoke(token: RevocableToken): Promise<void> {
+    const t = this.revocable(token);
+    await this.guard(this.store.revokeToken(t.id, t.expiresAt + this.settings.toleranceMs));
+    this.emit('token_revoked', t.subject, t.id);
   }
 
   /**
    * Revokes the refresh family of `token` (an access or refresh token of one login): every token
    * of that login stops working. A token outside any family is revoked alone.
    */
-  async revokeFamily(token: VerifiedToken): Promise<void> {
-    if (token.family === undefined) return this.revoke(token);
-    const familyEnd =
-      typeof token.claims.fam_exp === 'number'
-        ? token.claims.fam_exp * 1000
-        : this.clock.now() + this.settings.familyLifetimeSeconds * 1000;
-    await this.revokeFamilyUntil(token.family, familyEnd);
-    this.emit('token_revoked', token.subject, token.id, 'family revoked');
+  async revokeFamily(token: RevocableToken): Promise<void> {
+    const t = this.revocable(token);
+    if (t.family === undefined) return this.revoke(token);
+    await this.revokeFamilyUntil(
+      t.family,
+      t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeSeconds * 1000,
+    );
+    this.emit('token_revoked', t.subject, t.id, 'family revoked');
   }
 
   /**
-   * Logs a login out: revokes the access token and its family, and the family of the refresh
-   * token when one is given (and valid).
+   * Logs one login out: revokes the access token and its refresh family, and the family of
+   * `refreshToken` when one is given and belongs to the same user.
+   *
+   * @example
+   * @Post('logout') logout(@CurrentAuth() auth: AuthInfo, @Body() body: { refresh_token?: string }) {
+   *   return this.tokens.logout(auth, body.refresh_token);
+   * }
    */
-  async logout(access: VerifiedToken, refreshToken?: string): Promise<void> {
+  async logout(access: RevocableToken, refreshToken?: string): Promise<void> {
+    const t = this.revocable(access);
     await this.revoke(access);
-    if (access.family !== undefined) await this.revokeFamily(access);
-    if (refreshToken) {
+    if (t.family !== undefined) await this.revokeFamily(access);
+    if (typeof refreshToken === 'string' && refreshToken !== '') {
       const refresh = await this.verifier.verify(refreshToken, 'refresh');
-      if (typeof refresh !== 'string' && refresh.subject === access.subject) {
+      if (typeof refresh !== 'string' && refresh.subject === t.subject) {
         await this.revokeFamily(refresh);
       }
     }
-    this.emit('logout', access.subject, access.id);
+    this.emit('logout', t.subject, t.id);
   }
 
   /**
@@ -329,6 +343,27 @@ export class TokenService {
       }
     }
     return { ...claims };
+  }
+
+  private revocable(token: RevocableToken): {
+    id: string;
+    subject: string;
+    family: string | undefined;
+    expiresAt: number;
+    familyEnd: number | undefined;
+  } {
+    const claims = token?.claims as Partial<TokenClaims> | undefined;
+    const subject = 'subject' in token ? token.subject : token.identity;
+    if (typeof claims?.jti !== 'string' || typeof claims.exp !== 'number' || !subject) {
+      throw new TypeError('TokenService: not a token verified by the JWT backend');
+    }
+    return {
+      id: claims.jti,
+      subject,
+      family: typeof claims.fam === 'string' ? claims.fam : undefined,
+      expiresAt: claims.exp * 1000,
+      familyEnd: typeof claims.fam_exp === 'number' ? claims.fam_exp * 1000 : undefined,
+    };
   }
 
   private async revokeFamilyUntil(family: string, familyEnd: number): Promise<void> {
