@@ -10,6 +10,8 @@ import { TokenService } from '../tokens/token.service.js';
 import { AuthBackend } from './auth-backend.js';
 import { AuthResults, type AuthResult, type AuthSuccess } from './auth-result.js';
 
+/** The scheme, case-insensitive (RFC 9110 §11.1), followed by anything or nothing. */
+const BEARER = /^bearer/i;
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
@@ -101,8 +103,7 @@ export class JwtBackend extends AuthBackend {
     switch (location) {
       case 'header': {
         const header = request.headers.authorization;
-        if (typeof header !== 'string' || header.length < 6) return undefined;
-        if (header.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+        if (typeof header !== 'string' || !BEARER.test(header)) return undefined;
         if (header.length === 6 || header[6] !== ' ') {
           // "Bearer" alone, or "Bearerx…": not another scheme, a broken bearer header.
           return header.length === 6 || /\s/.test(header[6]!) ? null : undefined;

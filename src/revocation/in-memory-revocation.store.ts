@@ -30,7 +30,12 @@ const SWEEP_EVERY = 1024;
  */
 @Injectable()
 export class InMemoryRevocationStore extends RevocationStore {
-  private readonly entries = new Map<string, Entry>();
+  // One map per kind, so lookups on the request path build no key strings.
+  private readonly tokens = new Map<string, Entry>();
+  private readonly families = new Map<string, Entry>();
+  private readonly subjects = new Map<string, Entry>();
+  private readonly spent = new Map<string, Entry>();
+  private readonly maps = [this.tokens, this.families, this.subjects, this.spent];
   private readonly maxEntries: number;
   private writes = 0;
 
@@ -44,30 +49,31 @@ export class InMemoryRevocationStore extends RevocationStore {
 
   /** How many entries are held now (expired ones included until swept). */
   get size(): number {
-    return this.entries.size;
+    let total = 0;
+    for (const map of this.maps) total += map.size;
+    return total;
   }
 
   async revokeToken(tokenId: string, until: number): Promise<void> {
-    this.put(`t:${tokenId}`, { until });
+    this.put(this.tokens, tokenId, { until });
   }
 
   async revokeFamily(family: string, until: number): Promise<void> {
-    this.put(`f:${family}`, { until });
+    this.put(this.families, family, { until });
   }
 
   async revokeSubject(subject: string, before: number, until: number): Promise<void> {
-    const key = `s:${subject}`;
-    const current = this.live(key);
-    this.put(key, {
+    const current = this.live(this.subjects, subject);
+    this.put(this.subjects, subject, {
       before: Math.max(before, current?.before ?? -Infinity),
       until: Math.max(until, current?.until ?? -Infinity),
     });
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
-    if (this.live(`t:${token.tokenId}`)) return true;
-    if (token.family !== undefined && this.live(`f:${token.family}`)) return true;
-    const cutoff = this.live(`s:${token.subject}`);
+    if (this.live(this.tokens, token.tokenId)) return true;
+    if (token.family !== undefined && this.live(this.families, token.family)) return true;
+    const cutoff = this.live(this.subjects, token.subject);
     return cutoff !== undefined && token.issuedAt <= cutoff.before!;
   }
 
@@ -77,39 +83,40 @@ export class InMemoryRevocationStore extends RevocationStore {
     until: number,
   ): Promise<ConsumeResult> {
     // No await between the check and the set: that is what makes it atomic in one process.
-    if (this.live(`f:${family}`)) return 'family_revoked';
-    const key = `c:${tokenId}`;
-    if (this.live(key)) return 'reused';
-    this.put(key, { until });
+    if (this.live(this.families, family)) return 'family_revoked';
+    if (this.live(this.spent, tokenId)) return 'reused';
+    this.put(this.spent, tokenId, { until });
     return 'consumed';
   }
 
-  private live(key: string): Entry | undefined {
-    const entry = this.entries.get(key);
+  private live(map: Map<string, Entry>, key: string): Entry | undefined {
+    const entry = map.get(key);
     if (entry === undefined) return undefined;
     if (entry.until <= this.clock.now()) {
-      this.entries.delete(key);
+      map.delete(key);
       return undefined;
     }
     return entry;
   }
 
-  private put(key: string, entry: Entry): void {
+  private put(map: Map<string, Entry>, key: string, entry: Entry): void {
     if (entry.until <= this.clock.now()) return;
     if (++this.writes % SWEEP_EVERY === 0) this.sweep();
-    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
+    if (!map.has(key) && this.size >= this.maxEntries) {
       this.sweep();
-      if (this.entries.size >= this.maxEntries) {
+      if (this.size >= this.maxEntries) {
         throw new AuthUnavailableError(
           `in-memory revocation store is full (${this.maxEntries} live entries)`,
         );
       }
     }
-    this.entries.set(key, entry);
+    map.set(key, entry);
   }
 
   private sweep(): void {
     const now = this.clock.now();
-    for (const [key, entry] of this.entries) if (entry.until <= now) this.entries.delete(key);
+    for (const map of this.maps) {
+      for (const [key, entry] of map) if (entry.until <= now) map.delete(key);
+    }
   }
 }

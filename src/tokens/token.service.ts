@@ -10,7 +10,7 @@ import {
 } from '../errors/auth-error.js';
 import type { AuthEventType } from '../events/auth-event.js';
 import { AuthEvents } from '../events/auth-events.js';
-import { RevocationStore } from '../revocation/revocation-store.js';
+import { RevocationStore, type RevocationSubject } from '../revocation/revocation-store.js';
 import { JwtSettings } from './jwt-settings.js';
 import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
 import {
@@ -58,6 +58,9 @@ export interface IssueAccessTokenOptions extends IssueTokenOptions {
  */
 @Injectable()
 export class TokenService {
+  // Built once per verified token, so a cached token's check allocates nothing new.
+  private readonly revocationSubjects = new WeakMap<VerifiedToken, RevocationSubject>();
+
   constructor(
     private readonly settings: JwtSettings,
     private readonly verifier: JwtVerifier,
@@ -141,14 +144,17 @@ export class TokenService {
 
   /** Whether `token` was revoked (by id, family or its user's cut-off). */
   async isRevoked(token: VerifiedToken): Promise<boolean> {
-    return this.guard(
-      this.store.isRevoked({
+    let subject = this.revocationSubjects.get(token);
+    if (subject === undefined) {
+      subject = Object.freeze({
         tokenId: token.id,
         family: token.family,
         subject: token.subject,
         issuedAt: token.issuedAt,
-      }),
-    );
+      });
+      this.revocationSubjects.set(token, subject);
+    }
+    return this.guard(this.store.isRevoked(subject));
   }
 
   /**
