@@ -15,6 +15,10 @@ export default defineConfig({
     ],
   },
   test: {
+    // On CI a JSON report is written too, so .ci/run can print a plain "N passed, N failed" line.
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.vitest-report.json' }]]
+      : ['default'],
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'sample-app/test/**/*.spec.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,

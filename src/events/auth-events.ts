@@ -19,7 +19,8 @@ export abstract class AuthEvents {
 
 /**
  * The default sink: Nest's `Logger`, context `Gatehouse`. Failures, denials and lifecycle events
- * go to `debug`, successful authentications to `verbose`, outages (503) to `error`.
+ * go to `debug`, outages (503) to `error`. Successful authentications are not logged (one line
+ * per request would drown the log); a custom sink receives them.
  */
 @Injectable()
 export class LoggerAuthEvents extends AuthEvents {
@@ -27,7 +28,7 @@ export class LoggerAuthEvents extends AuthEvents {
 
   emit(event: AuthEvent): void {
     if (event.type === 'authenticated') {
-      this.logger.verbose(format(event));
+      return;
     } else if (event.type === 'auth_unavailable') {
       this.logger.error(
         format(event),

@@ -1,0 +1,148 @@
+import { Controller, Get, Injectable, Module, type Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  Auth,
+  AuthBackend,
+  AuthConfigurationError,
+  AuthModule,
+  AuthResults,
+  HasAnyPermission,
+  HasPermission,
+  Public,
+  UserModel,
+  type AuthRequest,
+} from 'nestjs-gatehouse';
+
+@Injectable()
+class Users extends UserModel {
+  async loadUser() {
+    return null;
+  }
+}
+
+@Injectable()
+class OneBackend extends AuthBackend {
+  readonly name = 'one';
+  async authenticate(_request: AuthRequest) {
+    return AuthResults.missing(this.name);
+  }
+}
+
+@Injectable()
+class AlsoNamedOne extends AuthBackend {
+  readonly name = 'one';
+  async authenticate(_request: AuthRequest) {
+    return AuthResults.missing(this.name);
+  }
+}
+
+async function boot(imports: unknown[], controllers: Type<unknown>[] = []): Promise<void> {
+  @Module({ imports: imports as never[], controllers })
+  class AppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  try {
+    await app.init();
+  } finally {
+    await app.close();
+  }
+}
+
+describe('AuthModule options are validated at bootstrap', () => {
+  it('requires at least one backend', () => {
+    expect(() => AuthModule.forRoot({ backends: [], userModel: Users })).toThrowError(
+      /invalid option "backends": no backend is configured\. Fix: list at least one backend/,
+    );
+  });
+
+  it('refuses something that is not an AuthBackend class', () => {
+    class NotABackend {}
+    expect(() =>
+      AuthModule.forRoot({ backends: [NotABackend as never], userModel: Users }),
+    ).toThrowError(/"backends\[0\]": is not a class that extends AuthBackend/);
+  });
+
+  it('requires a user model, also for forRootAsync', () => {
+    expect(() => AuthModule.forRoot({ backends: [OneBackend] })).toThrowError(
+      AuthConfigurationError,
+    );
+    expect(() =>
+      AuthModule.forRootAsync({ backends: [OneBackend], useFactory: () => ({}) }),
+    ).toThrowError(/"userModel": is missing/);
+  });
+
+  it('refuses two backends with the same name when the app starts', async () => {
+    await expect(
+      boot([AuthModule.forRoot({ backends: [OneBackend, AlsoNamedOne], userModel: Users })]),
+    ).rejects.toThrowError(/two backends are named "one"/);
+  });
+
+  it('validates options returned by an async factory', async () => {
+    await expect(
+      boot([
+        AuthModule.forRootAsync({
+          backends: [OneBackend],
+          userModel: Users,
+          useFactory: async () => ({ roles: { a: { inherits: ['a'] } } }),
+        }),
+      ]),
+    ).rejects.toThrowError(/roles\.a\.inherits.*cycle/);
+  });
+
+  it('refuses @Auth naming an unknown backend at start, naming the route', async () => {
+    @Controller()
+    class Ctl {
+      @Auth('jwt')
+      @Get()
+      get() {
+        return 1;
+      }
+    }
+    await expect(
+      boot([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+    ).rejects.toThrowError(/@Auth on Ctl\.get.*"jwt", which is not configured \(configured: one\)/);
+  });
+
+  it('refuses permission requirements on a public route at start', async () => {
+    @Public()
+    @Controller()
+    class Ctl {
+      @HasPermission('a')
+      @Get()
+      get() {
+        return 1;
+      }
+    }
+    await expect(
+      boot([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+    ).rejects.toThrowError(/@HasPermission on Ctl\.get.*@Public\(\)/);
+  });
+
+  it('boots a valid configuration', async () => {
+    @Controller()
+    class Ctl {
+      @Auth('one')
+      @HasAnyPermission(['a', 'b'])
+      @Get()
+      get() {
+        return 1;
+      }
+    }
+    await expect(
+      boot([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+    ).resolves.toBeUndefined();
+  });
+});
+
+describe('decorators refuse bad input when applied', () => {
+  it('@Auth', () => {
+    expect(() => Auth([])).toThrowError(TypeError);
+    expect(() => Auth({ freshWithinSeconds: 0 })).toThrowError(/freshWithinSeconds/);
+  });
+
+  it('@HasPermission and @HasAnyPermission', () => {
+    expect(() => HasPermission([])).toThrowError(TypeError);
+    expect(() => HasAnyPermission('')).toThrowError(TypeError);
+  });
+});
