@@ -1,4 +1,5 @@
 import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { ApiKeyOptions } from './api-keys/api-key-options.js';
 import type { AuthBackend } from './backends/auth-backend.js';
 import type { AuthEvents } from './events/auth-events.js';
 import type { UserModel } from './users/user-model.js';
@@ -30,6 +31,8 @@ export interface AuthModuleOptions {
   roles?: Readonly<Record<string, RoleDefinition>>;
   /** The realm named in `WWW-Authenticate` challenges. Default: `'api'`. */
   realm?: string;
+  /** Settings of `ApiKeyBackend`. Default: `X-API-Key` header, prefix `gk`, SHA-256. */
+  apiKey?: ApiKeyOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */
