@@ -1,7 +1,7 @@
 import {
-  createHash,
   createHmac,
   createSecretKey,
+  hash,
   randomBytes,
   timingSafeEqual,
   type KeyObject,
@@ -100,16 +100,19 @@ export function parseApiKey(key: string): ParsedApiKey | null {
 
 /** The digest to store for `key` (base64url). */
 export function hashApiKey(key: string, pepper?: KeyObject): string {
-  return digest(key, pepper).toString('base64url');
+  // crypto.hash is the one-shot form: several times faster than createHash for a short input.
+  return pepper
+    ? createHmac('sha256', pepper).update(key, 'utf8').digest('base64url')
+    : hash('sha256', key, 'base64url');
 }
 
 /** Compares the digest of `key` with a stored one in constant time. */
 export function digestMatches(key: string, storedHash: string, pepper?: KeyObject): boolean {
-  const actual = digest(key, pepper);
-  const expected = Buffer.from(storedHash, 'base64url');
-  // The length of a digest is public; timingSafeEqual needs equal lengths.
-  if (expected.length !== actual.length) return false;
-  return timingSafeEqual(actual, expected);
+  const actual = hashApiKey(key, pepper);
+  // The length of a digest is public; timingSafeEqual needs equal lengths. Comparing the
+  // base64url texts byte for byte is comparing the digests.
+  if (storedHash.length !== actual.length) return false;
+  return timingSafeEqual(Buffer.from(actual, 'latin1'), Buffer.from(storedHash, 'latin1'));
 }
 
 /** Turns a pepper into a `KeyObject` once, so requests do not re-import it. */
@@ -118,10 +121,4 @@ export function toPepperKey(pepper: ApiKeyPepper | undefined): KeyObject | undef
   if (typeof pepper === 'string') return createSecretKey(Buffer.from(pepper, 'utf8'));
   if (Buffer.isBuffer(pepper)) return createSecretKey(pepper);
   return pepper;
-}
-
-function digest(key: string, pepper: KeyObject | undefined): Buffer {
-  return (pepper ? createHmac('sha256', pepper) : createHash('sha256'))
-    .update(key, 'utf8')
-    .digest();
 }

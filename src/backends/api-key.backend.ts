@@ -112,7 +112,10 @@ export class ApiKeyBackend extends AuthBackend {
   }
 
   private async run(adapter: PassportAdapter, request: AuthRequest): Promise<AuthResult> {
-    const outcome = await adapter.run(request);
+    // The strategy reads only headers. Handing it a view keeps the properties passport adds to
+    // a request (login, logout, isAuthenticated…) off the framework's request object, whose
+    // shape Fastify and Express keep stable for speed.
+    const outcome = await adapter.run({ headers: request.headers });
     if (outcome.kind === 'success') {
       const key = outcome.user as ApiKeyInfo;
       return AuthResults.success(this.name, key.owner, {
