@@ -46,6 +46,68 @@ export {
 } from './backends/auth-result.js';
 export { PassportBackend } from './backends/passport.backend.js';
 
+// JWT: the backend, the token lifecycle and revocation
+export { JwtBackend } from './backends/jwt.backend.js';
+export type {
+  JwtAlgorithm,
+  JwtCookieOptions,
+  JwtKeyMaterial,
+  JwtKeyOptions,
+  JwtOptions,
+  TokenLocation,
+} from './tokens/jwt-options.js';
+export {
+  TokenService,
+  type IssueAccessTokenOptions,
+  type IssueTokenOptions,
+  type RevocableToken,
+} from './tokens/token.service.js';
+export { TokenCookies } from './tokens/token-cookies.js';
+export {
+  RESERVED_CLAIMS,
+  type JwksDocument,
+  type TokenClaims,
+  type TokenPair,
+  type TokenType,
+  type VerifiedToken,
+} from './tokens/token-claims.js';
+export {
+  RevocationStore,
+  type ConsumeResult,
+  type RevocationSubject,
+} from './revocation/revocation-store.js';
+export {
+  IN_MEMORY_REVOCATION_OPTIONS,
+  InMemoryRevocationStore,
+  type InMemoryRevocationOptions,
+} from './revocation/in-memory-revocation.store.js';
+
+// API keys: the backend, issuing and verifying keys, and where they are stored
+export { ApiKeyBackend } from './backends/api-key.backend.js';
+export {
+  ApiKeyService,
+  LAST_USE_INTERVAL_MS,
+  type ApiKeyVerification,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  type RotateApiKeyOptions,
+  type RotatedApiKey,
+} from './api-keys/api-key.service.js';
+export { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-keys/api-key-store.js';
+export { InMemoryApiKeyStore } from './api-keys/in-memory-api-key.store.js';
+export {
+  API_KEY_OPTIONS,
+  type ApiKeyOptions,
+  type ResolvedApiKeyOptions,
+} from './api-keys/api-key-options.js';
+export {
+  createApiKey,
+  verifyKey,
+  type ApiKeyHashOptions,
+  type ApiKeyPepper,
+  type GeneratedApiKey,
+} from './api-keys/api-key.js';
+
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
 export { BaseUser } from './users/base-user.js';
