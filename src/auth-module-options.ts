@@ -1,6 +1,7 @@
 import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { AuthBackend } from './backends/auth-backend.js';
 import type { AuthEvents } from './events/auth-events.js';
+import type { SessionOptions } from './sessions/session-options.js';
 import type { UserModel } from './users/user-model.js';
 
 /** A role in the hierarchy. */
@@ -30,6 +31,8 @@ export interface AuthModuleOptions {
   roles?: Readonly<Record<string, RoleDefinition>>;
   /** The realm named in `WWW-Authenticate` challenges. Default: `'api'`. */
   realm?: string;
+  /** Cookie sessions (`SessionBackend`). Required when that backend is configured. */
+  session?: SessionOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */
