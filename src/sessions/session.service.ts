@@ -134,8 +134,13 @@ export class SessionService {
     const sid = sids.find((candidate) => sessionHandle(candidate) === id);
     if (sid === undefined) return false;
     const record = readRecord(await this.unavailableOnError('read', () => this.store.get(sid)));
+    if (record === null || record.identity !== identity) {
+      // Already ended (or, impossibly, someone else's): forget the index entry, touch nothing else.
+      await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
+      return false;
+    }
     await this.end(undefined, sid, identity, 'revoked');
-    return record !== null && record.identity === identity;
+    return true;
   }
 
   /**
@@ -157,7 +162,13 @@ export class SessionService {
     return ended;
   }
 
-  /** Destroys a session and its index entry; when it is the request's own, drops the cookie. */
+  /**
+   * Destroys the session `sid` of `identity` and its index entry; given the request's binding,
+   * also drops it from the request and the browser. Used by `SessionBackend` on timeouts;
+   * applications call `logout`, `revokeSession` or `revokeAllSessions`.
+   *
+   * @internal
+   */
   async end(
     binding: SessionBinding | undefined,
     sid: string,
@@ -201,6 +212,8 @@ export class SessionService {
         sessionExpiry(record, idleTimeoutMs, absoluteTimeoutMs) > now
       ) {
         live.push({ sid, record });
+      } else if (record && record.identity !== identity) {
+        await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
       } else {
         await this.end(undefined, sid, identity, record ? 'expired' : 'gone');
       }
