@@ -3,6 +3,7 @@ import type { ApiKeyOptions } from './api-keys/api-key-options.js';
 import type { AuthBackend } from './backends/auth-backend.js';
 import type { AuthEvents } from './events/auth-events.js';
 import type { JwtOptions } from './tokens/jwt-options.js';
+import type { SessionOptions } from './sessions/session-options.js';
 import type { UserModel } from './users/user-model.js';
 
 /** A role in the hierarchy. */
@@ -36,6 +37,8 @@ export interface AuthModuleOptions {
   jwt?: JwtOptions;
   /** Settings of `ApiKeyBackend`. Default: `X-API-Key` header, prefix `gk`, SHA-256. */
   apiKey?: ApiKeyOptions;
+  /** Cookie sessions (`SessionBackend`). Required when that backend is configured. */
+  session?: SessionOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */

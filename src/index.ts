@@ -107,6 +107,15 @@ export {
   type ApiKeyPepper,
   type GeneratedApiKey,
 } from './api-keys/api-key.js';
+// Cookie sessions: SessionBackend, configureSessions(app), SessionService (login/logout/listing)
+export { SessionBackend } from './backends/session.backend.js';
+export { configureSessions } from './sessions/configure-sessions.js';
+export type { SessionOptions } from './sessions/session-options.js';
+export { SessionSettings } from './sessions/session-settings.js';
+export { SessionService } from './sessions/session.service.js';
+export type { LoginResult, SessionInfo } from './sessions/session-info.js';
+export { SessionStore, type StoredSession } from './sessions/session-store.js';
+export { InMemorySessionStore } from './sessions/in-memory-session.store.js';
 
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
