@@ -7,7 +7,8 @@ export type RouteGroup = 'baseline' | 'floor' | 'recipe' | 'library';
 export interface RouteInfo {
   /** Stable id, used in the report and by `BENCH_ROUTES`. */
   readonly id: string;
-  /** The URL path the route answers on. */
+  /** The loopback port and URL path the route answers on. */
+  readonly port: number;
   readonly path: string;
   /** Human description for the report. */
   readonly label: string;
@@ -38,7 +39,7 @@ export type ToServer =
   | { readonly type: 'stop' };
 
 export type FromServer =
-  | { readonly type: 'ready'; readonly port: number; readonly routes: readonly RouteInfo[] }
+  | { readonly type: 'ready'; readonly routes: readonly RouteInfo[] }
   | { readonly type: 'snapshot'; readonly id: number; readonly snapshot: ServerSnapshot }
   | {
       readonly type: 'credentials';

@@ -8,6 +8,8 @@ import { ROUTE, type TargetCheck } from './targets.js';
 
 export interface RunReport {
   readonly date: Date;
+  /** When this run started; side results older than this come from an earlier run. */
+  readonly started: Date;
   readonly seconds: number;
   readonly config: BenchConfig;
   readonly machine: MachineInfo;
@@ -38,6 +40,11 @@ function routeTable(run: AdapterRun): string[] {
     );
   }
   return lines;
+}
+
+/** The date of a side result, flagged when it predates this run (its script was skipped). */
+function when(report: RunReport, date: string): string {
+  return Date.parse(date) < report.started.getTime() ? `${date}, **from an earlier run**` : date;
 }
 
 export function renderMarkdown(report: RunReport): string {
@@ -94,7 +101,7 @@ export function renderMarkdown(report: RunReport): string {
   if (report.guard) {
     out.push('## The guard in-process (no HTTP)', '');
     out.push(
-      `From \`node bench/run.mjs guard\` (${report.guard.date}): \`AuthGuard.canActivate\` called directly ` +
+      `From \`node bench/run.mjs guard\` (${when(report, report.guard.date)}): \`AuthGuard.canActivate\` called directly ` +
         'with a Nest `ExecutionContextHost`, median of several timed batches.',
       '',
     );
@@ -106,7 +113,7 @@ export function renderMarkdown(report: RunReport): string {
   if (report.tokens) {
     out.push('## Token sign and verify, one process', '');
     out.push(
-      `From \`node bench/run.mjs tokens\` (${report.tokens.date}); HS256 unless the variant says otherwise; ` +
+      `From \`node bench/run.mjs tokens\` (${when(report, report.tokens.date)}); HS256 unless the variant says otherwise; ` +
         `median of timed batches, about ${report.tokens.secondsPerCase} s per case.`,
       '',
     );
@@ -123,7 +130,7 @@ export function renderMarkdown(report: RunReport): string {
     const m = report.memory;
     out.push('## Memory', '');
     out.push(
-      `From \`node bench/run.mjs memory\` (${m.date}): ${m.requests.toLocaleString('en')} requests on ${m.target}, ` +
+      `From \`node bench/run.mjs memory\` (${when(report, m.date)}): ${m.requests.toLocaleString('en')} requests on ${m.target}, ` +
         `each with a distinct valid token, in ${fmt(m.seconds, 0)} s. ${m.how}`,
       '',
     );

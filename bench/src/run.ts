@@ -25,6 +25,7 @@ import {
   type MemoryResult,
   type TokensResult,
 } from './results.js';
+import { startRedis, type BenchRedis } from './redis-server.js';
 import type { AdapterRun, Sample } from './samples.js';
 import { killAllServers, ServerHandle } from './server-handle.js';
 import { fmt } from './stats.js';
@@ -44,8 +45,8 @@ async function checkRoute(
   route: RouteInfo,
   credentials: readonly Record<string, string>[],
 ): Promise<void> {
-  const withCredential = await fetch(server.url + route.path, { headers: credentials[0] });
-  const anonymous = await fetch(server.url + route.path);
+  const withCredential = await fetch(server.urlOf(route) + route.path, { headers: credentials[0] });
+  const anonymous = await fetch(server.urlOf(route) + route.path);
   if (withCredential.status !== 200 || anonymous.status !== route.anonymousStatus) {
     throw new Error(
       `${server.adapter} ${route.id}: expected 200 with a credential and ${route.anonymousStatus} ` +
@@ -63,7 +64,7 @@ async function measure(
   round: number,
 ): Promise<Sample> {
   const target = {
-    url: server.url,
+    url: server.urlOf(route),
     path: route.path,
     credentials,
     connections: config.connections,
@@ -126,9 +127,13 @@ async function main(): Promise<void> {
   const runnerBefore = process.cpuUsage();
   const servers: ServerHandle[] = [];
   const runs: AdapterRun[] = [];
-  let serversCpu = 0;
+  let serversCpu: number;
+  let redis: BenchRedis | undefined;
   try {
-    for (const adapter of config.adapters) servers.push(await ServerHandle.start(adapter));
+    redis = await startRedis();
+    if (!redis) log('bench: redis-server not found; the Redis revocation route is left out');
+    const env: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
+    for (const adapter of config.adapters) servers.push(await ServerHandle.start(adapter, env));
     const initial = await Promise.all(servers.map((s) => s.snapshot()));
 
     const credentials = new Map<string, readonly Record<string, string>[]>();
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
         const server = servers[i]!;
         for (const route of run.routes) {
           await load({
-            url: server.url,
+            url: server.urlOf(route),
             path: route.path,
             credentials: credentials.get(`${server.adapter}:${route.id}`)!,
             connections: config.connections,
@@ -202,6 +207,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
+    redis?.stop();
   }
   const runnerCpu = process.cpuUsage(runnerBefore);
   const machineAfter = machineCpu();
@@ -224,8 +230,10 @@ async function main(): Promise<void> {
   if (!skip.has('memory')) runSideScript('memory.js', ['--expose-gc']);
 
   const memory = readResult<MemoryResult>('memory');
+  const guard = readResult<GuardResult>('guard');
   const report: RunReport = {
     date: new Date(),
+    started: new Date(started),
     seconds: (Date.now() - started) / 1000,
     config,
     machine: machineInfo(),
@@ -233,10 +241,10 @@ async function main(): Promise<void> {
     otherLoadCores,
     loadAverage: os.loadavg(),
     runs,
-    checks: checkTargets(runs, memory),
+    checks: checkTargets(runs, memory, guard),
     tokens: readResult<TokensResult>('tokens'),
     memory,
-    guard: readResult<GuardResult>('guard'),
+    guard,
   };
   writeResult('http', {
     date: report.date,

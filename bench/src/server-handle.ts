@@ -15,7 +15,6 @@ export class ServerHandle {
   private constructor(
     readonly adapter: 'express' | 'fastify',
     private readonly child: ChildProcess,
-    readonly port: number,
     readonly routes: readonly RouteInfo[],
   ) {
     child.on('message', (raw) => {
@@ -36,10 +35,14 @@ export class ServerHandle {
   }
 
   /** Forks a server for `adapter` and waits until it listens. */
-  static async start(adapter: 'express' | 'fastify'): Promise<ServerHandle> {
+  static async start(
+    adapter: 'express' | 'fastify',
+    env: Record<string, string> = {},
+  ): Promise<ServerHandle> {
     const child = fork(SERVER, [adapter], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: [],
+      env: { ...process.env, ...env },
     });
     live.add(child);
     child.on('exit', () => live.delete(child));
@@ -63,11 +66,12 @@ export class ServerHandle {
         reject(new Error(`${adapter} server exited during start (${code})`));
       });
     });
-    return new ServerHandle(adapter, child, ready.port, ready.routes);
+    return new ServerHandle(adapter, child, ready.routes);
   }
 
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+  /** The base URL of `route`. */
+  urlOf(route: RouteInfo): string {
+    return `http://127.0.0.1:${route.port}`;
   }
 
   /** The server's CPU time and request count right now. */

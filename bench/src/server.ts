@@ -4,18 +4,20 @@
  * after each sample, and for credentials. Nothing else runs here, so the process's CPU time is
  * the cost of serving the requests.
  *
- *   node bench/dist/server.js express|fastify
+ * Most routes live in one Nest application; the few that need a module configuration of their
+ * own (another revocation store, the cache off) or global middleware (sessions) run as further
+ * applications in this same process, each on its own port.
+ *
+ *   node bench/dist/server.js express|fastify     (REDIS_URL adds the Redis revocation route)
  */
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { BenchKeys } from './app/bench-keys.js';
-import { BenchModule } from './app/bench.module.js';
-import { RecipeApiKeys } from './app/recipes.js';
-import { CORE_ROUTES, type CredentialSources, type ServedRoute } from './app/routes.js';
-import type { FromServer, ServerSnapshot, ToServer } from './protocol.js';
+import { benchApps, type ServedRoute } from './app/routes.js';
+import type { FromServer, RouteInfo, ServerSnapshot, ToServer } from './protocol.js';
 
 const adapterName = process.argv[2];
 if (adapterName !== 'express' && adapterName !== 'fastify') {
@@ -32,26 +34,33 @@ function send(message: FromServer): void {
 }
 
 async function main(): Promise<void> {
-  const app: INestApplication = await NestFactory.create(
-    BenchModule,
-    adapterName === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
-    // What a production app logs: errors and warnings. Nothing per request.
-    { logger: ['error', 'warn'] },
-  );
-  await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as import('node:http').Server;
+  const apps: INestApplication[] = [];
+  const routes: { info: RouteInfo; served: ServedRoute; app: INestApplication }[] = [];
   let requests = 0;
-  // One more 'request' listener costs every route the same few nanoseconds, and it counts
-  // requests the load generator gave up on at the end of a sample too.
-  server.on('request', () => {
+  const count = () => {
     requests++;
-  });
-
-  const routes: ServedRoute[] = [...CORE_ROUTES];
-  const sources: CredentialSources = {
-    keys: app.get(BenchKeys),
-    recipeApiKeys: app.get(RecipeApiKeys),
   };
+
+  for (const definition of benchApps({ redisUrl: process.env.REDIS_URL || undefined })) {
+    const app: INestApplication = await NestFactory.create(
+      definition.module,
+      adapterName === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
+      // What a production app logs: errors and warnings. Nothing per request.
+      { logger: ['error', 'warn'] },
+    );
+    await definition.setup?.(app);
+    await app.listen(0, '127.0.0.1');
+    apps.push(app);
+    const server = app.getHttpServer() as Server;
+    // One more 'request' listener costs every route the same few nanoseconds, and it counts
+    // requests the load generator gave up on at the end of a sample too.
+    server.on('request', count);
+    const port = (server.address() as { port: number }).port;
+    for (const served of definition.routes) {
+      const { id, path, label, group, anonymousStatus } = served;
+      routes.push({ info: { id, port, path, label, group, anonymousStatus }, served, app });
+    }
+  }
 
   const snapshot = (): ServerSnapshot => {
     const cpu = process.cpuUsage();
@@ -65,6 +74,8 @@ async function main(): Promise<void> {
     };
   };
 
+  const closeAll = () => Promise.allSettled(apps.map((app) => app.close()));
+
   process.on('message', (raw) => {
     const message = raw as ToServer;
     switch (message.type) {
@@ -72,12 +83,12 @@ async function main(): Promise<void> {
         send({ type: 'snapshot', id: message.id, snapshot: snapshot() });
         break;
       case 'credentials': {
-        const route = routes.find((r) => r.id === message.route);
+        const route = routes.find((r) => r.info.id === message.route);
         if (!route) {
           send({ type: 'error', id: message.id, message: `no route ${message.route}` });
           break;
         }
-        route.credentials(sources, message.count).then(
+        route.served.credentials(route.app, message.count).then(
           (headers) => send({ type: 'credentials', id: message.id, headers }),
           (error: unknown) =>
             send({ type: 'error', id: message.id, message: String((error as Error)?.stack) }),
@@ -85,25 +96,14 @@ async function main(): Promise<void> {
         break;
       }
       case 'stop':
-        void app.close().finally(() => process.exit(0));
+        void closeAll().finally(() => process.exit(0));
         break;
     }
   });
   // The runner's death must not leave a server behind.
   process.on('disconnect', () => process.exit(0));
 
-  const port = (server.address() as { port: number }).port;
-  send({
-    type: 'ready',
-    port,
-    routes: routes.map(({ id, path, label, group, anonymousStatus }) => ({
-      id,
-      path,
-      label,
-      group,
-      anonymousStatus,
-    })),
-  });
+  send({ type: 'ready', routes: routes.map((r) => r.info) });
 }
 
 main().catch((error: unknown) => {

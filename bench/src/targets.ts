@@ -1,5 +1,5 @@
 /** The targets of issue 6, checked against one run's numbers. */
-import type { MemoryResult } from './results.js';
+import type { GuardResult, MemoryResult } from './results.js';
 import { capacityRatio, cpuDelta, type AdapterName, type AdapterRun } from './samples.js';
 import { fmt, ratio } from './stats.js';
 
@@ -31,10 +31,20 @@ export const ROUTE = {
 } as const;
 
 const MEMORY_LIMIT_MIB = 64;
+const MEMORY_REQUESTS = 1_000_000;
+
+/** The in-process guard cases whose difference is the cost of `@HasPermission`. */
+export const GUARD_CASES = {
+  jwt: 'JWT (cached token)',
+  jwtPermission: "JWT (cached token) + @HasPermission('reports:read')",
+  trivial: 'trivial backend',
+  trivialPermission: "trivial backend + @HasPermission('reports:read')",
+} as const;
 
 export function checkTargets(
   runs: readonly AdapterRun[],
   memory: MemoryResult | undefined,
+  guard: GuardResult | undefined,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const byAdapter = new Map(runs.map((r) => [r.adapter, r]));
@@ -77,40 +87,55 @@ export function checkTargets(
   for (const adapter of ['fastify', 'express'] as const) {
     capacity('API-key route vs unguarded', adapter, ROUTE.apiKey, ROUTE.unguarded, 0.8);
   }
-  for (const adapter of ['fastify', 'express'] as const) {
-    for (const [route, base, what] of [
-      [ROUTE.jwtPermission, ROUTE.jwt, 'JWT'],
-      [ROUTE.trivialPermission, ROUTE.trivial, 'trivial backend'],
-    ] as const) {
-      const run = byAdapter.get(adapter);
-      const d = run && cpuDelta(run, route, base);
-      const measure = `@HasPermission cost (${what} route)`;
-      checks.push(
-        d
-          ? {
-              measure,
-              adapter,
-              target: '≤ 1 µs/request',
-              value: `${fmt(d.value, 2)} µs [${fmt(d.min, 1)}–${fmt(d.max, 1)}]`,
-              status: d.value <= 1 ? 'met' : 'missed',
-              note: 'difference of two noisy medians; see the in-process figure below',
-            }
-          : {
-              measure,
-              adapter,
-              target: '≤ 1 µs/request',
-              value: '–',
-              status: 'not measured',
-              note: missingNote(run, [route, base]),
-            },
-      );
-    }
+  // One microsecond is below what HTTP-level CPU sampling resolves on a shared machine (a
+  // sample's noise is several µs), so the check uses the in-process figure, which isolates
+  // exactly what the decorator adds to the guard; the HTTP difference is shown beside it.
+  for (const [withPermission, without, what, route, base] of [
+    [GUARD_CASES.jwtPermission, GUARD_CASES.jwt, 'JWT', ROUTE.jwtPermission, ROUTE.jwt],
+    [
+      GUARD_CASES.trivialPermission,
+      GUARD_CASES.trivial,
+      'trivial backend',
+      ROUTE.trivialPermission,
+      ROUTE.trivial,
+    ],
+  ] as const) {
+    const ns = (name: string) => guard?.rows.find((r) => r.name === name)?.nsPerCall;
+    const a = ns(withPermission);
+    const b = ns(without);
+    const http = runs
+      .map((run) => {
+        const d = cpuDelta(run, route, base);
+        return d ? `${run.adapter} ${fmt(d.value, 1)} µs [${fmt(d.min, 1)}–${fmt(d.max, 1)}]` : '';
+      })
+      .filter(Boolean)
+      .join('; ');
+    const measure = `@HasPermission cost (${what} route)`;
+    checks.push(
+      a !== undefined && b !== undefined
+        ? {
+            measure,
+            adapter: '—',
+            target: '≤ 1 µs/request',
+            value: `${fmt((a - b) / 1000, 2)} µs in-process`,
+            status: a - b <= 1000 ? 'met' : 'missed',
+            note: http ? `HTTP CPU difference (noisy): ${http}` : undefined,
+          }
+        : {
+            measure,
+            adapter: '—',
+            target: '≤ 1 µs/request',
+            value: '–',
+            status: 'not measured',
+            note: 'run `node bench/run.mjs guard`',
+          },
+    );
   }
   for (const adapter of ['fastify', 'express'] as const) {
     capacity('JWT + Redis revocation vs in-memory', adapter, ROUTE.jwtRedis, ROUTE.jwt, 0.7);
   }
   checks.push(
-    memory
+    memory && memory.requests >= MEMORY_REQUESTS
       ? {
           measure: `memory after ${memory.requests.toLocaleString('en')} requests, distinct tokens`,
           adapter: '—',
@@ -125,7 +150,9 @@ export function checkTargets(
           target: `< ${MEMORY_LIMIT_MIB} MiB above start`,
           value: '–',
           status: 'not measured',
-          note: 'run `node bench/run.mjs memory`',
+          note: memory
+            ? `last run had only ${memory.requests.toLocaleString('en')} requests (${fmt(memory.growthMiB, 1)} MiB)`
+            : 'run `node bench/run.mjs memory`',
         },
   );
   return checks;

@@ -6,11 +6,17 @@
  *
  *   node bench/run.mjs tokens          (TOKENS_SECONDS=0.4 per case and round, TOKENS_ROUNDS=3)
  */
+import 'reflect-metadata';
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { jwtVerify, SignJWT } from 'jose';
 import jwt from 'jsonwebtoken';
+import { AuthModule, JwtBackend, TokenService } from 'nestjs-gatehouse';
+import { BENCH_SECRET } from './app/bench-keys.js';
+import { BENCH_ROLES, BenchUsers, benchJwtOptions } from './app/gatehouse-core.js';
 import { writeResult, type TokensResult } from './results.js';
 import { fmt, median } from './stats.js';
 
@@ -18,7 +24,7 @@ const SECONDS = Number(process.env.TOKENS_SECONDS ?? 0.4);
 const ROUNDS = Number(process.env.TOKENS_ROUNDS ?? 3);
 const POOL = 1000;
 
-const secret = randomBytes(32).toString('base64url');
+const secret = BENCH_SECRET;
 const secretBytes = Buffer.from(secret, 'utf8');
 const key = createSecretKey(secretBytes);
 
@@ -71,6 +77,46 @@ function floorVerify(token: string): unknown {
   ) as { exp?: number };
   if (typeof payload.exp !== 'number' || payload.exp * 1000 <= Date.now()) throw new Error('exp');
   return payload;
+}
+
+/** The library with its defaults, and with the verified-token cache off. */
+function libraryModule(cacheSize?: number): object {
+  class TokensBenchModule {}
+  Module({
+    imports: [
+      AuthModule.forRoot({
+        backends: [JwtBackend],
+        userModel: BenchUsers,
+        roles: BENCH_ROLES,
+        jwt: benchJwtOptions(cacheSize === undefined ? {} : { verifiedTokenCacheSize: cacheSize }),
+        globalGuard: false,
+      }),
+    ],
+  })(TokensBenchModule);
+  return TokensBenchModule;
+}
+
+async function libraryCases(): Promise<{ cases: Case[]; close: () => Promise<void> }> {
+  const cached = await NestFactory.createApplicationContext(libraryModule(), { logger: false });
+  const uncached = await NestFactory.createApplicationContext(libraryModule(0), { logger: false });
+  const service = cached.get(TokenService);
+  const uncachedService = uncached.get(TokenService);
+  const tokens: string[] = [];
+  for (let i = 0; i < POOL; i++) tokens.push(await service.issueAccessToken(`user-${i % 100}`));
+  const cases: Case[] = [
+    {
+      library: 'nestjs-gatehouse',
+      variant: `TokenService (issueAccessToken; verify with its default cache, ${POOL} tokens reused; revocation checked)`,
+      sign: (i) => service.issueAccessToken(`user-${i % 100}`),
+      verify: async () => (i) => service.verify(tokens[i % POOL]!),
+    },
+    {
+      library: 'nestjs-gatehouse',
+      variant: 'TokenService.verify, cache off (verifiedTokenCacheSize: 0; revocation checked)',
+      verify: async () => (i) => uncachedService.verify(tokens[i % POOL]!),
+    },
+  ];
+  return { cases, close: async () => void (await Promise.all([cached.close(), uncached.close()])) };
 }
 
 async function main(): Promise<void> {
@@ -144,6 +190,9 @@ async function main(): Promise<void> {
     },
   ];
 
+  const library = await libraryCases();
+  cases.push(...library.cases);
+
   const rows: TokensResult['rows'][number][] = [];
   for (const c of cases) {
     const signOps = c.sign ? await opsPerSecond(c.sign) : null;
@@ -153,6 +202,7 @@ async function main(): Promise<void> {
       `tokens: ${c.library.padEnd(13)} ${c.variant.slice(0, 50).padEnd(50)} sign ${fmt(signOps ?? Number.NaN, 0).padStart(8)}/s  verify ${fmt(verifyOps ?? Number.NaN, 0).padStart(8)}/s\n`,
     );
   }
+  await library.close();
   const file = writeResult('tokens', {
     date: new Date().toISOString(),
     secondsPerCase: SECONDS * ROUNDS,

@@ -2,9 +2,15 @@
  * One controller per protection scheme. Every handler answers the same small JSON body, so the
  * routes differ only in what guards them.
  */
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
-import { Auth, AuthGuard as GatehouseGuard, HasPermission } from 'nestjs-gatehouse';
+import {
+  Auth,
+  AuthGuard as GatehouseGuard,
+  HasPermission,
+  SessionService,
+  type AuthRequest,
+} from 'nestjs-gatehouse';
 import { FloorGuard } from './floor.guard.js';
 import { NestJwtGuard } from './recipes.js';
 
@@ -61,7 +67,7 @@ export class RecipeController {
  */
 @Controller('gatehouse')
 @UseGuards(GatehouseGuard)
-export class GatehouseTrivialController {
+export class GatehouseController {
   @Get('trivial')
   @Auth('trivial')
   trivial(): object {
@@ -73,5 +79,69 @@ export class GatehouseTrivialController {
   @HasPermission('reports:read')
   trivialPermission(): object {
     return BODY;
+  }
+
+  @Get('jwt')
+  @Auth('jwt')
+  jwt(): object {
+    return BODY;
+  }
+
+  @Get('jwt-permission')
+  @Auth('jwt')
+  @HasPermission('reports:read')
+  jwtPermission(): object {
+    return BODY;
+  }
+
+  @Get('apikey')
+  @Auth('apikey')
+  apiKey(): object {
+    return BODY;
+  }
+}
+
+/** The JWT route of the application whose revocation store is Redis. */
+@Controller('gatehouse')
+@UseGuards(GatehouseGuard)
+export class GatehouseRedisController {
+  @Get('jwt-redis')
+  @Auth('jwt')
+  jwtRedis(): object {
+    return BODY;
+  }
+}
+
+/** The JWT route of the application whose verified-token cache is off. */
+@Controller('gatehouse')
+@UseGuards(GatehouseGuard)
+export class GatehouseUncachedController {
+  @Get('jwt-uncached')
+  @Auth('jwt')
+  jwtUncached(): object {
+    return BODY;
+  }
+}
+
+/** The session route, in an application of its own, since the session middleware runs on all. */
+@Controller('gatehouse')
+@UseGuards(GatehouseGuard)
+export class GatehouseSessionController {
+  @Get('session')
+  @Auth('session')
+  session(): object {
+    return BODY;
+  }
+}
+
+/** How the bench gets session cookies: a login that trusts the query (bench only, loopback). */
+@Controller('bench')
+export class SessionLoginController {
+  constructor(private readonly sessions: SessionService) {}
+
+  @Post('session-login')
+  @HttpCode(204)
+  async login(@Req() request: AuthRequest, @Query('user') user: string): Promise<void> {
+    await this.sessions.login(request, user);
   }
 }

@@ -1,14 +1,15 @@
-/** The library's own pieces that every gatehouse route shares. */
+/** The library's pieces that the gatehouse routes share. */
 import { Injectable } from '@nestjs/common';
 import {
   AuthBackend,
   AuthResults,
   SimpleUser,
   UserModel,
+  type AuthModuleOptions,
   type AuthRequest,
   type AuthResult,
 } from 'nestjs-gatehouse';
-import { userId } from './bench-keys.js';
+import { BENCH_SECRET, userId } from './bench-keys.js';
 
 /**
  * A backend that does no work: it takes the identity from a header. Routes behind it measure what
@@ -50,3 +51,19 @@ export class BenchUsers extends UserModel {
 
 /** The role hierarchy of the bench: readers may read reports. */
 export const BENCH_ROLES = { reader: { permissions: ['reports:read'] } } as const;
+
+/**
+ * The library's JWT settings: HS256 with the bench secret, issuer and audience checked, as the
+ * README recommends. Everything else (cache, lifetimes, locations) at its default.
+ */
+export function benchJwtOptions(
+  extra: Partial<NonNullable<AuthModuleOptions['jwt']>> = {},
+): NonNullable<AuthModuleOptions['jwt']> {
+  return {
+    algorithms: ['HS256'],
+    secret: BENCH_SECRET,
+    issuer: 'bench',
+    audience: 'bench',
+    ...extra,
+  };
+}
