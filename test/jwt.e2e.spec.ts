@@ -501,6 +501,29 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       expect((await get('/me', bearer(later.access_token))).status).toBe(200);
       expect((await get('/me', bearer((await login('gina')).access_token))).status).toBe(200);
     });
+    it('logout-all outlasts every token it refuses, whatever lifetime the token claims', async () => {
+      // Tokens of a verify-only key come from another issuer, which picks their lifetime.
+      const t = now();
+      const external = (exp: number) =>
+        forge(
+          header('rsa', 'RS256'),
+          claims({ sub: 'hank', iat: t, nbf: t, exp }),
+          'RS256',
+          keys.rsa.privateKey,
+        );
+      const withinFamily = external(t + 7000);
+      const dayLong = external(t + 86_400);
+      const pair = await login('hank');
+      expect((await get('/me', bearer(withinFamily))).status).toBe(200);
+      expect((await post('/auth/logout-all', {}, bearer(pair.access_token))).status).toBe(204);
+      for (const step of [0, 3_000_000, 3_000_000, 3_000_000]) {
+        clock.advance(step);
+        await expectGeneric(await get('/me', bearer(dayLong)));
+        if (clock.now() < (t + 7000) * 1000) {
+          await expectGeneric(await get('/me', bearer(withinFamily)));
+        }
+      }
+    });
   });
 
   describe('scopes', () => {

@@ -41,7 +41,10 @@ export interface IssueTokenOptions {
 export interface IssueAccessTokenOptions extends IssueTokenOptions {
   /** Mark the token fresh: only right after a credential check. Default: `false`. */
   fresh?: boolean;
-  /** Lifetime in seconds. Default: `jwt.accessTokenTtlSeconds`. */
+  /**
+   * Lifetime in seconds, at most the longer of `jwt.accessTokenTtlSeconds` and
+   * `jwt.refreshFamilyLifetimeSeconds`. Default: `jwt.accessTokenTtlSeconds`.
+   */
   expiresIn?: number;
 }
 
@@ -94,7 +97,7 @@ export class TokenService {
     checkSubject(subject);
     const now = this.clock.now();
     const ttl = options.expiresIn ?? this.settings.accessTtlSeconds;
-    checkTtl(ttl);
+    checkTtl(ttl, this.settings.longestLifetimeSeconds);
     const token = this.sign('access', {
       ...this.customClaims(options.claims),
       ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
@@ -109,7 +112,9 @@ export class TokenService {
    * Signs `payload` as an access token, like Nexios's `create_jwt`. The payload must name the
    * user in the identity claim (`sub` by default); `iat`, `nbf`, `exp` and `jti` are added.
    *
-   * @param options.expiresIn lifetime in seconds. Default: `jwt.accessTokenTtlSeconds`.
+   * @param options.expiresIn lifetime in seconds, at most the longer of
+   * `jwt.accessTokenTtlSeconds` and `jwt.refreshFamilyLifetimeSeconds`.
+   * Default: `jwt.accessTokenTtlSeconds`.
    */
   async createJwt(
     payload: Readonly<Record<string, unknown>>,
@@ -431,8 +436,14 @@ function checkSubject(subject: unknown): asserts subject is string {
   }
 }
 
-function checkTtl(seconds: unknown): void {
+function checkTtl(seconds: unknown, longest: number): void {
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds <= 0) {
     throw new TypeError('TokenService: `expiresIn` must be a positive whole number of seconds');
+  }
+  // Longer-lived tokens would be refused by the verifier, and outlive "log out everywhere".
+  if (seconds > longest) {
+    throw new TypeError(
+      `TokenService: \`expiresIn\` is at most ${longest} seconds, the longest token lifetime configured (jwt.accessTokenTtlSeconds, jwt.refreshFamilyLifetimeSeconds)`,
+    );
   }
 }
