@@ -83,7 +83,8 @@ export class TokenService {
       now,
       family: randomId(),
       familyExpires: seconds + this.settings.familyLifetimeSeconds,
-      authTime: seconds,
+      // Milliseconds, like `iat`: the revocation cut-off compares it (see `loginTime`).
+      authTime: now / 1000,
       fresh: true,
       custom: this.customClaims(options.claims),
       scope: scopeClaim(options.scopes),
@@ -101,7 +102,7 @@ export class TokenService {
     const token = this.sign('access', {
       ...this.customClaims(options.claims),
       ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
-      ...(options.fresh === true ? { fresh: true, auth_time: Math.floor(now / 1000) } : {}),
+      ...(options.fresh === true ? { fresh: true, auth_time: now / 1000 } : {}),
       ...(options.scopes ? { scope: scopeClaim(options.scopes) } : {}),
     });
     this.emit('token_issued', subject);
@@ -155,7 +156,7 @@ export class TokenService {
         tokenId: token.id,
         family: token.family,
         subject: token.subject,
-        issuedAt: token.issuedAt,
+        issuedAt: loginTime(token),
       });
       this.revocationSubjects.set(token, subject);
     }
@@ -409,6 +410,17 @@ export class TokenService {
       // An audit sink's failure must not change the outcome of issuing or revoking.
     }
   }
+}
+
+/**
+ * The time "log out everywhere" compares with its cut-off: the login (`auth_time`) when it is
+ * earlier than `iat`. A pair refreshed while the cut-off is being written is issued after it, but
+ * its login is not, so a refresh racing a logout-everywhere cannot carry the login past it.
+ */
+function loginTime(token: VerifiedToken): number {
+  const authTime = token.claims.auth_time;
+  if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return token.issuedAt;
+  return Math.min(token.issuedAt, Math.round(authTime * 1000));
 }
 
 function randomId(): string {
