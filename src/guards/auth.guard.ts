@@ -13,6 +13,7 @@ import type { AuthEvent, AuthEventType } from '../events/auth-event.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { pathOf, setResponseHeader } from '../internal/http.js';
 import { PermissionChecker } from '../permissions/permission-checker.js';
+import type { BaseUser } from '../users/base-user.js';
 import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
 import { UserModel } from '../users/user-model.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
@@ -72,15 +73,18 @@ export class AuthGuard implements CanActivate {
       );
     }
 
-    let user = success.user ?? null;
-    if (user === null) {
+    let user: unknown = success.user;
+    if (user === undefined || user === null) {
       try {
         user = await this.users.loadUser(success.identity, { request, result: success });
       } catch (error) {
         throw this.userModelFailure(request, success, error);
       }
     }
-    if (user === null) {
+    // Only a real, authenticated user passes. A user model that answers with the anonymous user
+    // (a disabled account), with `undefined`, or with whatever a plain-object lookup finds under
+    // "constructor" must not open a protected route.
+    if (!isAuthenticatedUser(user)) {
       return this.anonymous(
         context,
         request,
@@ -269,6 +273,16 @@ function authInfo(success: AuthSuccess, permissions: ReadonlySet<string>): AuthI
     user: success.user,
     permissions,
   };
+}
+
+function isAuthenticatedUser(user: unknown): user is BaseUser {
+  return (
+    typeof user === 'object' &&
+    user !== null &&
+    (user as BaseUser).isAuthenticated === true &&
+    typeof (user as BaseUser).identity === 'string' &&
+    (user as BaseUser).identity !== ''
+  );
 }
 
 function rank(failure: AuthFailure): number {
