@@ -22,6 +22,7 @@ export class OutboxMailer extends Mailer {
     buffer: true,
     newline: 'windows',
   });
+  private sequence = 0;
   /** The absolute path of the outbox directory. */
   readonly directory: string;
 
@@ -42,7 +43,11 @@ export class OutboxMailer extends Mailer {
       date: new Date(this.clock.now()),
     });
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
-    const name = `${new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-')}-${randomBytes(6).toString('hex')}.eml`;
+    // Time, then a per-process sequence (names sort in sending order), then randomness (several
+    // instances may share the directory).
+    const stamp = new Date(this.clock.now()).toISOString().replace(/[:.]/g, '-');
+    const sequence = String(++this.sequence).padStart(6, '0');
+    const name = `${stamp}-${sequence}-${randomBytes(6).toString('hex')}.eml`;
     // Written under a temporary name and renamed, so a reader never sees half a message.
     const temporary = join(this.directory, `.${name}.tmp`);
     await writeFile(temporary, info.message as Buffer, { mode: 0o600 });
