@@ -8,6 +8,7 @@ import { CredentialRevoker } from './auth/credential-revoker.service.js';
 import { InterimBackend } from './auth/interim.backend.js';
 import { ROLES } from './auth/roles.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
+import { ShutdownLogger } from './common/shutdown.logger.js';
 import type { AppConfig } from './config/app-config.js';
 import { HealthController } from './health/health.controller.js';
 import { InfrastructureModule } from './infrastructure.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         CredentialsService,
         CredentialRevoker,
         PasswordResetService,
+        ShutdownLogger,
         { provide: APP_FILTER, useClass: LoginLockedFilter },
         {
           provide: APP_PIPE,

@@ -72,7 +72,7 @@ export const migrations: readonly Migration[] = [
       CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
         prefix TEXT NOT NULL,
-        owner TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        owner TEXT NOT NULL,
         name TEXT NOT NULL,
         scopes TEXT,
         hash TEXT NOT NULL,
