@@ -66,6 +66,26 @@ export class CredentialsService {
     return user;
   }
 
+  /**
+   * Checks the current password of a logged-in user (before a password change). A wrong one
+   * counts as a failed login, so a stolen token cannot be used to guess the password.
+   */
+  async verifyCurrentPassword(
+    user: UserRecord,
+    password: string,
+    request: AuthRequest,
+  ): Promise<UserRecord> {
+    const locked = await this.store(() => this.throttle.lockedFor(user.username));
+    if (locked > 0) throw new LoginLockedException(locked);
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      await this.store(() => this.throttle.recordFailure(user.username));
+      this.emit('password_change_failed', request, 'jwt', user.id, 'wrong current password');
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    await this.store(() => this.throttle.reset(user.username));
+    return user;
+  }
+
   private async store<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
