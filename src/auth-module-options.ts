@@ -1,6 +1,7 @@
 import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { AuthBackend } from './backends/auth-backend.js';
 import type { AuthEvents } from './events/auth-events.js';
+import type { JwtOptions } from './tokens/jwt-options.js';
 import type { UserModel } from './users/user-model.js';
 
 /** A role in the hierarchy. */
@@ -30,6 +31,8 @@ export interface AuthModuleOptions {
   roles?: Readonly<Record<string, RoleDefinition>>;
   /** The realm named in `WWW-Authenticate` challenges. Default: `'api'`. */
   realm?: string;
+  /** Keys, algorithms, lifetimes and transport of the JWT backend. Required with `JwtBackend`. */
+  jwt?: JwtOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */

@@ -46,6 +46,42 @@ export {
 } from './backends/auth-result.js';
 export { PassportBackend } from './backends/passport.backend.js';
 
+// JWT: the backend, the token lifecycle and revocation
+export { JwtBackend } from './backends/jwt.backend.js';
+export type {
+  JwtAlgorithm,
+  JwtCookieOptions,
+  JwtKeyMaterial,
+  JwtKeyOptions,
+  JwtOptions,
+  TokenLocation,
+} from './tokens/jwt-options.js';
+export {
+  TokenService,
+  type IssueAccessTokenOptions,
+  type IssueTokenOptions,
+  type RevocableToken,
+} from './tokens/token.service.js';
+export { TokenCookies } from './tokens/token-cookies.js';
+export {
+  RESERVED_CLAIMS,
+  type JwksDocument,
+  type TokenClaims,
+  type TokenPair,
+  type TokenType,
+  type VerifiedToken,
+} from './tokens/token-claims.js';
+export {
+  RevocationStore,
+  type ConsumeResult,
+  type RevocationSubject,
+} from './revocation/revocation-store.js';
+export {
+  IN_MEMORY_REVOCATION_OPTIONS,
+  InMemoryRevocationStore,
+  type InMemoryRevocationOptions,
+} from './revocation/in-memory-revocation.store.js';
+
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
 export { BaseUser } from './users/base-user.js';

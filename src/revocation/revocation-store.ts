@@ -1,0 +1,63 @@
+/** What the revocation check needs to know about a presented token. */
+export interface RevocationSubject {
+  /** The token's `jti`. */
+  readonly tokenId: string;
+  /** Its refresh family, if it belongs to one. */
+  readonly family?: string;
+  /** Its user (the identity claim). */
+  readonly subject: string;
+  /** Its `iat`, in ms since the epoch. */
+  readonly issuedAt: number;
+}
+
+/** How {@link RevocationStore.consumeRefreshToken} ended. */
+export type ConsumeResult =
+  /** First use: the token is now spent and the caller may issue the next pair. */
+  | 'consumed'
+  /** The token was already spent: a replay; the caller must revoke the family. */
+  | 'reused'
+  /** The family was revoked earlier. */
+  | 'family_revoked';
+
+/**
+ * Where revocations and spent refresh tokens live. It is the DI token too: replace the
+ * default in-memory store with `AuthModule.forRoot({ providers: [{ provide: RevocationStore, … }] })`
+ * (for example with `RedisRevocationStore` from `nestjs-gatehouse/redis`).
+ *
+ * The contract every implementation keeps (the shared contract suite checks it):
+ * - **Units.** Every time is milliseconds since the Unix epoch, read from the library's `Clock`.
+ *   `until` is when an entry may be forgotten: by then the tokens it concerns have expired.
+ * - **Expiry.** An entry is honoured until `until`, and may be dropped after it, so the store
+ *   never grows with old tokens.
+ * - **Atomicity.** `consumeRefreshToken` is one atomic check-and-set: of any number of
+ *   concurrent calls with the same `tokenId`, exactly one gets `'consumed'`.
+ *   The other writes are idempotent.
+ * - **Failure.** Methods reject when the backing store cannot answer (in bounded time). The
+ *   library turns that into 503 and never lets the request through.
+ */
+export abstract class RevocationStore {
+  /** Revokes one token (by `jti`) until `until`. */
+  abstract revokeToken(tokenId: string, until: number): Promise<void>;
+
+  /** Revokes every token of a refresh family until `until`. */
+  abstract revokeFamily(family: string, until: number): Promise<void>;
+
+  /**
+   * Refuses every token of `subject` issued at or before `before` ("log out everywhere"), until
+   * `until`. A later call with an earlier `before` does not undo a later cut-off.
+   */
+  abstract revokeSubject(subject: string, before: number, until: number): Promise<void>;
+
+  /** Whether `token` is revoked by its id, its family or its subject's cut-off. One round trip. */
+  abstract isRevoked(token: RevocationSubject): Promise<boolean>;
+
+  /**
+   * Spends refresh token `tokenId` of `family`, atomically, and remembers it until `until`.
+   * Reports whether it was the first use, a reuse, or the family is already revoked.
+   */
+  abstract consumeRefreshToken(
+    tokenId: string,
+    family: string,
+    until: number,
+  ): Promise<ConsumeResult>;
+}

@@ -1,0 +1,56 @@
+/** A JWS in compact form, split and decoded, but not verified. */
+export interface ParsedJwt {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** `base64url(header) + '.' + base64url(payload)`, what the signature covers. */
+  readonly signingInput: string;
+  readonly signature: Buffer;
+}
+
+/** Longer tokens are refused before any decoding (they would only cost memory). */
+export const MAX_TOKEN_LENGTH = 8192;
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Splits and decodes a compact JWS strictly (RFC 7515 §7.1, RFC 8725 §3.11): exactly three
+ * parts, canonical unpadded base64url, valid UTF-8, and a header and payload that are JSON
+ * objects. Returns the reason as a string when the token is malformed.
+ */
+export function parseJwt(token: string): ParsedJwt | string {
+  if (token.length > MAX_TOKEN_LENGTH) return 'token too long';
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) return 'malformed token';
+  const header = decodeObject(token.slice(0, first));
+  if (typeof header === 'string') return `malformed header: ${header}`;
+  const payload = decodeObject(token.slice(first + 1, second));
+  if (typeof payload === 'string') return `malformed payload: ${payload}`;
+  const signature = decodeStrict(token.slice(second + 1));
+  if (signature === undefined || signature.length === 0) return 'malformed signature';
+  return { header, payload, signingInput: token.slice(0, second), signature };
+}
+
+/** Decodes canonical base64url, or `undefined` when the text is not. */
+export function decodeStrict(text: string): Buffer | undefined {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  // Rejects non-zero padding bits, so one token has exactly one spelling.
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+function decodeObject(text: string): Record<string, unknown> | string {
+  const bytes = decodeStrict(text);
+  if (bytes === undefined) return 'not base64url';
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    return 'not JSON';
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return 'not a JSON object';
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,190 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Injectable,
+  Module,
+  Post,
+  Req,
+  Res,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import {
+  Auth,
+  AuthEvents,
+  AuthModule,
+  CurrentAuth,
+  CurrentUser,
+  HasPermission,
+  JwtBackend,
+  PermissionDeniedError,
+  Public,
+  SimpleUser,
+  TokenCookies,
+  TokenService,
+  UserModel,
+  type AuthEvent,
+  type AuthInfo,
+  type AuthRequest,
+  type BaseUser,
+  type JwtOptions,
+} from 'nestjs-gatehouse';
+
+/** Keeps every auth event, so specs can check the reasons that never reach the client. */
+@Injectable()
+export class RecordingEvents extends AuthEvents {
+  readonly events: AuthEvent[] = [];
+  emit(event: AuthEvent): void {
+    this.events.push(event);
+  }
+  last(type: string): AuthEvent | undefined {
+    return [...this.events].reverse().find((e) => e.type === type);
+  }
+}
+
+/** Every identity is a user with the `user` role, except `ghost`, who does not exist. */
+@Injectable()
+export class JwtUsers extends UserModel {
+  async loadUser(identity: string): Promise<BaseUser | null> {
+    return identity === 'ghost' ? null : new SimpleUser({ identity, roles: ['user'] });
+  }
+}
+
+interface LoginBody {
+  username: string;
+  scopes?: string[];
+  claims?: Record<string, unknown>;
+}
+
+@Controller()
+export class JwtController {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly cookies: TokenCookies,
+  ) {}
+
+  @Get('me')
+  me(@CurrentUser() user: BaseUser, @CurrentAuth() auth: AuthInfo) {
+    return {
+      identity: user.identity,
+      auth: auth.backend,
+      fresh: auth.fresh,
+      jti: auth.credentialId,
+      claims: auth.claims,
+      permissions: [...auth.permissions].sort(),
+    };
+  }
+
+  @Post('write')
+  @HttpCode(200)
+  write() {
+    return { written: true };
+  }
+
+  @Delete('write')
+  remove() {
+    return { removed: true };
+  }
+
+  @HasPermission('reports:write')
+  @Post('reports')
+  @HttpCode(200)
+  report() {
+    return { reported: true };
+  }
+
+  @Auth({ fresh: true })
+  @Post('fresh')
+  @HttpCode(200)
+  fresh() {
+    return { fresh: true };
+  }
+
+  @Auth({ fresh: true, freshWithinSeconds: 300 })
+  @Post('fresh-window')
+  @HttpCode(200)
+  freshWindow() {
+    return { fresh: true };
+  }
+
+  @Public()
+  @Get('public')
+  open(@CurrentUser() user: BaseUser) {
+    return { identity: user.identity || null };
+  }
+
+  @Public()
+  @Post('auth/login')
+  @HttpCode(200)
+  login(@Body() body: LoginBody) {
+    return this.tokens.issuePair(body.username, { scopes: body.scopes, claims: body.claims });
+  }
+
+  @Public()
+  @Post('auth/login-cookie')
+  @HttpCode(200)
+  async loginCookie(@Body() body: LoginBody, @Res({ passthrough: true }) response: unknown) {
+    const pair = await this.tokens.issuePair(body.username);
+    return { csrf_token: this.cookies.set(response, pair) };
+  }
+
+  @Public()
+  @Post('auth/refresh')
+  @HttpCode(200)
+  refresh(@Body() body: { refresh_token?: string }) {
+    return this.tokens.refresh(body.refresh_token ?? '');
+  }
+
+  @Public()
+  @Post('auth/refresh-cookie')
+  @HttpCode(204)
+  async refreshCookie(@Req() request: AuthRequest, @Res({ passthrough: true }) response: unknown) {
+    if (!this.cookies.csrfMatches(request)) throw new PermissionDeniedError('csrf');
+    this.cookies.set(response, await this.tokens.refresh(this.cookies.refreshToken(request) ?? ''));
+  }
+
+  @Post('auth/logout')
+  @HttpCode(204)
+  async logout(
+    @CurrentAuth() auth: AuthInfo,
+    @Body() body: { refresh_token?: string } | undefined,
+    @Res({ passthrough: true }) response: unknown,
+  ) {
+    await this.tokens.logout(auth, body?.refresh_token);
+    this.cookies.clear(response);
+  }
+
+  @Post('auth/logout-all')
+  @HttpCode(204)
+  async logoutAll(@CurrentUser() user: BaseUser) {
+    await this.tokens.revokeAllForUser(user.identity);
+  }
+
+  @Public()
+  @Get('.well-known/jwks.json')
+  jwks() {
+    return this.tokens.jwks();
+  }
+}
+
+/** A module with the JWT backend configured by `jwt`, plus `providers` (say, another store). */
+export function jwtAppModule(jwt: JwtOptions, providers: Provider[] = []): Type<unknown> {
+  @Module({
+    imports: [
+      AuthModule.forRoot({
+        backends: [JwtBackend],
+        userModel: JwtUsers,
+        events: RecordingEvents,
+        roles: { user: { permissions: ['reports:read', 'reports:write'] } },
+        jwt,
+        providers,
+      }),
+    ],
+    controllers: [JwtController],
+  })
+  class JwtAppModule {}
+  return JwtAppModule;
+}

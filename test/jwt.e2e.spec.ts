@@ -1,0 +1,652 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuthEvents, Clock, FakeClock, type JwtOptions } from 'nestjs-gatehouse';
+import { jwtAppModule, type RecordingEvents } from './apps/jwt.app.js';
+import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { b64url, forge, jti, makeKeys, part, signature } from './support/jwt-forge.js';
+
+const keys = makeKeys();
+const START = Date.parse('2030-01-01T00:00:00Z');
+const ISS = 'gatehouse-test';
+const AUD = 'gatehouse-api';
+
+const options: JwtOptions = {
+  algorithms: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
+  keys: [
+    { kid: 'hs-new', algorithm: 'HS256', secret: keys.hsNew },
+    { kid: 'hs-old', algorithm: 'HS256', secret: keys.hsOld },
+    { kid: 'rsa', algorithm: 'RS256', publicKey: keys.rsa.publicKey },
+    { kid: 'ps', algorithm: 'PS256', publicKey: keys.ps.publicKey },
+    { kid: 'ec', algorithm: 'ES256', publicKey: keys.ec.publicKey },
+    { kid: 'ed', algorithm: 'EdDSA', publicKey: keys.ed.publicKey },
+  ],
+  signingKeyId: 'hs-new',
+  issuer: ISS,
+  audience: AUD,
+  clockToleranceSeconds: 5,
+  accessTokenTtlSeconds: 900,
+  refreshTokenTtlSeconds: 3600,
+  refreshFamilyLifetimeSeconds: 7200,
+};
+
+/** Asserts the one generic failure body, and that nothing of the library's reasons leaks. */
+async function expectGeneric(res: Response, status: 401 | 403 | 503 = 401): Promise<void> {
+  const text = await res.text();
+  expect(res.status).toBe(status);
+  expect(JSON.parse(text)).toEqual(GENERIC_BODIES[status]);
+  expect(text).not.toMatch(/jwt|signature|expired|token|invalid|malformed|alg|kid|csrf/i);
+}
+
+describe.each(adapters)('JWT backend (%s)', (adapter) => {
+  let app: RunningApp;
+  let clock: FakeClock;
+  let events: RecordingEvents;
+
+  const now = () => Math.floor(clock.now() / 1000);
+  const claims = (extra: Record<string, unknown> = {}) => ({
+    sub: 'alice',
+    iss: ISS,
+    aud: AUD,
+    iat: now(),
+    nbf: now(),
+    exp: now() + 600,
+    jti: jti(),
+    ...extra,
+  });
+  const header = (kid: string, alg: string, extra: Record<string, unknown> = {}) => ({
+    alg,
+    typ: 'at+jwt',
+    kid,
+    ...extra,
+  });
+  /** A valid HS256 access token signed with the active key, with overrides. */
+  const hs = (
+    extraClaims: Record<string, unknown> = {},
+    extraHeader: Record<string, unknown> = {},
+  ) => forge(header('hs-new', 'HS256', extraHeader), claims(extraClaims), 'HS256', keys.hsNew);
+
+  const bearer = (token: string, extra: Record<string, string> = {}) => ({
+    authorization: `Bearer ${token}`,
+    ...extra,
+  });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    app.request(path, { headers });
+  const post = (path: string, json?: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(json ?? {}),
+    });
+  const login = async (username = 'alice', extra: Record<string, unknown> = {}) => {
+    const res = await post('/auth/login', { username, ...extra });
+    expect(res.status).toBe(200);
+    return (await res.json()) as {
+      access_token: string;
+      refresh_token: string;
+      token_type: string;
+      expires_in: number;
+    };
+  };
+
+  beforeAll(async () => {
+    clock = new FakeClock(START);
+    app = await startApp(adapter, jwtAppModule(options), (b) =>
+      b.overrideProvider(Clock).useValue(clock),
+    );
+    events = app.app.get(AuthEvents) as RecordingEvents;
+  });
+  afterAll(() => app.close());
+  beforeEach(() => clock.advance(60_000));
+
+  describe('issuing and reading tokens', () => {
+    it('login returns a pair whose access token opens the routes and exposes its claims', async () => {
+      const pair = await login('alice', { claims: { tenant: 't1' } });
+      expect(pair.token_type).toBe('bearer');
+      expect(pair.expires_in).toBe(900);
+      const res = await get('/me', bearer(pair.access_token));
+      expect(res.status).toBe(200);
+      const me = (await res.json()) as { claims: Record<string, unknown> } & Record<
+        string,
+        unknown
+      >;
+      expect(me).toMatchObject({ identity: 'alice', auth: 'jwt', fresh: true });
+      expect(me.claims).toMatchObject({ sub: 'alice', iss: ISS, aud: AUD, tenant: 't1' });
+      expect(me.jti).toBe(me.claims.jti);
+      // jti: at least 128 random bits (16 bytes, base64url).
+      expect(Buffer.from(me.claims.jti as string, 'base64url').length).toBeGreaterThanOrEqual(16);
+      const [headerPart] = pair.access_token.split('.');
+      expect(JSON.parse(Buffer.from(headerPart!, 'base64url').toString())).toEqual({
+        alg: 'HS256',
+        typ: 'at+jwt',
+        kid: 'hs-new',
+      });
+    });
+
+    it('accepts the Bearer scheme in any case, and only one token after it', async () => {
+      const token = hs();
+      for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+        expect((await get('/me', { authorization: `${scheme} ${token}` })).status).toBe(200);
+      }
+      for (const value of [
+        `Bearer ${token} extra`,
+        `Bearer  ${token}`,
+        'Bearer',
+        'Bearer ',
+        `Bearer\t${token}`,
+      ]) {
+        await expectGeneric(await get('/me', { authorization: value }));
+      }
+    });
+
+    it('challenges with Bearer and ignores other schemes', async () => {
+      const res = await get('/me', { authorization: 'Basic YWxpY2U6cHc=' });
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+      await expectGeneric(res);
+    });
+
+    it('verifies every configured key with its algorithm (HS old and new, RS, PS, ES, EdDSA)', async () => {
+      const cases: Array<[string, string, Parameters<typeof forge>[3]]> = [
+        ['hs-old', 'HS256', keys.hsOld],
+        ['rsa', 'RS256', keys.rsa.privateKey],
+        ['ps', 'PS256', keys.ps.privateKey],
+        ['ec', 'ES256', keys.ec.privateKey],
+        ['ed', 'EdDSA', keys.ed.privateKey],
+      ];
+      for (const [kid, alg, key] of cases) {
+        const token = forge(header(kid, alg), claims({ sub: `user-${kid}` }), alg, key);
+        const res = await get('/me', bearer(token));
+        expect(res.status, kid).toBe(200);
+        expect(await body(res)).toMatchObject({ identity: `user-${kid}` });
+      }
+    });
+
+    it('serves the public keys as a JWKS, without private members', async () => {
+      const res = await get('/.well-known/jwks.json');
+      const jwks = (await res.json()) as { keys: Array<Record<string, unknown>> };
+      expect(jwks.keys.map((k) => [k.kid, k.alg, k.kty, k.use])).toEqual([
+        ['rsa', 'RS256', 'RSA', 'sig'],
+        ['ps', 'PS256', 'RSA', 'sig'],
+        ['ec', 'ES256', 'EC', 'sig'],
+        ['ed', 'EdDSA', 'OKP', 'sig'],
+      ]);
+      expect(jwks.keys.some((k) => 'd' in k || 'k' in k)).toBe(false);
+    });
+
+    it('a user the UserModel does not know gets 401', async () => {
+      await expectGeneric(await get('/me', bearer(hs({ sub: 'ghost' }))));
+    });
+  });
+
+  describe('forged and tampered tokens', () => {
+    it('never accepts alg none, in any spelling, signed or not', async () => {
+      for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+        const unsigned = `${part(header('hs-new', alg))}.${part(claims())}.`;
+        await expectGeneric(await get('/me', bearer(unsigned)));
+        const noKid = `${part({ alg, typ: 'at+jwt' })}.${part(claims())}.`;
+        await expectGeneric(await get('/me', bearer(noKid)));
+        const withSig = `${part(header('hs-new', alg))}.${part(claims())}.${b64url('x')}`;
+        await expectGeneric(await get('/me', bearer(withSig)));
+      }
+      expect(events.last('authentication_failed')?.reason).toBe('algorithm not allowed');
+    });
+
+    it('refuses an HS256 token "signed" with the RSA public key', async () => {
+      const pem = keys.rsaPublicPem;
+      for (const kid of ['rsa', 'hs-new', undefined]) {
+        const h = kid ? header(kid, 'HS256') : { alg: 'HS256', typ: 'at+jwt' };
+        await expectGeneric(await get('/me', bearer(forge(h, claims(), 'HS256', pem))));
+      }
+      const rsaKidEvent = events.events.filter((e) => e.type === 'authentication_failed').at(-3);
+      expect(rsaKidEvent?.reason).toBe('algorithm does not match the key');
+    });
+
+    it('refuses a cut or altered signature and a tampered payload', async () => {
+      const token = hs();
+      const [h, p, s] = token.split('.') as [string, string, string];
+      await expectGeneric(await get('/me', bearer(`${h}.${p}.${s.slice(0, -4)}`)));
+      await expectGeneric(await get('/me', bearer(`${h}.${p}.${s.slice(0, 20)}`)));
+      const flipped = Buffer.from(s, 'base64url');
+      flipped[0]! ^= 1;
+      await expectGeneric(await get('/me', bearer(`${h}.${p}.${flipped.toString('base64url')}`)));
+      const admin = part({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'root' });
+      await expectGeneric(await get('/me', bearer(`${h}.${admin}.${s}`)));
+      expect(events.last('authentication_failed')?.reason).toBe('invalid signature');
+    });
+
+    it('refuses a swapped or unknown kid', async () => {
+      // Signed by the EC key, but naming the Ed25519 key (and vice versa).
+      await expectGeneric(
+        await get(
+          '/me',
+          bearer(forge(header('ed', 'ES256'), claims(), 'ES256', keys.ec.privateKey)),
+        ),
+      );
+      await expectGeneric(
+        await get(
+          '/me',
+          bearer(forge(header('ec', 'ES256'), claims(), 'ES256', keys.attacker.privateKey)),
+        ),
+      );
+      await expectGeneric(
+        await get('/me', bearer(forge(header('hs-old', 'HS256'), claims(), 'HS256', keys.hsNew))),
+      );
+      await expectGeneric(
+        await get('/me', bearer(forge(header('nope', 'HS256'), claims(), 'HS256', keys.hsNew))),
+      );
+      expect(events.last('authentication_failed')?.reason).toBe('unknown kid');
+    });
+
+    it('never follows jwk, jku or x5u headers', async () => {
+      const jwk = keys.attacker.publicKey.export({ format: 'jwk' });
+      const embedded = forge(
+        { alg: 'ES256', typ: 'at+jwt', jwk },
+        claims(),
+        'ES256',
+        keys.attacker.privateKey,
+      );
+      await expectGeneric(await get('/me', bearer(embedded)));
+      const remote = forge(
+        { alg: 'ES256', typ: 'at+jwt', kid: 'evil', jku: 'https://evil.example/jwks.json' },
+        claims(),
+        'ES256',
+        keys.attacker.privateKey,
+      );
+      await expectGeneric(await get('/me', bearer(remote)));
+      const x5u = forge(
+        header('ec', 'ES256', { x5u: 'https://evil.example/cert.pem' }),
+        claims(),
+        'ES256',
+        keys.attacker.privateKey,
+      );
+      await expectGeneric(await get('/me', bearer(x5u)));
+    });
+
+    it('refuses a validly signed token with a crit header', async () => {
+      await expectGeneric(await get('/me', bearer(hs({}, { crit: ['exp'] }))));
+      expect(events.last('authentication_failed')?.reason).toBe('unsupported crit header');
+    });
+  });
+
+  describe('malformed tokens', () => {
+    it('refuses non-strict base64url and broken structure', async () => {
+      const token = hs();
+      const [h, p, s] = token.split('.') as [string, string, string];
+      const padded = Buffer.from(JSON.stringify(claims())).toString('base64');
+      const cases = [
+        `${h}.${p}`,
+        `${h}.${p}.${s}.${s}`,
+        `${h}.${p}.${s}=`,
+        `${h}==.${p}.${s}`,
+        `${h}.${padded}.${s}`,
+        `${h}.${p.replace(/-/g, '+').replace(/_/g, '/')}x.${s}`,
+        `.${p}.${s}`,
+        'not-a-jwt',
+        `${h}.${p}.${s}`.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      ];
+      for (const value of cases) await expectGeneric(await get('/me', bearer(value)));
+      // A non-canonical spelling of the same bytes (trailing bits set) is refused too.
+      const last = p.at(-1)!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      if (p.length % 4 !== 0) {
+        const sibling = alphabet[alphabet.indexOf(last) + 1]!;
+        const input = `${h}.${p.slice(0, -1)}${sibling}`;
+        if (
+          Buffer.from(`${p.slice(0, -1)}${sibling}`, 'base64url').equals(
+            Buffer.from(p, 'base64url'),
+          )
+        ) {
+          const crafted = `${input}.${signature('HS256', keys.hsNew, input)}`;
+          await expectGeneric(await get('/me', bearer(crafted)));
+        }
+      }
+    });
+
+    it('refuses validly signed tokens whose payload is not a JSON object', async () => {
+      for (const payload of [
+        b64url('[1,2]'),
+        b64url('"alice"'),
+        b64url('42'),
+        b64url('null'),
+        b64url('{'),
+      ]) {
+        const t = forge(header('hs-new', 'HS256'), payload, 'HS256', keys.hsNew);
+        await expectGeneric(await get('/me', bearer(t)));
+      }
+      const headerArray = forge(b64url('["HS256"]'), claims(), 'HS256', keys.hsNew);
+      await expectGeneric(await get('/me', bearer(headerArray)));
+    });
+
+    it('refuses validly signed tokens with missing or malformed claims', async () => {
+      const cases: Array<Record<string, unknown>> = [
+        { exp: undefined },
+        { exp: 'tomorrow' },
+        { iat: undefined },
+        { nbf: 'now' },
+        { jti: undefined },
+        { sub: undefined },
+        { sub: 42 },
+        { scope: ['reports:read'] },
+      ];
+      for (const extra of cases) await expectGeneric(await get('/me', bearer(hs(extra))));
+    });
+  });
+
+  describe('time, issuer and audience', () => {
+    it('honours exp up to the tolerance and not a millisecond more', async () => {
+      const exp = now() + 30;
+      const token = hs({ exp });
+      expect((await get('/me', bearer(token))).status).toBe(200);
+      clock.set(exp * 1000 + 5000 - 1);
+      expect((await get('/me', bearer(token))).status).toBe(200);
+      clock.advance(1);
+      await expectGeneric(await get('/me', bearer(token)));
+      expect(events.last('authentication_failed')?.reason).toBe('token expired');
+    });
+
+    it('honours nbf from the tolerance on', async () => {
+      const nbf = now() + 60;
+      const token = hs({ nbf, iat: nbf });
+      await expectGeneric(await get('/me', bearer(token)));
+      clock.set(nbf * 1000 - 5000 - 1);
+      await expectGeneric(await get('/me', bearer(token)));
+      clock.advance(1);
+      expect((await get('/me', bearer(token))).status).toBe(200);
+    });
+
+    it('refuses a token issued in the future beyond the tolerance', async () => {
+      await expectGeneric(await get('/me', bearer(hs({ iat: now() + 6 }))));
+      expect((await get('/me', bearer(hs({ iat: now() + 4 })))).status).toBe(200);
+    });
+
+    it('refuses a wrong or missing issuer or audience', async () => {
+      for (const extra of [
+        { iss: 'someone-else' },
+        { iss: undefined },
+        { aud: 'other-api' },
+        { aud: ['other-api', 'more'] },
+        { aud: undefined },
+      ]) {
+        await expectGeneric(await get('/me', bearer(hs(extra))));
+      }
+      expect((await get('/me', bearer(hs({ aud: ['other', AUD] })))).status).toBe(200);
+    });
+  });
+
+  describe('token types', () => {
+    it('refuses a refresh token as an access token, and the other way round', async () => {
+      const pair = await login();
+      await expectGeneric(await get('/me', bearer(pair.refresh_token)));
+      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.access_token }));
+    });
+
+    it('refuses tokens with a generic or missing typ', async () => {
+      await expectGeneric(await get('/me', bearer(hs({}, { typ: 'JWT' }))));
+      await expectGeneric(await get('/me', bearer(hs({}, { typ: undefined }))));
+      await expectGeneric(await get('/me', bearer(hs({}, { typ: 'refresh+jwt' }))));
+      expect((await get('/me', bearer(hs({}, { typ: 'application/AT+JWT' })))).status).toBe(200);
+    });
+  });
+
+  describe('refresh, rotation and reuse detection', () => {
+    it('rotates: a new pair, whose access token is not fresh', async () => {
+      const first = await login();
+      const res = await post('/auth/refresh', { refresh_token: first.refresh_token });
+      expect(res.status).toBe(200);
+      const second = (await res.json()) as typeof first;
+      expect(second.refresh_token).not.toBe(first.refresh_token);
+      const me = (await (await get('/me', bearer(second.access_token))).json()) as {
+        fresh: boolean;
+        claims: Record<string, unknown>;
+      };
+      expect(me.fresh).toBe(false);
+      expect(me.claims.fam).toBeDefined();
+      expect((await get('/me', bearer(first.access_token))).status).toBe(200);
+    });
+
+    it('a spent refresh token used again revokes the whole family and is reported', async () => {
+      const first = await login('bob');
+      const second = (await (
+        await post('/auth/refresh', { refresh_token: first.refresh_token })
+      ).json()) as typeof first;
+      await expectGeneric(await post('/auth/refresh', { refresh_token: first.refresh_token }));
+      const reuse = events.last('token_reuse_detected');
+      expect(reuse).toMatchObject({ identity: 'bob', backend: 'jwt' });
+      // Every token of the family is dead now, the ones issued before and after the reuse.
+      await expectGeneric(await post('/auth/refresh', { refresh_token: second.refresh_token }));
+      await expectGeneric(await get('/me', bearer(second.access_token)));
+      await expectGeneric(await get('/me', bearer(first.access_token)));
+      // Another login of the same user is untouched.
+      const other = await login('bob');
+      expect((await get('/me', bearer(other.access_token))).status).toBe(200);
+    });
+
+    it('of concurrent refreshes with one token, exactly one succeeds', async () => {
+      const pair = await login('carol');
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          post('/auth/refresh', { refresh_token: pair.refresh_token }),
+        ),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 401, 401, 401, 401, 401, 401, 401]);
+      for (const res of results.filter((r) => r.status === 401)) await expectGeneric(res);
+    });
+
+    it('a family ends at its absolute lifetime, however often it is refreshed', async () => {
+      let pair = await login('dave');
+      const started = clock.now();
+      for (let i = 0; i < 3; i++) {
+        clock.advance(3000_000);
+        const res = await post('/auth/refresh', { refresh_token: pair.refresh_token });
+        if (clock.now() - started >= 7200_000) {
+          await expectGeneric(res);
+          return;
+        }
+        expect(res.status).toBe(200);
+        pair = (await res.json()) as typeof pair;
+      }
+      throw new Error('the family outlived its lifetime');
+    });
+  });
+
+  describe('fresh tokens', () => {
+    it('only a login token is fresh, and a window limits it', async () => {
+      const pair = await login();
+      expect((await post('/fresh', {}, bearer(pair.access_token))).status).toBe(200);
+      expect((await post('/fresh-window', {}, bearer(pair.access_token))).status).toBe(200);
+      const refreshed = (await (
+        await post('/auth/refresh', { refresh_token: pair.refresh_token })
+      ).json()) as typeof pair;
+      await expectGeneric(await post('/fresh', {}, bearer(refreshed.access_token)), 403);
+      clock.advance(301_000);
+      await expectGeneric(await post('/fresh-window', {}, bearer(pair.access_token)), 403);
+      expect((await post('/fresh', {}, bearer(pair.access_token))).status).toBe(200);
+    });
+
+    it('a forged fresh claim without a valid signature does not help', async () => {
+      const [h, p] = hs().split('.');
+      const fresh = part({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), fresh: true });
+      await expectGeneric(await post('/fresh', {}, bearer(`${h}.${fresh}.AAAA`)));
+    });
+  });
+
+  describe('revocation', () => {
+    it('logout revokes the access token and its login, not other logins', async () => {
+      const pair = await login('erin');
+      const other = await login('erin');
+      expect(
+        (
+          await post(
+            '/auth/logout',
+            { refresh_token: pair.refresh_token },
+            bearer(pair.access_token),
+          )
+        ).status,
+      ).toBe(204);
+      await expectGeneric(await get('/me', bearer(pair.access_token)));
+      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
+      expect((await get('/me', bearer(other.access_token))).status).toBe(200);
+      expect(events.last('authentication_failed')?.reason).toBe('token revoked');
+    });
+
+    it('logout-all refuses every earlier token of the user, but not later logins', async () => {
+      const a = await login('frank');
+      const b = await login('frank');
+      const external = hs({ sub: 'frank' });
+      expect((await post('/auth/logout-all', {}, bearer(a.access_token))).status).toBe(204);
+      await expectGeneric(await get('/me', bearer(b.access_token)));
+      await expectGeneric(await get('/me', bearer(external)));
+      await expectGeneric(await post('/auth/refresh', { refresh_token: b.refresh_token }));
+      clock.advance(1);
+      const later = await login('frank');
+      expect((await get('/me', bearer(later.access_token))).status).toBe(200);
+      expect((await get('/me', bearer((await login('gina')).access_token))).status).toBe(200);
+    });
+  });
+
+  describe('scopes', () => {
+    it('a token with scopes narrows the user permissions', async () => {
+      const narrow = await login('alice', { scopes: ['reports:read'] });
+      await expectGeneric(await post('/reports', {}, bearer(narrow.access_token)), 403);
+      const full = await login('alice');
+      expect((await post('/reports', {}, bearer(full.access_token))).status).toBe(200);
+    });
+  });
+
+  describe('cookie transport', () => {
+    const cookieLogin = async () => {
+      const res = await post('/auth/login-cookie', { username: 'alice' });
+      expect(res.status).toBe(200);
+      const csrf = ((await res.json()) as { csrf_token: string }).csrf_token;
+      const setCookies = res.headers.getSetCookie();
+      const jar = Object.fromEntries(
+        setCookies.map((line) => line.split(';')[0]!.split('=') as [string, string]),
+      );
+      return { csrf, setCookies, jar };
+    };
+    const cookieHeader = (jar: Record<string, string>, names: string[]) =>
+      names.map((n) => `${n}=${jar[n]}`).join('; ');
+
+    it('sets HttpOnly, Secure, SameSite, prefixed cookies with a narrow refresh path', async () => {
+      const { setCookies, csrf, jar } = await cookieLogin();
+      const line = (name: string) => setCookies.find((l) => l.startsWith(`${name}=`))!;
+      expect(line('__Host-access_token')).toMatch(
+        /; Max-Age=900; Path=\/; HttpOnly; Secure; SameSite=Lax/,
+      );
+      expect(line('__Secure-refresh_token')).toMatch(
+        /; Max-Age=3600; Path=\/auth\/refresh; HttpOnly; Secure; SameSite=Strict/,
+      );
+      expect(line('__Host-csrf_token')).toMatch(/; Path=\/; Secure; SameSite=Lax/);
+      expect(line('__Host-csrf_token')).not.toMatch(/HttpOnly/);
+      expect(jar['__Host-csrf_token']).toBe(csrf);
+    });
+
+    it('authenticates safe methods by cookie alone', async () => {
+      const { jar } = await cookieLogin();
+      const res = await get('/me', { cookie: cookieHeader(jar, ['__Host-access_token']) });
+      expect(res.status).toBe(200);
+      expect(await body(res)).toMatchObject({ identity: 'alice' });
+    });
+
+    it('requires the CSRF header on unsafe methods, matching the cookie', async () => {
+      const { jar, csrf } = await cookieLogin();
+      const cookie = cookieHeader(jar, ['__Host-access_token', '__Host-csrf_token']);
+      await expectGeneric(await post('/write', {}, { cookie }), 403);
+      await expectGeneric(await post('/write', {}, { cookie, 'x-csrf-token': 'wrong' }), 403);
+      await expectGeneric(await post('/write', {}, { cookie, 'x-csrf-token': `${csrf}x` }), 403);
+      await expectGeneric(
+        await post(
+          '/write',
+          {},
+          {
+            cookie: cookieHeader(jar, ['__Host-access_token']),
+            'x-csrf-token': csrf,
+          },
+        ),
+        403,
+      );
+      expect(events.last('permission_denied')?.reason).toBe('csrf token missing or wrong');
+      expect((await post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
+      const del = await app.request('/write', { method: 'DELETE', headers: { cookie } });
+      await expectGeneric(del, 403);
+    });
+
+    it('a bearer token needs no CSRF header, and a forged cookie token is 401', async () => {
+      const { jar } = await cookieLogin();
+      expect((await post('/write', {}, bearer(jar['__Host-access_token']!))).status).toBe(200);
+      await expectGeneric(
+        await post('/write', {}, { cookie: `__Host-access_token=${hs().slice(0, -3)}` }),
+      );
+    });
+
+    it('refreshes through the narrow-path cookie with CSRF, and logout clears the cookies', async () => {
+      const { jar, csrf } = await cookieLogin();
+      const cookie = cookieHeader(jar, ['__Secure-refresh_token', '__Host-csrf_token']);
+      await expectGeneric(await post('/auth/refresh-cookie', {}, { cookie }), 403);
+      const res = await post('/auth/refresh-cookie', {}, { cookie, 'x-csrf-token': csrf });
+      expect(res.status).toBe(204);
+      expect(res.headers.getSetCookie()).toHaveLength(3);
+      const out = await post('/auth/logout', {}, bearer(jar['__Host-access_token']!));
+      expect(out.status).toBe(204);
+      expect(out.headers.getSetCookie().every((l) => /Max-Age=0/.test(l))).toBe(true);
+    });
+
+    it('does not read tokens from the query string or body unless opted in', async () => {
+      const token = hs();
+      await expectGeneric(await get(`/me?access_token=${token}`));
+      await expectGeneric(await post('/write', { access_token: token }));
+    });
+  });
+});
+
+describe.each(adapters)('JWT backend with opt-in locations (%s)', (adapter) => {
+  let app: RunningApp;
+  const clock = new FakeClock(START);
+  beforeAll(async () => {
+    app = await startApp(
+      adapter,
+      jwtAppModule({
+        algorithms: ['HS256'],
+        secret: keys.hsNew,
+        tokenLocations: ['header', 'query', 'body'],
+      }),
+      (b) => b.overrideProvider(Clock).useValue(clock),
+    );
+  });
+  afterAll(() => app.close());
+
+  it('reads the query string and the JSON body, in the configured order', async () => {
+    const pair = (await (
+      await app.request('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'quinn' }),
+      })
+    ).json()) as { access_token: string };
+    expect((await app.request(`/me?access_token=${pair.access_token}`)).status).toBe(200);
+    const res = await app.request('/write', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ access_token: pair.access_token }),
+    });
+    expect(res.status).toBe(200);
+    const both = await app.request(`/me?access_token=${pair.access_token}&access_token=x`);
+    await expectGeneric(both);
+  });
+
+  it('a token without kid is verified by the only key of its algorithm', async () => {
+    const t = Math.floor(clock.now() / 1000);
+    const token = forge(
+      { alg: 'HS256', typ: 'at+jwt' },
+      { sub: 'zoe', iat: t, exp: t + 60, jti: jti() },
+      'HS256',
+      keys.hsNew,
+    );
+    expect(
+      (await app.request('/me', { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
+  });
+
+  it('serves an empty JWKS under HS256', async () => {
+    expect(await (await app.request('/.well-known/jwks.json')).json()).toEqual({ keys: [] });
+  });
+});

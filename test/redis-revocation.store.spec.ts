@@ -1,0 +1,106 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { FakeClock, RevocationStore } from 'nestjs-gatehouse';
+import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
+import { revocationStoreContract } from './revocation-store.contract.js';
+import { startRedisServer } from './support/redis-server.js';
+
+const url = inject('redisUrl');
+
+/** Deletes every key under `prefix`. */
+async function purge(client: Redis, prefix: string): Promise<void> {
+  const keys = await client.keys(`${prefix}*`);
+  if (keys.length > 0) await client.del(...keys);
+}
+
+revocationStoreContract('redis', async (clock) => {
+  const client = new Redis(url);
+  const prefix = `gatehouse-contract-${process.pid}-${Date.now()}:`;
+  return {
+    store: new RedisRevocationStore(client, clock, { keyPrefix: prefix }),
+    // Redis ages keys by its own clock; time travel shortens every key's TTL by the same amount.
+    advance: async (ms) => {
+      clock.advance(ms);
+      for (const key of await client.keys(`${prefix}*`)) {
+        const left = await client.pttl(key);
+        if (left - ms <= 0) await client.del(key);
+        else await client.pexpire(key, left - ms);
+      }
+    },
+    close: async () => {
+      await purge(client, prefix);
+      await client.quit();
+    },
+  };
+});
+
+describe('RedisRevocationStore against a real redis-server', () => {
+  const clients: Redis[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+  });
+
+  it('writes keys that expire with the tokens', async () => {
+    const client = new Redis(url);
+    clients.push(client);
+    const clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
+    const prefix = `gatehouse-ttl-${process.pid}:`;
+    const store = new RedisRevocationStore(client, clock, { keyPrefix: prefix });
+    await store.revokeToken('j1', clock.now() + 90_000);
+    await store.revokeFamily('f1', clock.now() + 30_000);
+    await store.consumeRefreshToken('j2', 'f2', clock.now() + 45_000);
+    await store.revokeSubject('u1', clock.now(), clock.now() + 120_000);
+    const ttl = async (key: string) => client.pttl(`${prefix}${key}`);
+    expect(await ttl('t:j1')).toBeGreaterThan(85_000);
+    expect(await ttl('t:j1')).toBeLessThanOrEqual(90_000);
+    expect(await ttl('f:{f1}')).toBeLessThanOrEqual(30_000);
+    expect(await ttl('c:{f2}:j2')).toBeLessThanOrEqual(45_000);
+    expect(await ttl('s:u1')).toBeLessThanOrEqual(120_000);
+    expect(await client.get(`${prefix}s:u1`)).toBe(String(clock.now()));
+    await purge(client, prefix);
+  });
+
+  it('rejects within the timeout while Redis is down, and works again once it is back', async () => {
+    const server = await startRedisServer();
+    try {
+      const clock = new FakeClock();
+      const provider = RedisRevocationStore.provider({
+        url: server.url,
+        commandTimeoutMs: 300,
+      }) as {
+        useFactory: (clock: FakeClock) => Promise<RedisRevocationStore>;
+      };
+      const store = await provider.useFactory(clock);
+      expect(store).toBeInstanceOf(RevocationStore);
+      const probe = { tokenId: 'x', subject: 'u', issuedAt: clock.now() };
+      expect(await store.isRevoked(probe)).toBe(false);
+      await server.stop();
+      const started = Date.now();
+      await expect(store.isRevoked(probe)).rejects.toThrow();
+      await expect(store.consumeRefreshToken('a', 'b', clock.now() + 1000)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1500);
+      await server.start();
+      await expect
+        .poll(() => store.isRevoked(probe).catch(() => 'down'), { timeout: 10_000, interval: 100 })
+        .toBe(false);
+      await store.onModuleDestroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a user-provided client is bounded by the timeout even with an offline queue', async () => {
+    const server = await startRedisServer();
+    const client = new Redis(server.url, { maxRetriesPerRequest: null });
+    clients.push(client);
+    client.on('error', () => undefined);
+    try {
+      const store = new RedisRevocationStore(client, new FakeClock(), { commandTimeoutMs: 200 });
+      await server.stop();
+      await expect(store.revokeToken('j', Date.now() + 10_000)).rejects.toThrow(/200 ms/);
+    } finally {
+      client.disconnect();
+      await server.close();
+    }
+  });
+});

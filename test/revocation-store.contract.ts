@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock, type RevocationStore } from 'nestjs-gatehouse';
+
+/** What a store's spec hands the contract suite. */
+export interface StoreHarness {
+  store: RevocationStore;
+  /** Lets `ms` pass for the store: the fake clock moves and entries age accordingly. */
+  advance(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+const unique = (what: string) => `${what}-${process.pid}-${Date.now()}-${++counter}`;
+
+/**
+ * The behaviour every `RevocationStore` must have (see its JSDoc): one suite, run by the spec of
+ * each implementation.
+ */
+export function revocationStoreContract(
+  name: string,
+  make: (clock: FakeClock) => Promise<StoreHarness>,
+): void {
+  describe(`RevocationStore contract: ${name}`, () => {
+    const clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
+    let h: StoreHarness;
+    const token = (extra: Partial<Parameters<RevocationStore['isRevoked']>[0]> = {}) => ({
+      tokenId: unique('jti'),
+      subject: unique('user'),
+      issuedAt: clock.now() - 1000,
+      ...extra,
+    });
+
+    beforeAll(async () => {
+      h = await make(clock);
+    });
+    afterAll(() => h.close());
+    beforeEach(() => clock.advance(10_000));
+
+    it('revokes one token id until its time, and only that one', async () => {
+      const t = token();
+      const other = token();
+      expect(await h.store.isRevoked(t)).toBe(false);
+      await h.store.revokeToken(t.tokenId, clock.now() + 60_000);
+      expect(await h.store.isRevoked(t)).toBe(true);
+      expect(await h.store.isRevoked(other)).toBe(false);
+      await h.advance(59_000);
+      expect(await h.store.isRevoked(t)).toBe(true);
+      await h.advance(2_000);
+      expect(await h.store.isRevoked(t)).toBe(false);
+    });
+
+    it('ignores revocations whose time has already passed', async () => {
+      const t = token();
+      await h.store.revokeToken(t.tokenId, clock.now() - 1);
+      await h.store.revokeFamily('fam-past', clock.now());
+      expect(await h.store.isRevoked(t)).toBe(false);
+      expect(await h.store.isRevoked(token({ family: 'fam-past' }))).toBe(false);
+    });
+
+    it('revokes a family: every token naming it', async () => {
+      const family = unique('fam');
+      const a = token({ family });
+      const b = token({ family, subject: a.subject });
+      const outside = token({ subject: a.subject });
+      await h.store.revokeFamily(family, clock.now() + 60_000);
+      expect(await h.store.isRevoked(a)).toBe(true);
+      expect(await h.store.isRevoked(b)).toBe(true);
+      expect(await h.store.isRevoked(outside)).toBe(false);
+    });
+
+    it('revokes every token of a subject issued at or before the cut-off, not after', async () => {
+      const subject = unique('user');
+      const cutoff = clock.now();
+      await h.store.revokeSubject(subject, cutoff, cutoff + 60_000);
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff - 5000 }))).toBe(true);
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff }))).toBe(true);
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff + 1 }))).toBe(false);
+      expect(await h.store.isRevoked(token({ issuedAt: cutoff - 5000 }))).toBe(false);
+    });
+
+    it('never moves a subject cut-off backwards, nor shortens it', async () => {
+      const subject = unique('user');
+      const cutoff = clock.now();
+      await h.store.revokeSubject(subject, cutoff, cutoff + 60_000);
+      await h.store.revokeSubject(subject, cutoff - 30_000, cutoff + 10_000);
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff - 1 }))).toBe(true);
+      await h.advance(30_000);
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff - 1 }))).toBe(true);
+      await h.advance(31_000);
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff - 1 }))).toBe(false);
+    });
+
+    it('spends a refresh token once: consumed, then reused', async () => {
+      const family = unique('fam');
+      const id = unique('jti');
+      expect(await h.store.consumeRefreshToken(id, family, clock.now() + 60_000)).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(id, family, clock.now() + 60_000)).toBe('reused');
+      expect(await h.store.consumeRefreshToken(unique('jti'), family, clock.now() + 60_000)).toBe(
+        'consumed',
+      );
+    });
+
+    it('reports a revoked family when spending', async () => {
+      const family = unique('fam');
+      await h.store.revokeFamily(family, clock.now() + 60_000);
+      expect(await h.store.consumeRefreshToken(unique('jti'), family, clock.now() + 60_000)).toBe(
+        'family_revoked',
+      );
+    });
+
+    it('of many concurrent spends of one token, exactly one is consumed', async () => {
+      const family = unique('fam');
+      const id = unique('jti');
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          h.store.consumeRefreshToken(id, family, clock.now() + 60_000),
+        ),
+      );
+      expect(results.filter((r) => r === 'consumed')).toHaveLength(1);
+      expect(results.filter((r) => r === 'reused')).toHaveLength(24);
+    });
+
+    it('forgets a spent token after its time', async () => {
+      const family = unique('fam');
+      const id = unique('jti');
+      await h.store.consumeRefreshToken(id, family, clock.now() + 5_000);
+      await h.advance(6_000);
+      // By then the token itself has expired and is refused before reaching the store.
+      expect(await h.store.consumeRefreshToken(id, family, clock.now() + 5_000)).toBe('consumed');
+    });
+  });
+}

@@ -1,0 +1,77 @@
+import {
+  constants,
+  createHmac,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
+
+/**
+ * Crafts JWTs the way an attacker (or another issuer) would, with node:crypto only: nothing here
+ * goes through the library, so the tests check it against an independent signer.
+ */
+
+export const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
+export const part = (value: unknown): string => b64url(JSON.stringify(value));
+
+export type ForgeAlg =
+  'HS256' | 'HS384' | 'HS512' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | (string & {});
+
+/** Signs `input` with `alg` and `key` (a secret as Buffer/string, or a private KeyObject). */
+export function signature(alg: ForgeAlg, key: KeyObject | Buffer | string, input: string): string {
+  const data = Buffer.from(input);
+  const hash = `sha${alg.slice(2)}`;
+  if (alg.startsWith('HS')) return createHmac(hash, key).update(data).digest('base64url');
+  if (alg.startsWith('RS')) return sign(hash, data, key as KeyObject).toString('base64url');
+  if (alg.startsWith('PS')) {
+    return sign(hash, data, {
+      key: key as KeyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+    }).toString('base64url');
+  }
+  if (alg.startsWith('ES')) {
+    return sign(hash, data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' }).toString(
+      'base64url',
+    );
+  }
+  return sign(null, data, key as KeyObject).toString('base64url');
+}
+
+/** A compact JWS from a header and payload (objects, or raw already-encoded parts). */
+export function forge(
+  header: Record<string, unknown> | string,
+  payload: unknown,
+  alg: ForgeAlg,
+  key: KeyObject | Buffer | string,
+): string {
+  const h = typeof header === 'string' ? header : part(header);
+  const p = typeof payload === 'string' ? payload : part(payload);
+  const input = `${h}.${p}`;
+  return `${input}.${signature(alg, key, input)}`;
+}
+
+/** The key material of the test apps, generated once per spec file. */
+export function makeKeys() {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ps = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ed = generateKeyPairSync('ed25519');
+  const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    hsNew: randomBytes(48),
+    hsOld: randomBytes(48),
+    rsa,
+    ps,
+    ec,
+    ed,
+    attacker,
+    rsaPublicPem: rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export type TestKeys = ReturnType<typeof makeKeys>;
+
+/** A random `jti`, as the library would write. */
+export const jti = (): string => randomBytes(16).toString('base64url');
