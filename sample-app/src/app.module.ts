@@ -1,11 +1,14 @@
-import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AuthModule, Clock, SystemClock } from 'nestjs-gatehouse';
+import { AuthModule, Clock, JwtBackend, SystemClock } from 'nestjs-gatehouse';
+import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { AdminController } from './admin/admin.controller.js';
 import { SqliteAuditEvents } from './audit/sqlite-audit.events.js';
 import { AuthController } from './auth/auth.controller.js';
 import { CredentialRevoker } from './auth/credential-revoker.service.js';
-import { InterimBackend } from './auth/interim.backend.js';
+import { jwtOptions } from './auth/jwt-options.js';
+import { LoginsRepository } from './auth/logins.repository.js';
+import { JwksController, TokenAuthController } from './auth/token-auth.controller.js';
 import { ROLES } from './auth/roles.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
@@ -30,17 +33,20 @@ export class AppModule {
       imports: [
         infrastructure,
         AuthModule.forRoot({
-          backends: [InterimBackend],
+          backends: [JwtBackend],
           userModel: { useExisting: SqliteUserModel },
           events: SqliteAuditEvents,
           imports: [infrastructure],
           roles: ROLES,
-          providers: [{ provide: Clock, useValue: clock }],
+          jwt: jwtOptions(config),
+          providers: [{ provide: Clock, useValue: clock }, ...sharedStores(config)],
         }),
       ],
       controllers: [
         HealthController,
+        JwksController,
         AuthController,
+        TokenAuthController,
         PasswordResetController,
         ReportsController,
         AdminController,
@@ -49,6 +55,7 @@ export class AppModule {
         AccountsService,
         CredentialsService,
         CredentialRevoker,
+        LoginsRepository,
         PasswordResetService,
         ShutdownLogger,
         { provide: APP_FILTER, useClass: LoginLockedFilter },
@@ -66,4 +73,10 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** With REDIS_URL, the library's stores live in Redis, shared by every instance. */
+function sharedStores(config: AppConfig): Provider[] {
+  if (config.redisUrl === undefined) return [];
+  return [RedisRevocationStore.provider({ url: config.redisUrl })];
 }

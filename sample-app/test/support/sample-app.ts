@@ -159,3 +159,81 @@ export function resetTokenFrom(eml: string): string {
   if (!match) throw new Error('no reset token in the mail');
   return match[1]!;
 }
+
+/** A strong password every test account uses unless a test says otherwise. */
+export const PASSWORD = 'correct horse battery staple';
+
+/** The first admin every e2e app starts with (from the ADMIN_* configuration). */
+export const ADMIN = {
+  username: 'root',
+  password: 'admin passphrase for the tests',
+  email: 'root@example.com',
+};
+
+/** A logged-in account: its id and token pair. */
+export interface Account {
+  id: string;
+  username: string;
+  access: string;
+  refresh: string;
+  /** `Authorization: Bearer <access>` */
+  auth: Record<string, string>;
+}
+
+let accountCounter = 0;
+
+/** A fresh unique username (tests share one database per app). */
+export function uniqueName(base = 'user'): string {
+  accountCounter += 1;
+  return `${base}_${process.pid}_${accountCounter}`;
+}
+
+/** Logs in with the JWT endpoint; throws unless it succeeds. */
+export async function login(
+  client: HttpClient,
+  username: string,
+  password = PASSWORD,
+): Promise<Account> {
+  const res = await client.post('/auth/login', { username, password });
+  if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status}`);
+  const me = await client.get('/auth/me', { authorization: `Bearer ${res.body.access_token}` });
+  return {
+    id: me.body.id,
+    username,
+    access: res.body.access_token,
+    refresh: res.body.refresh_token,
+    auth: { authorization: `Bearer ${res.body.access_token}` },
+  };
+}
+
+/** Registers a new account (with `roles` granted by the admin when given) and logs it in. */
+export async function newAccount(
+  client: HttpClient,
+  options: { roles?: string[]; base?: string } = {},
+): Promise<Account> {
+  const username = uniqueName(options.base);
+  const reg = await client.post('/auth/register', {
+    username,
+    email: `${username}@example.com`,
+    password: PASSWORD,
+  });
+  if (reg.status !== 201) throw new Error(`register of ${username} failed: ${reg.status}`);
+  if (options.roles) {
+    const admin = await login(client, ADMIN.username, ADMIN.password);
+    const res = await client.patch(
+      `/admin/users/${reg.body.id}`,
+      { roles: options.roles },
+      admin.auth,
+    );
+    if (res.status !== 200) throw new Error(`role change failed: ${res.status}`);
+  }
+  return login(client, username);
+}
+
+/** The claims of a JWT, without verifying it (to look at what the app put in). */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
+}
