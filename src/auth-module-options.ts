@@ -1,7 +1,9 @@
 import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { ApiKeyOptions } from './api-keys/api-key-options.js';
 import type { AuthBackend } from './backends/auth-backend.js';
 import type { AuthEvents } from './events/auth-events.js';
 import type { JwtOptions } from './tokens/jwt-options.js';
+import type { SessionOptions } from './sessions/session-options.js';
 import type { UserModel } from './users/user-model.js';
 
 /** A role in the hierarchy. */
@@ -33,6 +35,10 @@ export interface AuthModuleOptions {
   realm?: string;
   /** Keys, algorithms, lifetimes and transport of the JWT backend. Required with `JwtBackend`. */
   jwt?: JwtOptions;
+  /** Settings of `ApiKeyBackend`. Default: `X-API-Key` header, prefix `gk`, SHA-256. */
+  apiKey?: ApiKeyOptions;
+  /** Cookie sessions (`SessionBackend`). Required when that backend is configured. */
+  session?: SessionOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */

@@ -82,6 +82,41 @@ export {
   type InMemoryRevocationOptions,
 } from './revocation/in-memory-revocation.store.js';
 
+// API keys: the backend, issuing and verifying keys, and where they are stored
+export { ApiKeyBackend } from './backends/api-key.backend.js';
+export {
+  ApiKeyService,
+  LAST_USE_INTERVAL_MS,
+  type ApiKeyVerification,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  type RotateApiKeyOptions,
+  type RotatedApiKey,
+} from './api-keys/api-key.service.js';
+export { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-keys/api-key-store.js';
+export { InMemoryApiKeyStore } from './api-keys/in-memory-api-key.store.js';
+export {
+  API_KEY_OPTIONS,
+  type ApiKeyOptions,
+  type ResolvedApiKeyOptions,
+} from './api-keys/api-key-options.js';
+export {
+  createApiKey,
+  verifyKey,
+  type ApiKeyHashOptions,
+  type ApiKeyPepper,
+  type GeneratedApiKey,
+} from './api-keys/api-key.js';
+// Cookie sessions: SessionBackend, configureSessions(app), SessionService (login/logout/listing)
+export { SessionBackend } from './backends/session.backend.js';
+export { configureSessions } from './sessions/configure-sessions.js';
+export type { SessionOptions } from './sessions/session-options.js';
+export { SessionSettings } from './sessions/session-settings.js';
+export { SessionService } from './sessions/session.service.js';
+export type { LoginResult, SessionInfo } from './sessions/session-info.js';
+export { SessionStore, type StoredSession } from './sessions/session-store.js';
+export { InMemorySessionStore } from './sessions/in-memory-session.store.js';
+
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
 export { BaseUser } from './users/base-user.js';

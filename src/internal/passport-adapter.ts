@@ -7,67 +7,67 @@ export type StrategyOutcome =
   | { kind: 'fail'; reason: string }
   | { kind: 'error'; error: unknown };
 
+/** The action functions passport binds onto a per-request copy of a strategy. */
+interface StrategyActions {
+  success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown, status?: number): void;
+  error(err: unknown): void;
+  pass(): void;
+  redirect(url: string, status?: number): void;
+  authenticate(request: object, options: object): void;
+}
+
+const OPTIONS = Object.freeze({ session: false });
+
 /**
  * Runs passport strategies as promises.
  *
- * This is the only file that imports 'passport'. Each adapter owns a private `Passport` instance,
- * never the global singleton, so two modules (or two strategies with the same name) cannot
- * overwrite each other's registration.
+ * This is the only file that imports 'passport'. Each adapter registers its strategy on a private
+ * `Passport` instance, never the global singleton, so two modules (or two strategies with the same
+ * name) cannot overwrite each other's registration.
+ *
+ * It then drives the strategy the way passport's own `authenticate` middleware does (a per-request
+ * copy of the strategy with `success`/`fail`/`error`/`pass`/`redirect` bound to the request), but
+ * without that middleware's session, flash and redirect machinery, which an API guard never uses
+ * and which would add `login`/`logout` functions to every request object.
  */
 export class PassportAdapter {
   private readonly passport = new passport.Passport();
+  private readonly strategy: StrategyActions;
 
-  constructor(
-    private readonly strategyName: string,
-    strategy: Strategy,
-  ) {
+  constructor(strategyName: string, strategy: Strategy) {
     this.passport.use(strategyName, strategy);
+    // The registered instance, looked up through the private Passport it belongs to.
+    this.strategy = (
+      this.passport as unknown as { _strategy(name: string): StrategyActions }
+    )._strategy(strategyName);
   }
 
   /** Runs the strategy against `request` and reports how it ended. It never rejects. */
   run(request: object): Promise<StrategyOutcome> {
     return new Promise<StrategyOutcome>((resolve) => {
-      let settled = false;
-      const settle = (outcome: StrategyOutcome): void => {
-        if (!settled) {
-          settled = true;
-          resolve(outcome);
-        }
-      };
-      const middleware = this.passport.authenticate(
-        this.strategyName,
-        { session: false, failWithError: false },
-        (err: unknown, user: unknown, info: unknown) => {
-          if (err) settle({ kind: 'error', error: err });
-          else if (user) settle({ kind: 'success', user, info });
-          else settle({ kind: 'fail', reason: describe(info) });
-        },
-      ) as (req: object, res: object, next: (err?: unknown) => void) => void;
+      // A promise settles once, so a strategy that calls two actions cannot change the outcome.
+      const run = Object.create(this.strategy) as StrategyActions;
+      run.success = (user, info) =>
+        resolve(user ? { kind: 'success', user, info } : { kind: 'fail', reason: 'no user' });
+      run.fail = (challenge) => resolve({ kind: 'fail', reason: describe(challenge) });
+      run.error = (error) => resolve({ kind: 'error', error });
+      run.pass = () => resolve({ kind: 'fail', reason: 'strategy passed' });
+      // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
+      run.redirect = () => resolve({ kind: 'fail', reason: 'strategy redirected' });
       try {
-        middleware(request, redirectRecorder(settle), (err?: unknown) =>
-          // `pass()` (no decision) and unexpected middleware errors both land here.
-          settle(err ? { kind: 'error', error: err } : { kind: 'fail', reason: 'strategy passed' }),
-        );
-      } catch (err) {
-        settle({ kind: 'error', error: err });
+        run.authenticate(request, OPTIONS);
+      } catch (error) {
+        resolve({ kind: 'error', error });
       }
     });
   }
 }
 
-/** A stand-in response: a strategy that redirects (an OAuth hop) cannot authenticate an API call. */
-function redirectRecorder(settle: (o: StrategyOutcome) => void): object {
-  return {
-    statusCode: 200,
-    setHeader: () => undefined,
-    end: () => settle({ kind: 'fail', reason: 'strategy redirected' }),
-  };
-}
-
 function describe(info: unknown): string {
   if (info === undefined || info === null) return 'strategy failed';
   if (typeof info === 'string') return info;
-  if (Array.isArray(info)) return info.map(describe).join('; ');
+  if (typeof info === 'number') return `strategy failed (${info})`;
   if (info instanceof Error) return info.message;
   if (typeof info === 'object' && 'message' in info && typeof info.message === 'string') {
     return info.message;

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { apiKeyStoreContract, sampleRecord } from '../../test/api-key-store.contract.js';
+import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
+
+apiKeyStoreContract('InMemoryApiKeyStore', async () => ({ store: new InMemoryApiKeyStore() }));
+
+describe('InMemoryApiKeyStore', () => {
+  it('hands out frozen records, so a caller cannot change a stored key', async () => {
+    const store = new InMemoryApiKeyStore();
+    const record = sampleRecord();
+    await store.insert(record);
+    const found = (await store.findById(record.id))!;
+    expect(Object.isFrozen(found)).toBe(true);
+    expect(Object.isFrozen(found.scopes)).toBe(true);
+    expect(() => {
+      (found as { revokedAt: number | null }).revokedAt = null;
+    }).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { ApiKeyStore, type ApiKeyRecord } from './api-key-store.js';
+
+/**
+ * An {@link ApiKeyStore} in process memory: the default, for tests and demos. Keys are lost on
+ * restart and not shared between instances; use a database-backed store in production.
+ */
+@Injectable()
+export class InMemoryApiKeyStore extends ApiKeyStore {
+  // Records are frozen and replaced on update, so reads hand them out without copying.
+  private readonly byId = new Map<string, ApiKeyRecord>();
+  private readonly byOwner = new Map<string, string[]>();
+
+  async insert(record: ApiKeyRecord): Promise<void> {
+    if (this.byId.has(record.id)) throw new Error(`an API key with id ${record.id} exists`);
+    this.byId.set(record.id, freeze(record));
+    const ids = this.byOwner.get(record.owner);
+    if (ids) ids.push(record.id);
+    else this.byOwner.set(record.owner, [record.id]);
+  }
+
+  async findById(id: string): Promise<ApiKeyRecord | null> {
+    return this.byId.get(id) ?? null;
+  }
+
+  async listByOwner(owner: string): Promise<ApiKeyRecord[]> {
+    return (this.byOwner.get(owner) ?? [])
+      .map((id) => this.byId.get(id)!)
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    const record = this.byId.get(id);
+    if (!record) return false;
+    if (record.revokedAt === null) this.byId.set(id, freeze({ ...record, revokedAt: at }));
+    return true;
+  }
+
+  async limitExpiry(id: string, expiresAt: number): Promise<boolean> {
+    const record = this.byId.get(id);
+    if (!record) return false;
+    if (record.expiresAt === null || expiresAt < record.expiresAt) {
+      this.byId.set(id, freeze({ ...record, expiresAt }));
+    }
+    return true;
+  }
+
+  async recordUse(id: string, at: number, minIntervalMs: number): Promise<void> {
+    const record = this.byId.get(id);
+    if (record && (record.lastUsedAt === null || record.lastUsedAt <= at - minIntervalMs)) {
+      this.byId.set(id, freeze({ ...record, lastUsedAt: at }));
+    }
+  }
+}
+
+function freeze(record: ApiKeyRecord): ApiKeyRecord {
+  return Object.freeze({
+    ...record,
+    scopes: record.scopes === null ? null : Object.freeze([...record.scopes]),
+  });
+}

@@ -1,0 +1,143 @@
+import { Injectable, type Provider } from '@nestjs/common';
+import type { AuthRequest } from '../auth-request.js';
+import { Clock } from '../clock.js';
+import { AuthUnavailableError } from '../errors/auth-error.js';
+import { AuthEvents } from '../events/auth-events.js';
+import { pathOf } from '../internal/http.js';
+import { csrfFailure, isUnsafeMethod } from '../sessions/csrf-check.js';
+import { InMemorySessionStore } from '../sessions/in-memory-session.store.js';
+import { bindingOf, storeFailureOf } from '../sessions/session-binding.js';
+import {
+  readRecord,
+  RECORD_KEY,
+  sessionHandle,
+  type SessionRecord,
+} from '../sessions/session-record.js';
+import { SessionSettings } from '../sessions/session-settings.js';
+import { SessionStore } from '../sessions/session-store.js';
+import { SessionService } from '../sessions/session.service.js';
+import { AuthBackend } from './auth-backend.js';
+import { AuthResults, type AuthResult } from './auth-result.js';
+
+/**
+ * Cookie sessions: express-session on Express, @fastify/session on Fastify, one store behind
+ * both. Named `'session'`.
+ *
+ * Per request it enforces the idle and absolute timeouts (against the `Clock`), and for POST,
+ * PUT, PATCH and DELETE the per-session CSRF token and the `Origin`/`Sec-Fetch-Site` checks; a
+ * failed CSRF check answers 403 and leaves the session untouched. A cookie that is missing,
+ * tampered with, unsigned or unknown makes the request anonymous. A store outage answers 503.
+ *
+ * Brings `SessionService` (login, logout, listing, revocation), `SessionSettings` and the default
+ * `InMemorySessionStore`. Needs `session` options and `configureSessions(app)` in main.ts.
+ *
+ * @example
+ * AuthModule.forRoot({
+ *   backends: [SessionBackend],
+ *   userModel: Users,
+ *   session: { secret: process.env.SESSION_SECRET },
+ * })
+ * // main.ts
+ * const app = await NestFactory.create(AppModule);
+ * await configureSessions(app);
+ * await app.listen(3000);
+ */
+@Injectable()
+export class SessionBackend extends AuthBackend {
+  static readonly providers: Provider[] = [
+    SessionSettings,
+    SessionService,
+    { provide: SessionStore, useClass: InMemorySessionStore },
+  ];
+
+  readonly name = 'session';
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+    private readonly events: AuthEvents,
+  ) {
+    super();
+  }
+
+  async authenticate(request: AuthRequest): Promise<AuthResult> {
+    const binding = bindingOf(request);
+    if (!binding) {
+      throw new AuthUnavailableError(
+        'the session middleware is not installed: call configureSessions(app)',
+      );
+    }
+    const session = binding.session();
+    if (session) {
+      const failure = storeFailureOf(session);
+      if (failure !== undefined) {
+        throw new AuthUnavailableError('session store failed', {
+          cause: new Error(String(failure)),
+        });
+      }
+    }
+    const record = readRecord(session);
+    const sid = binding.id();
+    if (!session || !record || !sid) {
+      // A bad signature, an unsigned or unknown id all arrive here as a fresh, empty session.
+      return binding.hadCookie
+        ? AuthResults.invalid(this.name, 'unknown, tampered or ended session cookie')
+        : AuthResults.missing(this.name);
+    }
+    const now = this.clock.now();
+    if (now - record.createdAt >= this.settings.absoluteTimeoutMs) {
+      await this.sessions.end(binding, sid, record.identity, 'absolute timeout', request);
+      return AuthResults.invalid(this.name, 'session reached its absolute timeout');
+    }
+    if (now - record.lastActivity >= this.settings.idleTimeoutMs) {
+      await this.sessions.end(binding, sid, record.identity, 'idle timeout', request);
+      return AuthResults.invalid(this.name, 'session idle timeout');
+    }
+    const handle = sessionHandle(sid);
+    if (isUnsafeMethod(request.method)) {
+      const failure = csrfFailure(request, record.csrf, this.settings);
+      if (failure !== null) {
+        this.reportCsrf(request, record, handle, failure);
+        // Nothing is written: a refused request does not even count as activity.
+        return AuthResults.forbidden(this.name, failure);
+      }
+    }
+    const touched: SessionRecord = { ...record, lastActivity: now };
+    session[RECORD_KEY] = touched;
+    try {
+      await binding.save();
+    } catch (error) {
+      throw new AuthUnavailableError('session store failed (save)', { cause: error });
+    }
+    return AuthResults.success(this.name, record.identity, {
+      credentialId: handle,
+      issuedAt: record.createdAt,
+      fresh: now - record.createdAt <= this.settings.freshForMs,
+      claims: { sessionId: handle, createdAt: record.createdAt },
+    });
+  }
+
+  private reportCsrf(
+    request: AuthRequest,
+    record: SessionRecord,
+    handle: string,
+    reason: string,
+  ): void {
+    try {
+      this.events.emit({
+        type: 'csrf_rejected',
+        at: this.clock.now(),
+        backend: this.name,
+        identity: record.identity,
+        reason,
+        credentialId: handle,
+        method: request.method,
+        path: pathOf(request.url),
+        ip: request.ip,
+      });
+    } catch {
+      // An audit sink's failure changes nothing about the decision; the guard logs its own.
+    }
+  }
+}

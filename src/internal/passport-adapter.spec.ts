@@ -1,0 +1,77 @@
+import passport from 'passport';
+import type { Strategy } from 'passport';
+import { describe, expect, it } from 'vitest';
+import { PassportAdapter } from './passport-adapter.js';
+
+type Actions = Record<
+  'success' | 'fail' | 'error' | 'pass' | 'redirect',
+  (...a: unknown[]) => void
+>;
+
+/** A strategy whose outcome is chosen by the request's `action` field. */
+function scriptedStrategy(label: string): Strategy {
+  return {
+    name: 'scripted',
+    authenticate(this: Actions, req: { action: string }) {
+      const action = req.action;
+      if (action === 'success') this.success({ id: label });
+      else if (action === 'fail') this.fail({ message: 'bad credentials' }, 401);
+      else if (action === 'error') this.error(new Error('store down'));
+      else if (action === 'pass') this.pass();
+      else if (action === 'redirect') this.redirect('https://idp.example/authorize');
+      else if (action === 'twice') {
+        this.success({ id: label });
+        this.fail('late');
+      } else throw new Error('strategy bug');
+    },
+  } as unknown as Strategy;
+}
+
+describe('PassportAdapter', () => {
+  it('maps every strategy action to an outcome and never rejects', async () => {
+    const adapter = new PassportAdapter('scripted', scriptedStrategy('a'));
+    expect(await adapter.run({ action: 'success' })).toEqual({
+      kind: 'success',
+      user: { id: 'a' },
+      info: undefined,
+    });
+    expect(await adapter.run({ action: 'fail' })).toEqual({
+      kind: 'fail',
+      reason: 'bad credentials',
+    });
+    expect(await adapter.run({ action: 'error' })).toMatchObject({ kind: 'error' });
+    expect(await adapter.run({ action: 'pass' })).toEqual({
+      kind: 'fail',
+      reason: 'strategy passed',
+    });
+    expect(await adapter.run({ action: 'redirect' })).toEqual({
+      kind: 'fail',
+      reason: 'strategy redirected',
+    });
+    expect(await adapter.run({ action: 'throw' })).toMatchObject({ kind: 'error' });
+  });
+
+  it('keeps the first outcome when a strategy calls two actions', async () => {
+    const adapter = new PassportAdapter('scripted', scriptedStrategy('a'));
+    expect(await adapter.run({ action: 'twice' })).toMatchObject({ kind: 'success' });
+  });
+
+  it('two adapters with the same strategy name do not overwrite each other', async () => {
+    const first = new PassportAdapter('same', scriptedStrategy('first'));
+    const second = new PassportAdapter('same', scriptedStrategy('second'));
+    expect(await first.run({ action: 'success' })).toMatchObject({ user: { id: 'first' } });
+    expect(await second.run({ action: 'success' })).toMatchObject({ user: { id: 'second' } });
+  });
+
+  it('never registers on the global passport singleton', () => {
+    new PassportAdapter('not-global', scriptedStrategy('x'));
+    const global = passport as unknown as { _strategy(name: string): unknown };
+    expect(global._strategy('not-global')).toBeUndefined();
+  });
+
+  it('adds nothing to the request object', async () => {
+    const request = { action: 'success' };
+    await new PassportAdapter('scripted', scriptedStrategy('a')).run(request);
+    expect(Object.keys(request)).toEqual(['action']);
+  });
+});

@@ -1,0 +1,245 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { Clock } from '../clock.js';
+import { AuthConfigurationError } from '../errors/auth-error.js';
+import { hasCookie, SESSION_BINDING, type SessionBinding } from './session-binding.js';
+import { SessionMiddlewareStore } from './session-middleware.store.js';
+import { SessionSettings } from './session-settings.js';
+import { SessionStore } from './session-store.js';
+
+type Done = (error?: unknown) => void;
+type SessionObject = Record<string, unknown>;
+
+interface ExpressRequest {
+  headers: Record<string, string | string[] | undefined>;
+  session?: SessionObject & {
+    regenerate(cb: Done): void;
+    save(cb: Done): void;
+    destroy(cb: Done): void;
+  };
+  sessionID?: string;
+  sessionStore?: { generate(req: ExpressRequest): void };
+}
+interface ExpressResponse {
+  clearCookie(name: string, options: object): void;
+}
+
+interface FastifySessionObject extends SessionObject {
+  sessionId?: string;
+  regenerate?: () => Promise<void>;
+  save?: () => Promise<void>;
+}
+interface FastifyRequest {
+  headers: Record<string, string | string[] | undefined>;
+  session?: FastifySessionObject | null;
+}
+interface FastifyInstance {
+  register(plugin: unknown, options?: object): PromiseLike<unknown>;
+  addHook(
+    name: 'onRequest',
+    hook: (request: FastifyRequest, reply: unknown, done: Done) => void,
+  ): unknown;
+  hasDecorator(name: string): boolean;
+}
+
+/**
+ * Installs the session middleware on the application's HTTP adapter: express-session on
+ * Express, @fastify/cookie and @fastify/session on Fastify, with the library's cookie settings
+ * (HttpOnly, Secure, SameSite, 256-bit ids, signed) and the configured `SessionStore`.
+ * Call it once, before `app.listen()` (or `app.init()` in tests). Needs `SessionBackend` among
+ * the module's backends.
+ *
+ * @example
+ * const app = await NestFactory.create(AppModule);
+ * await configureSessions(app);
+ * await app.listen(3000);
+ */
+export async function configureSessions(app: INestApplication): Promise<void> {
+  let settings: SessionSettings;
+  try {
+    settings = app.get(SessionSettings, { strict: false });
+  } catch {
+    throw new AuthConfigurationError(
+      'backends',
+      'configureSessions() was called, but SessionBackend is not configured',
+      'add SessionBackend to AuthModule.forRoot({ backends }) and pass `session` options',
+    );
+  }
+  if (settings.isInstalled) {
+    throw new AuthConfigurationError(
+      'session',
+      'configureSessions() was called twice on the same application',
+      'call it once, in main.ts',
+    );
+  }
+  const store = new SessionMiddlewareStore(
+    app.get(SessionStore, { strict: false }),
+    app.get(Clock, { strict: false }),
+    settings,
+  );
+  const adapter = app.getHttpAdapter();
+  const type = adapter.getType();
+  if (type === 'express') {
+    await installExpress(app, settings, store);
+  } else if (type === 'fastify') {
+    await installFastify(adapter.getInstance() as FastifyInstance, settings, store);
+  } else {
+    throw new AuthConfigurationError(
+      'session',
+      `the HTTP adapter "${type}" is not supported`,
+      'use @nestjs/platform-express or @nestjs/platform-fastify',
+    );
+  }
+  settings.markInstalled();
+}
+
+async function installExpress(
+  app: INestApplication,
+  settings: SessionSettings,
+  store: SessionMiddlewareStore,
+): Promise<void> {
+  const { default: session } = await load(() => import('express-session'), 'express-session');
+  // express-session wants an instance of its own Store class (an EventEmitter with helpers).
+  class ExpressSessionStore extends session.Store {
+    override get(sid: string, callback: Done): void {
+      store.get(sid, callback);
+    }
+    override set(sid: string, data: object, callback?: Done): void {
+      store.set(sid, data, callback);
+    }
+    override destroy(sid: string, callback?: Done): void {
+      store.destroy(sid, callback);
+    }
+    override touch(sid: string, data: object, callback?: Done): void {
+      store.touch(sid, data, callback);
+    }
+  }
+  app.use(
+    session({
+      name: settings.cookieName,
+      secret: [...settings.secrets],
+      store: new ExpressSessionStore(),
+      genid: newSessionId,
+      resave: false,
+      saveUninitialized: false,
+      rolling: false,
+      cookie: cookieAttributes(settings),
+    }),
+  );
+  app.use((req: ExpressRequest, res: ExpressResponse, next: Done) => {
+    const binding: SessionBinding = {
+      hadCookie: hasCookie(single(req.headers.cookie), settings.cookieName),
+      session: () => req.session ?? null,
+      id: () => req.sessionID,
+      regenerate: () =>
+        new Promise<void>((resolve, reject) => {
+          if (req.session) {
+            req.session.regenerate((error) => (error ? reject(error) : resolve()));
+          } else if (req.sessionStore) {
+            // The session was ended earlier in this request; start a new one.
+            req.sessionStore.generate(req);
+            resolve();
+          } else {
+            reject(new Error('express-session attached no session'));
+          }
+        }),
+      save: () =>
+        new Promise<void>((resolve, reject) => {
+          if (!req.session) return reject(new Error('express-session attached no session'));
+          req.session.save((error) => (error ? reject(error) : resolve()));
+        }),
+      end: () =>
+        new Promise<void>((resolve, reject) => {
+          res.clearCookie(settings.cookieName, cookieAttributes(settings));
+          if (!req.session) return resolve();
+          // Without a session on the request, express-session sets no cookie of its own.
+          req.session.destroy((error) => (error ? reject(error) : resolve()));
+        }),
+    };
+    (req as { [SESSION_BINDING]?: SessionBinding })[SESSION_BINDING] = binding;
+    next();
+  });
+}
+
+async function installFastify(
+  fastify: FastifyInstance,
+  settings: SessionSettings,
+  store: SessionMiddlewareStore,
+): Promise<void> {
+  const { default: fastifyCookie } = await load(() => import('@fastify/cookie'), '@fastify/cookie');
+  const { default: fastifySession } = await load(
+    () => import('@fastify/session'),
+    '@fastify/session',
+  );
+  // An application may have registered @fastify/cookie itself; registering it twice fails.
+  if (!fastify.hasDecorator('parseCookie')) await fastify.register(fastifyCookie);
+  await fastify.register(fastifySession, {
+    cookieName: settings.cookieName,
+    secret: [...settings.secrets],
+    store,
+    idGenerator: newSessionId,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: cookieAttributes(settings),
+  });
+  // Added after the plugin's own onRequest hook, so the session is loaded when this runs.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const binding: SessionBinding = {
+      hadCookie: hasCookie(single(request.headers.cookie), settings.cookieName),
+      session: () => request.session ?? null,
+      id: () => request.session?.sessionId,
+      regenerate: async () => {
+        if (typeof request.session?.regenerate !== 'function') {
+          throw new Error('@fastify/session attached no session');
+        }
+        await request.session.regenerate();
+      },
+      save: async () => {
+        if (typeof request.session?.save !== 'function') {
+          throw new Error('@fastify/session attached no session');
+        }
+        await request.session.save();
+      },
+      // @fastify/session clears the cookie itself when the session id changed and the new
+      // session is not saved; a clearCookie of ours would be followed by its own Set-Cookie.
+      end: async () => {
+        if (typeof request.session?.regenerate === 'function') await request.session.regenerate();
+      },
+    };
+    (request as { [SESSION_BINDING]?: SessionBinding })[SESSION_BINDING] = binding;
+    done();
+  });
+}
+
+function cookieAttributes(settings: SessionSettings) {
+  return {
+    path: '/',
+    httpOnly: true,
+    secure: settings.secure,
+    sameSite: settings.sameSite,
+  } as const;
+}
+
+/** 256 random bits, the same on both adapters, whatever the middlewares' defaults. */
+function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join('; ') : value;
+}
+
+async function load<T>(importer: () => Promise<T>, name: string): Promise<T> {
+  try {
+    return await importer();
+  } catch (error) {
+    if ((error as { code?: string })?.code === 'ERR_MODULE_NOT_FOUND') {
+      throw new AuthConfigurationError(
+        'session',
+        `the package "${name}" is not installed`,
+        `install it: npm install ${name}`,
+      );
+    }
+    throw error;
+  }
+}

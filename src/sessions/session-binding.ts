@@ -1,0 +1,49 @@
+/**
+ * What `configureSessions` attaches to each request: the few session operations the library
+ * needs, written once per adapter, so the backend and `SessionService` never ask which framework
+ * they run on. Internal.
+ */
+export interface SessionBinding {
+  /** The request's session object, or `null` when there is none (outside the cookie's path). */
+  session(): Record<string, unknown> | null;
+  /** The current session id. */
+  id(): string | undefined;
+  /** Replaces the session with a new, empty one under a new id; the old id is destroyed. */
+  regenerate(): Promise<void>;
+  /** Writes the session to the store now. */
+  save(): Promise<void>;
+  /**
+   * Drops the session from this request and the browser: the request continues with a new,
+   * empty session (so a later `login` in the same request still works) and the response clears
+   * the cookie.
+   */
+  end(): Promise<void>;
+  /** Whether the request carried a session cookie. */
+  readonly hadCookie: boolean;
+}
+
+/** Where the binding lives on the request. */
+export const SESSION_BINDING = Symbol.for('nestjs-gatehouse:session-binding');
+
+/**
+ * The key of the stand-in session the middleware store hands over when the real store failed.
+ * It is a plain string key because both middlewares copy stored fields with `for…in`.
+ */
+export const STORE_FAILURE_KEY = '__gatehouseStoreFailure';
+
+/** The binding of `request`, or `undefined` when `configureSessions` was not applied. */
+export function bindingOf(request: object): SessionBinding | undefined {
+  return (request as { [SESSION_BINDING]?: SessionBinding })[SESSION_BINDING];
+}
+
+/** The store error behind a stand-in session, or `undefined` for a real session. */
+export function storeFailureOf(session: object): unknown {
+  const record = session as Record<string, unknown>;
+  return STORE_FAILURE_KEY in record ? (record[STORE_FAILURE_KEY] ?? 'store failed') : undefined;
+}
+
+/** Whether the raw `Cookie` header carries a cookie named `name`. */
+export function hasCookie(header: string | undefined, name: string): boolean {
+  if (!header) return false;
+  return header.split(';').some((part) => part.trimStart().startsWith(`${name}=`));
+}

@@ -1,0 +1,290 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { AuthRequest } from '../auth-request.js';
+import { Clock } from '../clock.js';
+import { AuthUnavailableError } from '../errors/auth-error.js';
+import type { AuthEvent, AuthEventType } from '../events/auth-event.js';
+import { AuthEvents } from '../events/auth-events.js';
+import { pathOf } from '../internal/http.js';
+import type { BaseUser } from '../users/base-user.js';
+import { newCsrfToken } from './csrf-check.js';
+import { bindingOf, storeFailureOf, type SessionBinding } from './session-binding.js';
+import type { LoginResult, SessionInfo } from './session-info.js';
+import {
+  readRecord,
+  RECORD_KEY,
+  sessionExpiry,
+  sessionHandle,
+  type SessionRecord,
+} from './session-record.js';
+import { SessionSettings } from './session-settings.js';
+import { SessionStore } from './session-store.js';
+
+const BACKEND = 'session';
+
+/**
+ * Logs users in and out of cookie sessions, and lists and revokes their sessions.
+ * Brought by `SessionBackend`; needs `configureSessions(app)`.
+ *
+ * @example
+ * @Public()
+ * @Post('login')
+ * async login(@Req() req: AuthRequest, @Body() body: Credentials) {
+ *   const user = await this.users.check(body.username, body.password);
+ *   if (!user) throw new AuthenticationFailedError('bad credentials');
+ *   const { csrfToken } = await this.sessions.login(req, user);
+ *   return { csrf_token: csrfToken };
+ * }
+ */
+@Injectable()
+export class SessionService {
+  private static readonly logger = new Logger('Gatehouse');
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly store: SessionStore,
+    private readonly clock: Clock,
+    private readonly events: AuthEvents,
+  ) {}
+
+  /**
+   * Logs `user` in on this request's session. The session always gets a new id (the one the
+   * request came with is destroyed, so a planted id is worthless) and a new CSRF token.
+   * Call it after checking the user's credentials. Rejects with `AuthUnavailableError` when the
+   * store fails.
+   */
+  async login(request: AuthRequest, user: BaseUser | string): Promise<LoginResult> {
+    const identity = typeof user === 'string' ? user : user?.identity;
+    if (typeof identity !== 'string' || identity === '') {
+      throw new TypeError('SessionService.login: the user has no identity');
+    }
+    const binding = this.requireBinding(request);
+    const before = this.usableSession(binding);
+    const previous = readRecord(before);
+    const previousId = binding.id();
+    const sid = await this.unavailableOnError('login', async () => {
+      await binding.regenerate();
+      if (previous && previousId) await this.store.removeFromIndex(previous.identity, previousId);
+      const session = binding.session();
+      const id = binding.id();
+      if (!session || !id) throw new Error('the session middleware produced no session');
+      const now = this.clock.now();
+      const record: SessionRecord = {
+        identity,
+        createdAt: now,
+        lastActivity: now,
+        csrf: newCsrfToken(),
+        userAgent: userAgentOf(request),
+        ip: request.ip,
+      };
+      session[RECORD_KEY] = record;
+      await binding.save();
+      await this.store.addToIndex(identity, id, this.settings.absoluteTimeoutMs);
+      return id;
+    });
+    const handle = sessionHandle(sid);
+    this.emit('session_created', request, identity, handle);
+    return { csrfToken: this.currentRecord(binding)!.csrf, sessionId: handle };
+  }
+
+  /**
+   * Logs the request's session out: the session is destroyed in the store and the browser is
+   * told to drop the cookie. Returns whether there was a login to end.
+   */
+  async logout(request: AuthRequest): Promise<boolean> {
+    const binding = this.requireBinding(request);
+    const session = this.usableSession(binding);
+    const record = this.currentRecord(binding);
+    const sid = binding.id();
+    if (!session || !record || !sid) return false;
+    await this.end(binding, sid, record.identity, 'logout', request);
+    return true;
+  }
+
+  /** The CSRF token of the request's logged-in session, or `null` when it has none. */
+  csrfToken(request: AuthRequest): string | null {
+    const binding = bindingOf(request);
+    return binding ? (this.currentRecord(binding)?.csrf ?? null) : null;
+  }
+
+  /**
+   * The active sessions of `identity`, most recently used first. Pass the current request to
+   * have its session marked `current`. Ended sessions found in the index are cleaned up.
+   */
+  async listSessions(identity: string, current?: AuthRequest): Promise<SessionInfo[]> {
+    const currentId = current ? bindingOf(current)?.id() : undefined;
+    const live = await this.liveSessions(identity);
+    return live
+      .map(({ sid, record }) => ({
+        id: sessionHandle(sid),
+        createdAt: record.createdAt,
+        lastUsedAt: record.lastActivity,
+        userAgent: record.userAgent ?? null,
+        ip: record.ip ?? null,
+        current: sid === currentId,
+      }))
+      .sort((a, b) => b.lastUsedAt - a.lastUsedAt);
+  }
+
+  /**
+   * Ends the session of `identity` whose handle (`SessionInfo.id`) is `id`. Returns `false` when
+   * the user has no such session, including another user's session.
+   */
+  async revokeSession(identity: string, id: string): Promise<boolean> {
+    const sids = await this.unavailableOnError('list', () => this.store.listIndex(identity));
+    const sid = sids.find((candidate) => sessionHandle(candidate) === id);
+    if (sid === undefined) return false;
+    const record = readRecord(await this.unavailableOnError('read', () => this.store.get(sid)));
+    if (record === null || record.identity !== identity) {
+      // Already ended (or, impossibly, someone else's): forget the index entry, touch nothing else.
+      await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
+      return false;
+    }
+    await this.end(undefined, sid, identity, 'revoked');
+    return true;
+  }
+
+  /**
+   * Ends every session of `identity` (logout everywhere, a password change, a disabled account).
+   * With `except`, the session of that request survives. Returns how many sessions ended.
+   */
+  async revokeAllSessions(
+    identity: string,
+    options: { except?: AuthRequest } = {},
+  ): Promise<number> {
+    const keep = options.except ? bindingOf(options.except)?.id() : undefined;
+    const sids = await this.unavailableOnError('list', () => this.store.listIndex(identity));
+    let ended = 0;
+    for (const sid of sids) {
+      if (sid === keep) continue;
+      await this.end(undefined, sid, identity, 'revoked');
+      ended++;
+    }
+    return ended;
+  }
+
+  /**
+   * Destroys the session `sid` of `identity` and its index entry; given the request's binding,
+   * also drops it from the request and the browser. Used by `SessionBackend` on timeouts;
+   * applications call `logout`, `revokeSession` or `revokeAllSessions`.
+   *
+   * @internal
+   */
+  async end(
+    binding: SessionBinding | undefined,
+    sid: string,
+    identity: string,
+    reason: string,
+    request?: AuthRequest,
+  ): Promise<void> {
+    await this.unavailableOnError('destroy', async () => {
+      await this.store.destroy(sid);
+      await this.store.removeFromIndex(identity, sid);
+      await binding?.end();
+    });
+    this.publish({
+      type: 'session_destroyed',
+      at: this.clock.now(),
+      backend: BACKEND,
+      identity,
+      reason,
+      credentialId: sessionHandle(sid),
+      method: request?.method,
+      path: request ? pathOf(request.url) : undefined,
+      ip: request?.ip,
+    });
+  }
+
+  private async liveSessions(identity: string): Promise<{ sid: string; record: SessionRecord }[]> {
+    const sids = await this.unavailableOnError('list', () => this.store.listIndex(identity));
+    const now = this.clock.now();
+    const found = await Promise.all(
+      sids.map(async (sid) => ({
+        sid,
+        record: readRecord(await this.unavailableOnError('read', () => this.store.get(sid))),
+      })),
+    );
+    const live: { sid: string; record: SessionRecord }[] = [];
+    for (const { sid, record } of found) {
+      const { idleTimeoutMs, absoluteTimeoutMs } = this.settings;
+      if (
+        record &&
+        record.identity === identity &&
+        sessionExpiry(record, idleTimeoutMs, absoluteTimeoutMs) > now
+      ) {
+        live.push({ sid, record });
+      } else if (record && record.identity !== identity) {
+        await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
+      } else {
+        await this.end(undefined, sid, identity, record ? 'expired' : 'gone');
+      }
+    }
+    return live;
+  }
+
+  private currentRecord(binding: SessionBinding): SessionRecord | null {
+    const session = binding.session();
+    return session && storeFailureOf(session) === undefined ? readRecord(session) : null;
+  }
+
+  private usableSession(binding: SessionBinding): Record<string, unknown> | null {
+    const session = binding.session();
+    if (session) {
+      const failure = storeFailureOf(session);
+      if (failure !== undefined) {
+        throw new AuthUnavailableError('session store failed', {
+          cause: new Error(String(failure)),
+        });
+      }
+    }
+    return session;
+  }
+
+  private requireBinding(request: AuthRequest): SessionBinding {
+    const binding = bindingOf(request);
+    if (!binding) {
+      throw new AuthUnavailableError(
+        'the session middleware is not installed: call configureSessions(app)',
+      );
+    }
+    return binding;
+  }
+
+  private async unavailableOnError<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof AuthUnavailableError) throw error;
+      throw new AuthUnavailableError(`session store failed (${what})`, { cause: error });
+    }
+  }
+
+  private publish(event: AuthEvent): void {
+    try {
+      this.events.emit(event);
+    } catch (error) {
+      // An audit sink's failure must not undo a login or a logout.
+      SessionService.logger.error(
+        `auth event sink failed on ${event.type}`,
+        (error as Error)?.stack,
+      );
+    }
+  }
+
+  private emit(type: AuthEventType, request: AuthRequest, identity: string, handle: string): void {
+    this.publish({
+      type,
+      at: this.clock.now(),
+      backend: BACKEND,
+      identity,
+      credentialId: handle,
+      method: request.method,
+      path: pathOf(request.url),
+      ip: request.ip,
+    });
+  }
+}
+
+function userAgentOf(request: AuthRequest): string | undefined {
+  const value = request.headers['user-agent'];
+  return typeof value === 'string' ? value.slice(0, 256) : undefined;
+}

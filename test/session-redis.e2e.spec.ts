@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { Clock, configureSessions, FakeClock } from 'nestjs-gatehouse';
+import { RedisSessionStore } from 'nestjs-gatehouse/redis';
+import { sessionApp } from './apps/session.app.js';
+import { CookieJar } from './support/cookie-jar.js';
+import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { startRedisServer, type RedisServer } from './support/redis-server.js';
+
+const IDLE_MS = 600_000;
+
+async function start(
+  adapter: (typeof adapters)[number],
+  url: string,
+  prefix: string,
+  clock: Clock,
+) {
+  return startApp(
+    adapter,
+    sessionApp({}, [
+      { provide: Clock, useValue: clock },
+      RedisSessionStore.provider({ url, keyPrefix: prefix }),
+    ]),
+    (b) => b,
+    (a) => configureSessions(a),
+  );
+}
+
+/** Logs in with the jar's cookies (as a browser would send them) and stores the new ones. */
+async function login(app: RunningApp, jar: CookieJar, username = 'alice') {
+  const cookie = jar.header();
+  const res = await app.request('/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify({ username, password: `${username}-pass` }),
+  });
+  expect(res.status).toBe(200);
+  jar.store(res);
+  return ((await res.json()) as { csrf_token: string; session: string }).csrf_token;
+}
+
+describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adapter) => {
+  const url = inject('redisUrl');
+  const prefix = `gatehouse-test:${randomBytes(6).toString('hex')}:`;
+  const clock = new FakeClock(Date.parse('2026-03-01T09:00:00Z'));
+  let a: RunningApp;
+  let b: RunningApp;
+  const redis = createClient({ url });
+
+  beforeAll(async () => {
+    await redis.connect();
+    [a, b] = await Promise.all([
+      start(adapter, url, prefix, clock),
+      start(adapter, url, prefix, clock),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redis.close();
+  });
+
+  const me = (app: RunningApp, jar: CookieJar) =>
+    app.request('/me', { headers: { cookie: jar.header()! } });
+
+  it('keeps the session in Redis, with a TTL no longer than the idle timeout', async () => {
+    const jar = new CookieJar();
+    await login(a, jar);
+    const keys = await redis.keys(`${prefix}sid:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    const stored = JSON.parse((await redis.get(keys.at(-1)!))!) as { gatehouse: unknown };
+    expect(stored.gatehouse).toMatchObject({ identity: 'alice' });
+    const ttl = await redis.ttl(keys.at(-1)!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(IDLE_MS / 1000);
+    expect(await redis.sMembers(`${prefix}user:alice`)).toHaveLength(keys.length);
+  });
+
+  it('a session made on one instance works on the other', async () => {
+    const jar = new CookieJar();
+    await login(a, jar);
+    const res = await me(b, jar);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ identity: 'alice', auth: 'session' });
+  });
+
+  it('a logout on one instance ends the session on the other', async () => {
+    const jar = new CookieJar();
+    const token = await login(a, jar);
+    const cookie = jar.header()!;
+    const out = await b.request('/auth/logout', {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': token },
+    });
+    expect(out.status).toBe(204);
+    const replay = await a.request('/me', { headers: { cookie } });
+    expect(replay.status).toBe(401);
+    expect(await body(replay)).toEqual(GENERIC_BODIES[401]);
+  });
+
+  it('login on an instance replaces the pre-login id everywhere (fixation)', async () => {
+    const jar = new CookieJar();
+    await login(a, jar, 'bob');
+    const before = jar.header()!;
+    await login(b, jar, 'alice');
+    expect(jar.header()).not.toBe(before);
+    expect((await a.request('/me', { headers: { cookie: before } })).status).toBe(401);
+    expect((await me(a, jar)).status).toBe(200);
+  });
+
+  it('lists and revokes sessions across instances', async () => {
+    const first = new CookieJar();
+    const second = new CookieJar();
+    const token = await login(a, first, 'bob');
+    await a.request('/auth/logout-others', {
+      method: 'POST',
+      headers: { cookie: first.header()!, 'x-csrf-token': token },
+    });
+    await login(b, second, 'bob');
+
+    const list = (await (
+      await b.request('/auth/sessions', { headers: { cookie: second.header()! } })
+    ).json()) as { id: string; current: boolean }[];
+    expect(list).toHaveLength(2);
+    const other = list.find((s) => !s.current)!;
+
+    const secondToken = await login(b, second, 'bob');
+    const revoke = await b.request(`/auth/sessions/${other.id}`, {
+      method: 'DELETE',
+      headers: { cookie: second.header()!, 'x-csrf-token': secondToken },
+    });
+    expect(revoke.status).toBe(204);
+    expect((await me(a, first)).status).toBe(401);
+    expect((await me(a, second)).status).toBe(200);
+  });
+
+  it('enforces the idle timeout on every instance, by the Clock', async () => {
+    const jar = new CookieJar();
+    await login(a, jar);
+    clock.advance(IDLE_MS - 1000);
+    expect((await me(b, jar)).status).toBe(200);
+    clock.advance(IDLE_MS - 1000);
+    expect((await me(a, jar)).status).toBe(200);
+    clock.advance(IDLE_MS);
+    expect((await me(b, jar)).status).toBe(401);
+    expect((await me(a, jar)).status).toBe(401);
+  });
+});
+
+describe.each(adapters)('Redis session store outage (%s)', (adapter) => {
+  let server: RedisServer;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    app = await start(adapter, server.url, 'gatehouse-outage:', new FakeClock());
+  });
+  afterAll(async () => {
+    await app?.close();
+    await server?.close();
+  });
+
+  it('answers 503 while Redis is down, never anonymous, and recovers', async () => {
+    const jar = new CookieJar();
+    await vi.waitFor(() => login(app, jar), { timeout: 5000, interval: 100 });
+    const cookie = jar.header()!;
+    expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
+
+    await server.stop();
+    for (const path of ['/me', '/public/whoami']) {
+      const res = await app.request(path, { headers: { cookie } });
+      expect(res.status).toBe(503);
+      expect(await body(res)).toEqual(GENERIC_BODIES[503]);
+    }
+    const loginDown = await app.request('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bob', password: 'bob-pass' }),
+    });
+    expect(loginDown.status).toBe(503);
+    expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
+
+    await server.start();
+    // The client reconnects on its own; sessions were in the (non-persistent) server's memory.
+    const again = new CookieJar();
+    await vi.waitFor(() => login(app, again), { timeout: 10_000, interval: 100 });
+    expect((await app.request('/me', { headers: { cookie: again.header()! } })).status).toBe(200);
+  });
+});

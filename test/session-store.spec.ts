@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FakeClock, InMemorySessionStore, SessionStore } from 'nestjs-gatehouse';
+import { RedisSessionStore, type NodeRedisClient } from 'nestjs-gatehouse/redis';
+
+/** The contract every SessionStore keeps, run against the in-memory and the Redis store. */
+function contract(name: string, make: () => Promise<SessionStore>) {
+  describe(`${name} keeps the SessionStore contract`, () => {
+    let store: SessionStore;
+    beforeAll(async () => {
+      store = await make();
+    });
+
+    it('stores, returns a copy of, and destroys sessions', async () => {
+      const session = { cookie: { path: '/' }, gatehouse: { identity: 'u1', n: 1 } };
+      await store.set('sid-1', session, 60_000);
+      session.gatehouse.n = 2;
+      expect(await store.get('sid-1')).toEqual({
+        cookie: { path: '/' },
+        gatehouse: { identity: 'u1', n: 1 },
+      });
+      await store.destroy('sid-1');
+      expect(await store.get('sid-1')).toBeNull();
+      await store.destroy('never-existed');
+      expect(await store.get('never-existed')).toBeNull();
+    });
+
+    it('keeps a per-user index', async () => {
+      await store.addToIndex('u2', 'a', 60_000);
+      await store.addToIndex('u2', 'b', 60_000);
+      await store.addToIndex('u3', 'c', 60_000);
+      expect((await store.listIndex('u2')).sort()).toEqual(['a', 'b']);
+      await store.removeFromIndex('u2', 'a');
+      expect(await store.listIndex('u2')).toEqual(['b']);
+      expect(await store.listIndex('nobody')).toEqual([]);
+    });
+  });
+}
+
+contract('InMemorySessionStore', async () => new InMemorySessionStore(new FakeClock()));
+
+describe('InMemorySessionStore expiry follows the Clock', () => {
+  it('forgets sessions and index entries after their TTL', async () => {
+    const clock = new FakeClock(0);
+    const store = new InMemorySessionStore(clock);
+    await store.set('s', { x: 1 }, 1000);
+    await store.addToIndex('u', 's', 1000);
+    clock.advance(999);
+    expect(await store.get('s')).toEqual({ x: 1 });
+    expect(await store.listIndex('u')).toEqual(['s']);
+    clock.advance(1);
+    expect(await store.get('s')).toBeNull();
+    expect(await store.listIndex('u')).toEqual([]);
+  });
+});
+
+describe('RedisSessionStore', () => {
+  const url = inject('redisUrl');
+  const client = createClient({ url });
+  const prefix = `gatehouse-contract:${randomBytes(6).toString('hex')}:`;
+  beforeAll(() => client.connect());
+  afterAll(() => client.close());
+
+  contract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(client as unknown as NodeRedisClient, { keyPrefix: prefix }),
+  );
+
+  it('writes sessions with the given TTL and keeps the index set alive as long', async () => {
+    const store = new RedisSessionStore(client as unknown as NodeRedisClient, {
+      keyPrefix: prefix,
+    });
+    await store.set('ttl', { x: 1 }, 90_000);
+    await store.addToIndex('ttl-user', 'ttl', 120_000);
+    const ttl = await client.ttl(`${prefix}sid:ttl`);
+    expect(ttl).toBeGreaterThan(85);
+    expect(ttl).toBeLessThanOrEqual(90);
+    expect(await client.pTTL(`${prefix}user:ttl-user`)).toBeGreaterThan(110_000);
+  });
+
+  it('rejects, rather than hangs, when Redis does not answer in time', async () => {
+    const stuck = {
+      multi: () => ({}),
+      sAdd: () => new Promise(() => undefined),
+      sRem: () => new Promise(() => undefined),
+      sMembers: () => new Promise(() => undefined),
+    } as unknown as NodeRedisClient;
+    const store = new RedisSessionStore(stuck, { commandTimeoutMs: 20 });
+    await expect(store.listIndex('u')).rejects.toThrow(/did not answer within 20 ms/);
+  });
+});

@@ -1,0 +1,587 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Clock, configureSessions, FakeClock, SessionStore } from 'nestjs-gatehouse';
+import { sessionApp } from './apps/session.app.js';
+import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
+import { FlakySessionStore } from './support/flaky-session.store.js';
+import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+
+const COOKIE = 'gatehouse.sid';
+const IDLE_MS = 600_000;
+const ABSOLUTE_MS = 3_600_000;
+
+describe.each(adapters)('cookie sessions (%s)', (adapter) => {
+  let app: RunningApp;
+  let clock: FakeClock;
+
+  beforeAll(async () => {
+    clock = new FakeClock(Date.parse('2026-03-01T09:00:00Z'));
+    app = await startApp(
+      adapter,
+      sessionApp({}, [{ provide: Clock, useValue: clock }]),
+      (b) => b,
+      (a) => configureSessions(a),
+    );
+  });
+  afterAll(() => app.close());
+
+  /** Sends a request with the jar's cookies (and stores what comes back). */
+  async function send(
+    jar: CookieJar | undefined,
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; json?: unknown } = {},
+  ): Promise<Response> {
+    const headers: Record<string, string> = { ...init.headers };
+    const cookie = jar?.header();
+    if (cookie && headers.cookie === undefined) headers.cookie = cookie;
+    if (init.json !== undefined) headers['content-type'] = 'application/json';
+    const response = await app.request(path, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+    });
+    jar?.store(response);
+    return response;
+  }
+
+  async function login(jar: CookieJar, username = 'alice', headers: Record<string, string> = {}) {
+    const res = await send(jar, '/auth/login', {
+      method: 'POST',
+      json: { username, password: `${username}-pass` },
+      headers,
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { id: string; csrf_token: string; session: string };
+  }
+
+  const whoami = async (cookie: string | undefined) =>
+    send(undefined, '/me', { headers: cookie === undefined ? {} : { cookie } });
+
+  const notes = async () => {
+    const jar = new CookieJar();
+    await login(jar, 'bob');
+    return (await send(jar, '/notes')).json() as Promise<string[]>;
+  };
+
+  describe('login', () => {
+    it('sets a hardened cookie with a new high-entropy id and authenticates with it', async () => {
+      const jar = new CookieJar();
+      const res = await send(jar, '/auth/login', {
+        method: 'POST',
+        json: { username: 'alice', password: 'alice-pass' },
+      });
+      expect(res.status).toBe(200);
+      const cookies = setCookies(res).filter((c) => !isDeletion(c));
+      expect(cookies.map((c) => c.name)).toEqual([COOKIE]);
+      const cookie = cookies[0]!;
+      expect(cookie.name).not.toMatch(/^(connect\.sid|sessionId)$/);
+      expect(cookie.attributes.has('httponly')).toBe(true);
+      expect(cookie.attributes.get('samesite')?.toLowerCase()).toBe('lax');
+      expect(cookie.attributes.get('path')).toBe('/');
+      // The signed value is "<id>.<signature>" (express-session adds "s:"); the id is base64url.
+      const id = decodeURIComponent(cookie.value)
+        .replace(/^s:/, '')
+        .replace(/\.[^.]*$/, '');
+      expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(id.length * 6).toBeGreaterThanOrEqual(128);
+
+      const me = await send(jar, '/me');
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({ identity: 'alice', auth: 'session', fresh: true });
+    });
+
+    it('answers the generic 401 without a cookie', async () => {
+      const res = await whoami(undefined);
+      expect(res.status).toBe(401);
+      expect(await body(res)).toEqual(GENERIC_BODIES[401]);
+    });
+
+    it('gives every login its own session id and CSRF token', async () => {
+      const a = new CookieJar();
+      const b = new CookieJar();
+      const first = await login(a);
+      const second = await login(b);
+      expect(a.get(COOKIE)).not.toBe(b.get(COOKIE));
+      expect(first.csrf_token).not.toBe(second.csrf_token);
+      expect(first.csrf_token.length).toBeGreaterThanOrEqual(43);
+    });
+
+    it('is fresh only within freshForSeconds of the login', async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      clock.advance(301_000);
+      expect(await (await send(jar, '/me')).json()).toMatchObject({ fresh: false });
+    });
+  });
+
+  describe('session fixation', () => {
+    it('replaces an anonymous pre-login session id, which then stops working', async () => {
+      const jar = new CookieJar();
+      const visit = await send(jar, '/public/visit', { method: 'POST' });
+      expect(await visit.json()).toEqual({ visits: 1 });
+      const preLogin = jar.get(COOKIE)!;
+      expect(preLogin).toBeDefined();
+      expect(await (await send(jar, '/public/visit', { method: 'POST' })).json()).toEqual({
+        visits: 2,
+      });
+
+      await login(jar);
+      const postLogin = jar.get(COOKIE)!;
+      expect(postLogin).not.toBe(preLogin);
+      expect((await whoami(`${COOKIE}=${postLogin}`)).status).toBe(200);
+
+      // The planted id is dead: not logged in, and its data is gone.
+      const replay = await whoami(`${COOKIE}=${preLogin}`);
+      expect(replay.status).toBe(401);
+      expect(await body(replay)).toEqual(GENERIC_BODIES[401]);
+      const revisit = await send(undefined, '/public/visit', {
+        method: 'POST',
+        headers: { cookie: `${COOKIE}=${preLogin}` },
+      });
+      expect(await revisit.json()).toEqual({ visits: 1 });
+    });
+
+    it("replaces another user's session id on login, and the old one stops working", async () => {
+      const jar = new CookieJar();
+      await login(jar, 'bob');
+      const bobs = jar.get(COOKIE)!;
+      await login(jar, 'alice');
+      expect(jar.get(COOKIE)).not.toBe(bobs);
+      expect(await (await send(jar, '/me')).json()).toMatchObject({ identity: 'alice' });
+      expect((await whoami(`${COOKIE}=${bobs}`)).status).toBe(401);
+    });
+
+    it('never adopts an id chosen by the client', async () => {
+      const jar = new CookieJar();
+      jar.set(COOKIE, 'attacker-chosen-id');
+      await login(jar);
+      expect(jar.get(COOKIE)).not.toContain('attacker-chosen-id');
+      expect((await send(jar, '/me')).status).toBe(200);
+    });
+  });
+
+  describe('timeouts (server side, by the Clock)', () => {
+    it('ends a session left idle for the idle timeout, while activity keeps it alive', async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      const cookie = jar.header()!;
+      clock.advance(IDLE_MS - 1000);
+      expect((await whoami(cookie)).status).toBe(200);
+      clock.advance(IDLE_MS - 1000);
+      expect((await whoami(cookie)).status).toBe(200);
+      clock.advance(IDLE_MS);
+      const res = await whoami(cookie);
+      expect(res.status).toBe(401);
+      expect(await body(res)).toEqual(GENERIC_BODIES[401]);
+      // Ended for good: going back in time does not revive it.
+      clock.advance(-IDLE_MS);
+      expect((await whoami(cookie)).status).toBe(401);
+    });
+
+    it('ends an active session at the absolute timeout', async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      const cookie = jar.header()!;
+      // Active every half idle period, right up to the absolute timeout.
+      for (let elapsed = IDLE_MS / 2; elapsed < ABSOLUTE_MS; elapsed += IDLE_MS / 2) {
+        clock.advance(IDLE_MS / 2);
+        expect((await whoami(cookie)).status).toBe(200);
+      }
+      clock.advance(IDLE_MS / 2);
+      expect((await whoami(cookie)).status).toBe(401);
+    });
+
+    it('lets an expired cookie log in again on a public route', async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      clock.advance(IDLE_MS + 1);
+      await login(jar);
+      expect((await send(jar, '/me')).status).toBe(200);
+    });
+  });
+
+  describe('logout', () => {
+    it('destroys the session server-side, clears the cookie, and the old cookie is refused', async () => {
+      const jar = new CookieJar();
+      const { csrf_token } = await login(jar);
+      const cookie = jar.header()!;
+      const res = await send(jar, '/auth/logout', {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrf_token },
+      });
+      expect(res.status).toBe(204);
+      const cleared = setCookies(res).filter((c) => c.name === COOKIE);
+      expect(cleared.length).toBeGreaterThan(0);
+      expect(cleared.every(isDeletion)).toBe(true);
+      expect(jar.get(COOKIE)).toBeUndefined();
+
+      // Replaying the old cookie, on a read and on a write with its old CSRF token.
+      expect((await whoami(cookie)).status).toBe(401);
+      const again = await send(undefined, '/auth/logout', {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf_token },
+      });
+      expect(again.status).toBe(401);
+      expect(await body(again)).toEqual(GENERIC_BODIES[401]);
+      const write = await send(undefined, '/notes', {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrf_token },
+        json: { text: 'after logout' },
+      });
+      expect(write.status).toBe(401);
+      expect(await notes()).not.toContain('after logout');
+    });
+
+    it('refuses a logout without the CSRF token, and the session survives', async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      const res = await send(jar, '/auth/logout', { method: 'POST' });
+      expect(res.status).toBe(403);
+      expect(await body(res)).toEqual(GENERIC_BODIES[403]);
+      expect((await send(jar, '/me')).status).toBe(200);
+    });
+  });
+
+  describe('tampered cookies count as anonymous, never 500', () => {
+    let valid: string;
+    beforeEach(async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      valid = jar.get(COOKIE)!;
+    });
+
+    const flip = (value: string) => {
+      const decoded = decodeURIComponent(value);
+      const last = decoded.at(-1) === 'A' ? 'B' : 'A';
+      return encodeURIComponent(decoded.slice(0, -1) + last);
+    };
+    const unsigned = (value: string) =>
+      decodeURIComponent(value)
+        .replace(/^s:/, '')
+        .replace(/\.[^.]*$/, '');
+    const cases: [string, (v: string) => string][] = [
+      ['a flipped signature', flip],
+      ['the id without its signature', unsigned],
+      [
+        'the id with another signature',
+        (v) => encodeURIComponent(`${unsigned(v)}.${'x'.repeat(43)}`),
+      ],
+      ['an oversized value', (v) => v + 'A'.repeat(6000)],
+      ['garbage', () => '%E0%A4%A'],
+      ['an empty value', () => ''],
+      ['binary junk', () => '%00%01%02%FF'],
+    ];
+
+    it.each(cases)('%s', async (_name, tamper) => {
+      const cookie = `${COOKIE}=${tamper(valid)}`;
+      const res = await whoami(cookie);
+      expect(res.status).toBe(401);
+      expect(await body(res)).toEqual(GENERIC_BODIES[401]);
+      const anon = await send(undefined, '/public/whoami', { headers: { cookie } });
+      expect(anon.status).toBe(200);
+      expect(await anon.json()).toEqual({ identity: '', authenticated: false });
+      // The genuine cookie is unaffected.
+      expect((await whoami(`${COOKIE}=${valid}`)).status).toBe(200);
+    });
+
+    it('refuses a cookie signed with another secret', async () => {
+      const other = await startApp(
+        adapter,
+        sessionApp({ secret: 'another-secret-another-secret-another-secret' }),
+        (b) => b,
+        (a) => configureSessions(a),
+      );
+      try {
+        const jar = new CookieJar();
+        const res = await other.request('/auth/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
+        });
+        jar.store(res);
+        expect((await whoami(jar.header())).status).toBe(401);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
+  describe('CSRF', () => {
+    let jar: CookieJar;
+    let token: string;
+    beforeEach(async () => {
+      jar = new CookieJar();
+      token = (await login(jar)).csrf_token;
+    });
+
+    const write = (headers: Record<string, string>, text: string, method = 'POST') =>
+      send(jar, '/notes', { method, headers, json: { text } });
+
+    it('accepts a write with the session token (same-origin browser or plain client)', async () => {
+      expect((await write({ 'x-csrf-token': token }, 'plain')).status).toBe(201);
+      const sameOrigin = await write(
+        { 'x-csrf-token': token, origin: app.url, 'sec-fetch-site': 'same-origin' },
+        'same-origin',
+      );
+      expect(sameOrigin.status).toBe(201);
+      const trusted = await write(
+        {
+          'x-csrf-token': token,
+          origin: 'https://app.example.com',
+          'sec-fetch-site': 'cross-site',
+        },
+        'trusted',
+      );
+      expect(trusted.status).toBe(201);
+      expect(await notes()).toEqual(expect.arrayContaining(['plain', 'same-origin', 'trusted']));
+    });
+
+    const refusals: [string, (token: string) => Record<string, string>][] = [
+      ['a missing token', () => ({})],
+      ['an empty token', () => ({ 'x-csrf-token': '' })],
+      [
+        'a wrong token',
+        (t) => ({ 'x-csrf-token': t.slice(0, -1) + (t.endsWith('A') ? 'B' : 'A') }),
+      ],
+      ['the token in the body only', () => ({})],
+      ['a cross-site Origin', (t) => ({ 'x-csrf-token': t, origin: 'https://evil.example' })],
+      ['Origin null', (t) => ({ 'x-csrf-token': t, origin: 'null' })],
+      ['Sec-Fetch-Site cross-site', (t) => ({ 'x-csrf-token': t, 'sec-fetch-site': 'cross-site' })],
+      ['Sec-Fetch-Site same-site', (t) => ({ 'x-csrf-token': t, 'sec-fetch-site': 'same-site' })],
+    ];
+
+    it.each(refusals)('refuses %s with 403 and changes nothing', async (name, headers) => {
+      const before = await notes();
+      const text = `refused: ${name}`;
+      const res = await send(jar, '/notes', {
+        method: 'POST',
+        headers: headers(token),
+        json: { text, csrf_token: token },
+      });
+      expect(res.status).toBe(403);
+      expect(await body(res)).toEqual(GENERIC_BODIES[403]);
+      expect(await notes()).toEqual(before);
+    });
+
+    it.each(['PUT', 'PATCH', 'DELETE'])('protects %s too', async (method) => {
+      await write({ 'x-csrf-token': token }, 'keep me');
+      const before = await notes();
+      const res = await write({}, 'replaced', method);
+      expect(res.status).toBe(403);
+      expect(await notes()).toEqual(before);
+      expect((await write({ 'x-csrf-token': token }, 'ok', method)).status).toBeLessThan(300);
+    });
+
+    it("refuses another session's token", async () => {
+      const other = new CookieJar();
+      const { csrf_token } = await login(other, 'alice');
+      expect((await write({ 'x-csrf-token': csrf_token }, 'crossed')).status).toBe(403);
+    });
+
+    it('does not count a refused write as activity', async () => {
+      clock.advance(IDLE_MS - 1000);
+      expect((await write({}, 'refused')).status).toBe(403);
+      clock.advance(2000);
+      expect((await send(jar, '/me')).status).toBe(401);
+    });
+
+    it('leaves a public write anonymous instead of refusing it', async () => {
+      const res = await send(jar, '/public/echo', { method: 'POST' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ identity: '', authenticated: false });
+    });
+  });
+
+  describe('listing and revocation', () => {
+    it("lists a user's sessions with opaque ids, and revokes one", async () => {
+      const laptop = new CookieJar();
+      const phone = new CookieJar();
+      const bob = new CookieJar();
+      await send(laptop, '/auth/logout-all', { method: 'POST' }); // anonymous: 401, no effect
+      const first = await login(laptop, 'alice', { 'user-agent': 'Laptop/1.0' });
+      // Start from a clean slate for alice.
+      await send(laptop, '/auth/logout-others', {
+        method: 'POST',
+        headers: { 'x-csrf-token': first.csrf_token },
+      });
+      clock.advance(1000);
+      const second = await login(phone, 'alice', { 'user-agent': 'Phone/2.0' });
+      await login(bob, 'bob');
+      clock.advance(1000);
+
+      // Most recently used first: this very request uses the laptop's session.
+      const res = await send(laptop, '/auth/sessions');
+      expect(res.status).toBe(200);
+      const list = (await res.json()) as Record<string, unknown>[];
+      expect(list).toHaveLength(2);
+      expect(list.map((s) => s.user_agent)).toEqual(['Laptop/1.0', 'Phone/2.0']);
+      expect(list.map((s) => s.current)).toEqual([true, false]);
+      expect(list[0]).toMatchObject({ id: first.session, ip: expect.any(String) });
+      expect(list[1]).toMatchObject({ id: second.session, ip: expect.any(String) });
+      expect(list[1]!.last_used_at).toBeLessThan(list[0]!.last_used_at as number);
+      expect(Object.keys(list[0]!).sort()).toEqual(
+        ['created_at', 'current', 'id', 'ip', 'last_used_at', 'user_agent'].sort(),
+      );
+      // The raw session ids (bearer credentials) appear nowhere in the listing.
+      const raw = [laptop, phone].map((j) =>
+        decodeURIComponent(j.get(COOKIE)!)
+          .replace(/^s:/, '')
+          .replace(/\.[^.]*$/, ''),
+      );
+      for (const id of raw) expect(JSON.stringify(list)).not.toContain(id);
+
+      // Bob cannot revoke alice's session.
+      const foreign = await send(bob, `/auth/sessions/${second.session}`, { method: 'DELETE' });
+      expect(foreign.status).toBe(403); // no CSRF token
+      const bobToken = (await login(bob, 'bob')).csrf_token;
+      const notHis = await send(bob, `/auth/sessions/${second.session}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': bobToken },
+      });
+      expect(notHis.status).toBe(404);
+      expect((await send(phone, '/me')).status).toBe(200);
+
+      const revoke = await send(laptop, `/auth/sessions/${second.session}`, {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': first.csrf_token },
+      });
+      expect(revoke.status).toBe(204);
+      expect((await send(phone, '/me')).status).toBe(401);
+      expect((await send(laptop, '/me')).status).toBe(200);
+      const after = (await (await send(laptop, '/auth/sessions')).json()) as unknown[];
+      expect(after).toHaveLength(1);
+      const unknown = await send(laptop, '/auth/sessions/not-a-session', {
+        method: 'DELETE',
+        headers: { 'x-csrf-token': first.csrf_token },
+      });
+      expect(unknown.status).toBe(404);
+    });
+
+    it('drops timed-out sessions from the listing', async () => {
+      const old = new CookieJar();
+      const fresh = new CookieJar();
+      const { csrf_token } = await login(old, 'bob');
+      await send(old, '/auth/logout-others', {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrf_token },
+      });
+      clock.advance(IDLE_MS - 1000);
+      await login(fresh, 'bob');
+      clock.advance(2000);
+      const list = (await (await send(fresh, '/auth/sessions')).json()) as { current: boolean }[];
+      expect(list).toEqual([expect.objectContaining({ current: true })]);
+    });
+
+    it('revokes every session of a user (logout everywhere)', async () => {
+      const jars = [new CookieJar(), new CookieJar(), new CookieJar()];
+      const tokens: string[] = [];
+      for (const jar of jars) tokens.push((await login(jar, 'alice')).csrf_token);
+      const bob = new CookieJar();
+      await login(bob, 'bob');
+      const res = await send(jars[0], '/auth/logout-all', {
+        method: 'POST',
+        headers: { 'x-csrf-token': tokens[0]! },
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { revoked: number }).revoked).toBeGreaterThanOrEqual(3);
+      for (const jar of jars) expect((await send(jar, '/me')).status).toBe(401);
+      expect((await send(bob, '/me')).status).toBe(200);
+    });
+
+    it('revokes every other session, keeping the current one', async () => {
+      const here = new CookieJar();
+      const there = new CookieJar();
+      await login(there, 'alice');
+      const { csrf_token } = await login(here, 'alice');
+      const res = await send(here, '/auth/logout-others', {
+        method: 'POST',
+        headers: { 'x-csrf-token': csrf_token },
+      });
+      expect(res.status).toBe(200);
+      expect((await send(here, '/me')).status).toBe(200);
+      expect((await send(there, '/me')).status).toBe(401);
+    });
+  });
+});
+
+describe.each(adapters)('cookie attributes in production settings (%s)', (adapter) => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp(
+      adapter,
+      sessionApp({ secure: true, hostPrefix: true, sameSite: 'strict' }),
+      (b) => b,
+      async (a) => {
+        // Behind a TLS-terminating proxy: let express believe X-Forwarded-Proto.
+        if (adapter === 'express')
+          (a.getHttpAdapter().getInstance() as { set(k: string, v: unknown): void }).set(
+            'trust proxy',
+            true,
+          );
+        await configureSessions(a);
+      },
+    );
+  });
+  afterAll(() => app.close());
+
+  it('sends a __Host- cookie with Secure, HttpOnly, Path=/ and no Domain', async () => {
+    const res = await app.request('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
+    });
+    expect(res.status).toBe(200);
+    const [cookie] = setCookies(res);
+    expect(cookie!.name).toBe('__Host-gatehouse.sid');
+    expect(cookie!.attributes.has('secure')).toBe(true);
+    expect(cookie!.attributes.has('httponly')).toBe(true);
+    expect(cookie!.attributes.get('path')).toBe('/');
+    expect(cookie!.attributes.has('domain')).toBe(false);
+    expect(cookie!.attributes.get('samesite')?.toLowerCase()).toBe('strict');
+    const me = await app.request('/me', {
+      headers: { cookie: `${cookie!.name}=${cookie!.value}`, 'x-forwarded-proto': 'https' },
+    });
+    expect(me.status).toBe(200);
+  });
+});
+
+describe.each(adapters)('session store outage (%s)', (adapter) => {
+  it('answers 503 with the generic body, on protected and public routes, and on login', async () => {
+    const store = new FlakySessionStore();
+    const app = await startApp(
+      adapter,
+      sessionApp({}, [{ provide: SessionStore, useValue: store }]),
+      (b) => b,
+      (a) => configureSessions(a),
+    );
+    try {
+      const jar = new CookieJar();
+      const res = await app.request('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
+      });
+      jar.store(res);
+      const cookie = jar.header()!;
+      expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
+
+      store.down = true;
+      for (const path of ['/me', '/public/whoami']) {
+        const down = await app.request(path, { headers: { cookie } });
+        expect(down.status).toBe(503);
+        expect(await body(down)).toEqual(GENERIC_BODIES[503]);
+      }
+      const loginDown = await app.request('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bob', password: 'bob-pass' }),
+      });
+      expect(loginDown.status).toBe(503);
+      expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
+
+      store.down = false;
+      expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import { FakeClock, InMemorySessionStore, type StoredSession } from 'nestjs-gatehouse';
+
+/**
+ * An in-memory session store that can be switched off, to test how the library behaves when its
+ * store fails (the Redis suite does the same with a real redis-server that is stopped).
+ */
+export class FlakySessionStore extends InMemorySessionStore {
+  down = false;
+
+  constructor() {
+    super(new FakeClock());
+  }
+
+  private check(): void {
+    if (this.down) throw new Error('connect ECONNREFUSED 10.0.0.7:6379');
+  }
+
+  override async get(sid: string): Promise<StoredSession | null> {
+    this.check();
+    return super.get(sid);
+  }
+  override async set(sid: string, session: StoredSession, ttlMs: number): Promise<void> {
+    this.check();
+    return super.set(sid, session, ttlMs);
+  }
+  override async destroy(sid: string): Promise<void> {
+    this.check();
+    return super.destroy(sid);
+  }
+  override async addToIndex(identity: string, sid: string, ttlMs: number): Promise<void> {
+    this.check();
+    return super.addToIndex(identity, sid, ttlMs);
+  }
+  override async listIndex(identity: string): Promise<string[]> {
+    this.check();
+    return super.listIndex(identity);
+  }
+}
