@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { configureSessions } from 'nestjs-gatehouse';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
@@ -54,7 +55,8 @@ export async function createApp(config: AppConfig): Promise<SampleApp> {
     express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
     express.disable('x-powered-by');
   }
-  setupSwagger(app);
+  await configureSessions(app);
+  setupSwagger(app, config.sessionCookieSecure !== false);
   await app.get(RedisConnection).ready();
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as { port: number };
@@ -73,6 +75,15 @@ function logStartup(app: INestApplication, config: AppConfig, url: string): void
       ? `store: redis at ${redactUrl(config.redisUrl)} (revocations, sessions and login throttling shared by every instance)`
       : 'store: memory (revocations, sessions and login throttling live in this process; set REDIS_URL to share them)',
   );
+  if (config.sessionCookieSecure === false) {
+    logger.warn(
+      'session cookies are sent without Secure (SESSION_COOKIE_SECURE=false): development only',
+    );
+  } else if (config.httpAdapter === 'express' && !config.trustProxy) {
+    logger.log(
+      'session cookies are Secure: Express sets them only over HTTPS (behind a proxy, set TRUST_PROXY=true); for plain-HTTP development set SESSION_COOKIE_SECURE=false',
+    );
+  }
   const mailer = app.get(Mailer);
   if (mailer instanceof OutboxMailer) logger.log(`mail outbox: ${mailer.directory}`);
   const admin = app.get(AccountsService).adminStatus;

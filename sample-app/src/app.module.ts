@@ -1,18 +1,20 @@
 import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AuthModule, Clock, JwtBackend, SystemClock } from 'nestjs-gatehouse';
-import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
+import { AuthModule, Clock, JwtBackend, SessionBackend, SystemClock } from 'nestjs-gatehouse';
+import { RedisRevocationStore, RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { AdminController } from './admin/admin.controller.js';
 import { SqliteAuditEvents } from './audit/sqlite-audit.events.js';
 import { AuthController } from './auth/auth.controller.js';
 import { CredentialRevoker } from './auth/credential-revoker.service.js';
 import { jwtOptions } from './auth/jwt-options.js';
 import { LoginsRepository } from './auth/logins.repository.js';
+import { SessionAuthController } from './auth/session-auth.controller.js';
 import { JwksController, TokenAuthController } from './auth/token-auth.controller.js';
 import { ROLES } from './auth/roles.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
 import type { AppConfig } from './config/app-config.js';
+import { SESSION_COOKIE } from './docs/swagger.js';
 import { HealthController } from './health/health.controller.js';
 import { InfrastructureModule } from './infrastructure.module.js';
 import { CredentialsService } from './login/credentials.service.js';
@@ -33,12 +35,18 @@ export class AppModule {
       imports: [
         infrastructure,
         AuthModule.forRoot({
-          backends: [JwtBackend],
+          backends: [JwtBackend, SessionBackend],
           userModel: { useExisting: SqliteUserModel },
           events: SqliteAuditEvents,
           imports: [infrastructure],
           roles: ROLES,
           jwt: jwtOptions(config),
+          session: {
+            secret: config.sessionSecret,
+            cookieName: SESSION_COOKIE,
+            secure: config.sessionCookieSecure !== false,
+            hostPrefix: config.sessionCookieSecure !== false,
+          },
           providers: [{ provide: Clock, useValue: clock }, ...sharedStores(config)],
         }),
       ],
@@ -47,6 +55,7 @@ export class AppModule {
         JwksController,
         AuthController,
         TokenAuthController,
+        SessionAuthController,
         PasswordResetController,
         ReportsController,
         AdminController,
@@ -78,5 +87,8 @@ export class AppModule {
 /** With REDIS_URL, the library's stores live in Redis, shared by every instance. */
 function sharedStores(config: AppConfig): Provider[] {
   if (config.redisUrl === undefined) return [];
-  return [RedisRevocationStore.provider({ url: config.redisUrl })];
+  return [
+    RedisRevocationStore.provider({ url: config.redisUrl }),
+    RedisSessionStore.provider({ url: config.redisUrl }),
+  ];
 }

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       mailOutboxDir: './data/outbox',
       login: { maxAttempts: 5, lockoutSeconds: 900 },
       trustProxy: false,
+      sessionCookieSecure: true,
     });
     // Random secrets were generated, long enough for HS256.
     expect(Buffer.byteLength(config.jwt.secret!)).toBeGreaterThanOrEqual(32);
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
       LOGIN_MAX_ATTEMPTS: '3',
       LOGIN_LOCKOUT_SECONDS: '60',
       TRUST_PROXY: 'true',
+      SESSION_COOKIE_SECURE: 'false',
     });
     expect(warnings).toEqual([]);
     expect(config).toMatchObject({
@@ -79,6 +81,7 @@ describe('loadConfig', () => {
       mailOutboxDir: '/tmp/outbox',
       login: { maxAttempts: 3, lockoutSeconds: 60 },
       trustProxy: true,
+      sessionCookieSecure: false,
     });
   });
 
@@ -125,6 +128,12 @@ describe('loadConfig', () => {
       [{ JWT_SECRET: TEST_SECRET, SESSION_SECRET: 'x'.repeat(40) }, /^SESSION_SECRET: is weak/],
     ])('a missing or weak secret stops the start (%o)', (env, message) => {
       expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(message);
+    });
+
+    it('refuses session cookies without Secure', () => {
+      expect(() =>
+        loadConfig({ NODE_ENV: 'production', ...strong, SESSION_COOKIE_SECURE: 'false' }),
+      ).toThrow(/^SESSION_COOKIE_SECURE: /);
     });
 
     it('starts with strong secrets', () => {

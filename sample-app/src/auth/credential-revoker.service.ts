@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, RevocationStore, TokenService, type AuthInfo } from 'nestjs-gatehouse';
+import {
+  Clock,
+  RevocationStore,
+  SessionService,
+  TokenService,
+  type AuthInfo,
+} from 'nestjs-gatehouse';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { familyLifetimeMs } from './jwt-options.js';
 import { LoginsRepository } from './logins.repository.js';
@@ -14,6 +20,7 @@ export class CredentialRevoker {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
+    private readonly sessions: SessionService,
     private readonly revocations: RevocationStore,
     private readonly logins: LoginsRepository,
     private readonly clock: Clock,
@@ -22,14 +29,16 @@ export class CredentialRevoker {
   /** Every token and session of `userId` stops working. */
   async revokeLogins(userId: string): Promise<void> {
     await this.tokens.revokeAllForUser(userId);
+    await this.sessions.revokeAllSessions(userId);
     this.logins.endAll(userId);
   }
 
   /**
-   * Every token and session of `userId` but the current login (`current`, a JWT request's auth)
-   * stops working: older tokens by the user's cut-off, later logins one family at a time.
+   * Every token and session of `userId` but the current JWT login (`current`) stops working:
+   * every cookie session, older tokens by the user's cut-off, later logins one family at a time.
    */
   async revokeLoginsExcept(userId: string, current: AuthInfo): Promise<void> {
+    await this.sessions.revokeAllSessions(userId);
     const family = current.claims?.fam;
     const issuedAt = current.issuedAt;
     if (typeof family !== 'string' || issuedAt === undefined) return this.revokeLogins(userId);

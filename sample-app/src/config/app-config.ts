@@ -33,6 +33,12 @@ export interface AppConfig {
   /** When set, revocations, sessions and login throttling live in this Redis. */
   readonly redisUrl?: string;
   readonly sessionSecret: string;
+  /**
+   * Send the session cookie with `Secure` (and the `__Host-` prefix). Turning it off
+   * (`SESSION_COOKIE_SECURE=false`) is for plain-HTTP development only; production refuses it.
+   * Default: `true`.
+   */
+  readonly sessionCookieSecure?: boolean;
   /** Created at start when absent. */
   readonly admin?: { readonly username: string; readonly password: string; readonly email: string };
   readonly mailOutboxDir: string;

@@ -130,7 +130,15 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       lockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 86_400),
     },
     trustProxy: boolean(env, 'TRUST_PROXY', false),
+    sessionCookieSecure: boolean(env, 'SESSION_COOKIE_SECURE', true),
   };
+  if (production && config.sessionCookieSecure === false) {
+    throw new ConfigError(
+      'SESSION_COOKIE_SECURE',
+      'false is for plain-HTTP development only, and NODE_ENV=production refuses it',
+      'serve the app over HTTPS (behind a proxy with TRUST_PROXY=true) and unset it',
+    );
+  }
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError(
       'REDIS_URL',

@@ -2,14 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { SECURITY_SCHEMES } from './api-security.decorator.js';
 
-/** The session cookie's name, as the Swagger document declares it. */
-export const SESSION_COOKIE_DOC_NAME = 'sample.sid';
+/** The session cookie's base name; with the host prefix the browser sees `__Host-sample.sid`. */
+export const SESSION_COOKIE = 'sample.sid';
 
 /**
  * Serves the OpenAPI document at `/docs-json` and Swagger UI at `/docs`, with the three
  * security schemes (bearer JWT, `X-API-Key` header, session cookie) that protected routes list.
  */
-export function setupSwagger(app: INestApplication, cookieName = SESSION_COOKIE_DOC_NAME): void {
+export function setupSwagger(app: INestApplication, secureCookie = true): void {
+  const cookieName = secureCookie ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

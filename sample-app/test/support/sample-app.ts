@@ -47,6 +47,7 @@ export function testConfig(dir: string, overrides: Partial<AppConfig> = {}): App
 export async function startSample(
   overrides: Partial<AppConfig> = {},
   dir = mkdtempSync(join(tmpdir(), 'sample-app-')),
+  headers: Record<string, string> = {},
 ): Promise<TestSample> {
   const config = testConfig(dir, overrides);
   const started = await createApp(config);
@@ -54,7 +55,7 @@ export async function startSample(
     ...started,
     config,
     dir,
-    client: new HttpClient(started.url),
+    client: new HttpClient(started.url, headers),
     outbox: async () => {
       await started.app.get(PasswordResetService).idle();
       try {
@@ -84,7 +85,11 @@ export interface HttpResult<T = any> {
 export class HttpClient {
   private readonly cookies = new Map<string, string>();
 
-  constructor(readonly url: string) {}
+  /** `defaults` are sent with every request (for example `X-Forwarded-Proto` behind a proxy). */
+  constructor(
+    readonly url: string,
+    private readonly defaults: Record<string, string> = {},
+  ) {}
 
   /** Sends a request with a JSON body (when given) and reads the answer. */
   async send<T = any>(
@@ -92,7 +97,7 @@ export class HttpClient {
     path: string,
     options: { body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
   ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...this.defaults, ...options.headers };
     let body: string | undefined = options.rawBody;
     if (options.body !== undefined) {
       headers['content-type'] ??= 'application/json';
@@ -139,7 +144,7 @@ export class HttpClient {
 
   /** A client for the same app with an empty cookie jar. */
   fresh(): HttpClient {
-    return new HttpClient(this.url);
+    return new HttpClient(this.url, this.defaults);
   }
 
   /** The cookies currently held. */
