@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthEvents, Clock, FakeClock, type JwtOptions } from 'nestjs-gatehouse';
+import { AuthEvents, Clock, FakeClock, RevocationStore, type JwtOptions } from 'nestjs-gatehouse';
 import { jwtAppModule, type RecordingEvents } from './apps/jwt.app.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { GatedRevocationStore } from './support/gated-revocation-store.js';
 import { b64url, forge, jti, makeKeys, part, signature } from './support/jwt-forge.js';
 
 const keys = makeKeys();
@@ -501,6 +502,29 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       expect((await get('/me', bearer(later.access_token))).status).toBe(200);
       expect((await get('/me', bearer((await login('gina')).access_token))).status).toBe(200);
     });
+    it('logout-all outlasts every token it refuses, whatever lifetime the token claims', async () => {
+      // Tokens of a verify-only key come from another issuer, which picks their lifetime.
+      const t = now();
+      const external = (exp: number) =>
+        forge(
+          header('rsa', 'RS256'),
+          claims({ sub: 'hank', iat: t, nbf: t, exp }),
+          'RS256',
+          keys.rsa.privateKey,
+        );
+      const withinFamily = external(t + 7000);
+      const dayLong = external(t + 86_400);
+      const pair = await login('hank');
+      expect((await get('/me', bearer(withinFamily))).status).toBe(200);
+      expect((await post('/auth/logout-all', {}, bearer(pair.access_token))).status).toBe(204);
+      for (const step of [0, 3_000_000, 3_000_000, 3_000_000]) {
+        clock.advance(step);
+        await expectGeneric(await get('/me', bearer(dayLong)));
+        if (clock.now() < (t + 7000) * 1000) {
+          await expectGeneric(await get('/me', bearer(withinFamily)));
+        }
+      }
+    });
   });
 
   describe('scopes', () => {
@@ -648,5 +672,71 @@ describe.each(adapters)('JWT backend with opt-in locations (%s)', (adapter) => {
 
   it('serves an empty JWKS under HS256', async () => {
     expect(await (await app.request('/.well-known/jwks.json')).json()).toEqual({ keys: [] });
+  });
+});
+
+describe.each(adapters)('JWT refresh racing a logout-everywhere (%s)', (adapter) => {
+  let app: RunningApp;
+  let store: GatedRevocationStore;
+  const clock = new FakeClock(START);
+  beforeAll(async () => {
+    app = await startApp(
+      adapter,
+      jwtAppModule(options, [{ provide: RevocationStore, useClass: GatedRevocationStore }]),
+      (b) => b.overrideProvider(Clock).useValue(clock),
+    );
+    store = app.app.get(RevocationStore) as GatedRevocationStore;
+  });
+  afterAll(() => app.close());
+
+  const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
+    app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(json),
+    });
+
+  it('a refresh in flight when the user is logged out everywhere yields nothing usable', async () => {
+    const stolen = (await (await post('/auth/login', { username: 'ivy' })).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
+    const victim = (await (await post('/auth/login', { username: 'ivy' })).json()) as {
+      access_token: string;
+    };
+    clock.advance(1000);
+    // The thief's refresh has passed its revocation check and is about to spend the token...
+    const held = store.hold();
+    const refreshing = post('/auth/refresh', { refresh_token: stolen.refresh_token });
+    await held.reached;
+    // ...when the victim logs out everywhere.
+    clock.advance(1);
+    const out = await post(
+      '/auth/logout-all',
+      {},
+      { authorization: `Bearer ${victim.access_token}` },
+    );
+    expect(out.status).toBe(204);
+    clock.advance(1);
+    held.release();
+    const res = await refreshing;
+    if (res.status === 200) {
+      const pair = (await res.json()) as { access_token: string; refresh_token: string };
+      clock.advance(1000);
+      await expectGeneric(
+        await app.request('/me', { headers: { authorization: `Bearer ${pair.access_token}` } }),
+      );
+      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
+    } else {
+      await expectGeneric(res);
+    }
+    // A login after the cut-off works.
+    const later = (await (await post('/auth/login', { username: 'ivy' })).json()) as {
+      access_token: string;
+    };
+    expect(
+      (await app.request('/me', { headers: { authorization: `Bearer ${later.access_token}` } }))
+        .status,
+    ).toBe(200);
   });
 });

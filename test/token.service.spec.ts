@@ -144,6 +144,28 @@ describe('TokenService', () => {
     await expect(tokens.verify(token)).rejects.toThrowError(AuthenticationFailedError);
   });
 
+  it('never issues or accepts a token that would outlive a logout-everywhere cut-off', async () => {
+    const secret = randomBytes(32);
+    const jwt: JwtOptions = {
+      algorithms: ['HS256'],
+      secret,
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 3600,
+      refreshFamilyLifetimeSeconds: 7200,
+    };
+    const { tokens } = await service(jwt);
+    await expect(tokens.createJwt({ sub: 'u1' }, { expiresIn: 7201 })).rejects.toThrowError(
+      /at most 7200 seconds/,
+    );
+    const longest = await tokens.createJwt({ sub: 'u1' }, { expiresIn: 7200 });
+    await expect(tokens.verify(longest)).resolves.toMatchObject({ subject: 'u1' });
+    // The same key, configured elsewhere with longer lifetimes, signs a longer token.
+    const { tokens: other } = await service({ ...jwt, refreshFamilyLifetimeSeconds: 86_400 });
+    const dayLong = await other.createJwt({ sub: 'u1' }, { expiresIn: 86_400 });
+    await expect(other.verify(dayLong)).resolves.toMatchObject({ subject: 'u1' });
+    await expect(tokens.verify(dayLong)).rejects.toThrowError(AuthenticationFailedError);
+  });
+
   it('uses the configured identity claim', async () => {
     const { tokens } = await service({
       algorithms: ['HS256'],

@@ -67,7 +67,10 @@ export class AuthGuard implements CanActivate {
     }
 
     const user = success.user ?? (await this.loadUser(request, success));
-    if (user === null) {
+    // Only a real, authenticated user passes. A user model that answers with the anonymous user
+    // (a disabled account), with `undefined`, or with whatever a plain-object lookup finds under
+    // "constructor" must not open a protected route.
+    if (!isAuthenticatedUser(user)) {
       return this.anonymous(
         context,
         request,
@@ -237,6 +240,16 @@ export class AuthGuard implements CanActivate {
   }
 
   private static readonly logger = new Logger('Gatehouse');
+}
+
+function isAuthenticatedUser(user: unknown): user is BaseUser {
+  return (
+    typeof user === 'object' &&
+    user !== null &&
+    (user as BaseUser).isAuthenticated === true &&
+    typeof (user as BaseUser).identity === 'string' &&
+    (user as BaseUser).identity !== ''
+  );
 }
 
 function rank(failure: AuthFailure): number {

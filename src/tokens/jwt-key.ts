@@ -211,6 +211,7 @@ export function hashBytes(algorithm: JwtAlgorithm): number {
 }
 
 function toSecretKey(where: string, value: unknown): KeyObject {
+  let key: KeyObject;
   if (value instanceof KeyObject) {
     if (value.type !== 'secret') {
       throw new AuthConfigurationError(
@@ -219,24 +220,47 @@ function toSecretKey(where: string, value: unknown): KeyObject {
         'give the HMAC secret; never a public or private key',
       );
     }
-    return value;
+    key = value;
+  } else if (typeof value === 'string' || Buffer.isBuffer(value)) {
+    key = createSecretKey(Buffer.from(value));
+  } else {
+    throw new AuthConfigurationError(
+      where,
+      'is not a string, Buffer or secret KeyObject',
+      'give the secret as a string or a Buffer',
+    );
   }
-  if (typeof value === 'string') {
-    if (/-----BEGIN [A-Z ]*KEY-----/.test(value)) {
-      throw new AuthConfigurationError(
-        where,
-        'looks like a PEM key, which must never be used as an HMAC secret',
-        'use a random secret for HS*, or configure the key pair with an RS/PS/ES/EdDSA algorithm',
-      );
+  // Whatever wrapping it came in (`readFileSync('key.pem')` is a Buffer), the bytes of a key
+  // pair's half must never become an HMAC secret: a public key would let anyone sign tokens.
+  if (isAsymmetricKeyMaterial(key.export())) {
+    throw new AuthConfigurationError(
+      where,
+      'holds a public or private key (PEM or DER), which must never be used as an HMAC secret',
+      'use a random secret for HS*, or configure the key pair with an RS/PS/ES/EdDSA algorithm',
+    );
+  }
+  return key;
+}
+
+function isAsymmetricKeyMaterial(bytes: Buffer): boolean {
+  if (/-----BEGIN [A-Z0-9 ]*KEY-----/.test(bytes.toString('latin1'))) return true;
+  // DER starts with a SEQUENCE tag; only then is it worth asking OpenSSL.
+  if (bytes[0] !== 0x30) return false;
+  const attempts = [
+    () => createPublicKey({ key: bytes, format: 'der', type: 'spki' }),
+    () => createPublicKey({ key: bytes, format: 'der', type: 'pkcs1' }),
+    () => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' }),
+    () => createPrivateKey({ key: bytes, format: 'der', type: 'pkcs1' }),
+    () => createPrivateKey({ key: bytes, format: 'der', type: 'sec1' }),
+  ];
+  return attempts.some((attempt) => {
+    try {
+      attempt();
+      return true;
+    } catch {
+      return false;
     }
-    return createSecretKey(Buffer.from(value, 'utf8'));
-  }
-  if (Buffer.isBuffer(value)) return createSecretKey(Buffer.from(value));
-  throw new AuthConfigurationError(
-    where,
-    'is not a string, Buffer or secret KeyObject',
-    'give the secret as a string or a Buffer',
-  );
+  });
 }
 
 function toAsymmetric(where: string, value: unknown, kind: 'private' | 'public'): KeyObject {

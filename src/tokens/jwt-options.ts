@@ -109,7 +109,9 @@ export interface JwtOptions {
   refreshTokenTtlSeconds?: number;
   /**
    * Absolute lifetime of a refresh-token family (one login), in seconds: rotation never
-   * extends past it. Default: `2592000` (30 days).
+   * extends past it. With the access token lifetime, it also bounds every token: one whose
+   * `exp` lies further than the longer of the two past its `iat` is refused, because "log out
+   * everywhere" could not outlast it. Default: `2592000` (30 days).
    */
   refreshFamilyLifetimeSeconds?: number;
   /**

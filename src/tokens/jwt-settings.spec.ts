@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AuthConfigurationError } from '../errors/auth-error.js';
 import type { JwtOptions } from './jwt-options.js';
@@ -61,6 +61,29 @@ describe('JWT options validation', () => {
     refuses({ algorithms: ['HS256'], secret: pem }, 'jwt.secret', /PEM/);
     refuses({ algorithms: ['HS256'], secret: rsa.publicKey }, 'jwt.secret', /public key/);
     refuses({ algorithms: ['HS256'], publicKey: rsa.publicKey }, 'jwt', /HMAC/);
+  });
+
+  it('sees a public key used as an HMAC secret however it is handed over', () => {
+    // `secret: readFileSync('public.pem')` is a Buffer: the public key would sign tokens that
+    // anyone holding it can forge.
+    const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' });
+    const der = rsa.publicKey.export({ type: 'spki', format: 'der' });
+    const pkcs1 = rsa.publicKey.export({ type: 'pkcs1', format: 'der' });
+    const ecPem = Buffer.from(ec.publicKey.export({ type: 'spki', format: 'pem' }));
+    for (const bytes of [Buffer.from(pem), ecPem, der, pkcs1]) {
+      refuses({ algorithms: ['HS256'], secret: bytes }, 'jwt.secret', /public or private key/);
+      refuses(
+        { algorithms: ['HS256'], secret: createSecretKey(bytes) },
+        'jwt.secret',
+        /public or private key/,
+      );
+      refuses(
+        { algorithms: ['HS256'], keys: [{ kid: 'k', secret: bytes }] },
+        'jwt.keys[0].secret',
+        /public or private key/,
+      );
+    }
+    expect(() => new JwtSettings({ algorithms: ['HS256'], secret: randomBytes(64) })).not.toThrow();
   });
 
   it('binds each key to an algorithm that fits it', () => {

@@ -139,7 +139,10 @@ export class JwtSettings {
     );
   }
 
-  /** The longest any token issued here can live, in seconds (for "revoke everything"). */
+  /**
+   * The longest any token issued or accepted here can live, in seconds: "revoke everything"
+   * keeps its cut-off that long, so the verifier refuses tokens that claim a longer life.
+   */
   get longestLifetimeSeconds(): number {
     return Math.max(this.accessTtlSeconds, this.familyLifetimeSeconds);
   }

@@ -127,6 +127,11 @@ export class JwtVerifier {
     if (type === 'refresh' && (family === undefined || !isTime(claims.fam_exp))) {
       return 'refresh token without family';
     }
+    // "Log out everywhere" remembers its cut-off for the longest lifetime configured here; a
+    // token living longer (another issuer's choice) would come back to life after it.
+    if ((exp - iat) * 1000 > this.settings.longestLifetimeSeconds * 1000) {
+      return 'token lifetime too long';
+    }
     let scopes: readonly string[] | undefined;
     if (claims.scope !== undefined) {
       if (typeof claims.scope !== 'string') return 'malformed scope';

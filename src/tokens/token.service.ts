@@ -41,7 +41,10 @@ export interface IssueTokenOptions {
 export interface IssueAccessTokenOptions extends IssueTokenOptions {
   /** Mark the token fresh: only right after a credential check. Default: `false`. */
   fresh?: boolean;
-  /** Lifetime in seconds. Default: `jwt.accessTokenTtlSeconds`. */
+  /**
+   * Lifetime in seconds, at most the longer of `jwt.accessTokenTtlSeconds` and
+   * `jwt.refreshFamilyLifetimeSeconds`. Default: `jwt.accessTokenTtlSeconds`.
+   */
   expiresIn?: number;
 }
 
@@ -80,7 +83,8 @@ export class TokenService {
       now,
       family: randomId(),
       familyExpires: seconds + this.settings.familyLifetimeSeconds,
-      authTime: seconds,
+      // Milliseconds, like `iat`: the revocation cut-off compares it (see `loginTime`).
+      authTime: now / 1000,
       fresh: true,
       custom: this.customClaims(options.claims),
       scope: scopeClaim(options.scopes),
@@ -94,11 +98,11 @@ export class TokenService {
     checkSubject(subject);
     const now = this.clock.now();
     const ttl = options.expiresIn ?? this.settings.accessTtlSeconds;
-    checkTtl(ttl);
+    checkTtl(ttl, this.settings.longestLifetimeSeconds);
     const token = this.sign('access', {
       ...this.customClaims(options.claims),
       ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
-      ...(options.fresh === true ? { fresh: true, auth_time: Math.floor(now / 1000) } : {}),
+      ...(options.fresh === true ? { fresh: true, auth_time: now / 1000 } : {}),
       ...(options.scopes ? { scope: scopeClaim(options.scopes) } : {}),
     });
     this.emit('token_issued', subject);
@@ -109,7 +113,9 @@ export class TokenService {
    * Signs `payload` as an access token, like Nexios's `create_jwt`. The payload must name the
    * user in the identity claim (`sub` by default); `iat`, `nbf`, `exp` and `jti` are added.
    *
-   * @param options.expiresIn lifetime in seconds. Default: `jwt.accessTokenTtlSeconds`.
+   * @param options.expiresIn lifetime in seconds, at most the longer of
+   * `jwt.accessTokenTtlSeconds` and `jwt.refreshFamilyLifetimeSeconds`.
+   * Default: `jwt.accessTokenTtlSeconds`.
    */
   async createJwt(
     payload: Readonly<Record<string, unknown>>,
@@ -150,7 +156,7 @@ export class TokenService {
         tokenId: token.id,
         family: token.family,
         subject: token.subject,
-        issuedAt: token.issuedAt,
+        issuedAt: loginTime(token),
       });
       this.revocationSubjects.set(token, subject);
     }
@@ -406,6 +412,17 @@ export class TokenService {
   }
 }
 
+/**
+ * The time "log out everywhere" compares with its cut-off: the login (`auth_time`) when it is
+ * earlier than `iat`. A pair refreshed while the cut-off is being written is issued after it, but
+ * its login is not, so a refresh racing a logout-everywhere cannot carry the login past it.
+ */
+function loginTime(token: VerifiedToken): number {
+  const authTime = token.claims.auth_time;
+  if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return token.issuedAt;
+  return Math.min(token.issuedAt, Math.round(authTime * 1000));
+}
+
 function randomId(): string {
   return randomBytes(16).toString('base64url');
 }
@@ -431,8 +448,14 @@ function checkSubject(subject: unknown): asserts subject is string {
   }
 }
 
-function checkTtl(seconds: unknown): void {
+function checkTtl(seconds: unknown, longest: number): void {
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds <= 0) {
     throw new TypeError('TokenService: `expiresIn` must be a positive whole number of seconds');
+  }
+  // Longer-lived tokens would be refused by the verifier, and outlive "log out everywhere".
+  if (seconds > longest) {
+    throw new TypeError(
+      `TokenService: \`expiresIn\` is at most ${longest} seconds, the longest token lifetime configured (jwt.accessTokenTtlSeconds, jwt.refreshFamilyLifetimeSeconds)`,
+    );
   }
 }
