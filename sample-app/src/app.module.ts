@@ -1,8 +1,18 @@
 import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AuthModule, Clock, JwtBackend, SessionBackend, SystemClock } from 'nestjs-gatehouse';
+import {
+  ApiKeyBackend,
+  ApiKeyStore,
+  AuthModule,
+  Clock,
+  JwtBackend,
+  SessionBackend,
+  SystemClock,
+} from 'nestjs-gatehouse';
 import { RedisRevocationStore, RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { AdminController } from './admin/admin.controller.js';
+import { API_KEY_PREFIX, ApiKeysController } from './api-keys/api-keys.controller.js';
+import { SqliteApiKeyStore } from './api-keys/sqlite-api-key.store.js';
 import { SqliteAuditEvents } from './audit/sqlite-audit.events.js';
 import { AuthController } from './auth/auth.controller.js';
 import { CredentialRevoker } from './auth/credential-revoker.service.js';
@@ -35,7 +45,7 @@ export class AppModule {
       imports: [
         infrastructure,
         AuthModule.forRoot({
-          backends: [JwtBackend, SessionBackend],
+          backends: [JwtBackend, SessionBackend, ApiKeyBackend],
           userModel: { useExisting: SqliteUserModel },
           events: SqliteAuditEvents,
           imports: [infrastructure],
@@ -47,7 +57,13 @@ export class AppModule {
             secure: config.sessionCookieSecure !== false,
             hostPrefix: config.sessionCookieSecure !== false,
           },
-          providers: [{ provide: Clock, useValue: clock }, ...sharedStores(config)],
+          // A distinctive prefix lets secret scanners recognise leaked keys.
+          apiKey: { prefix: API_KEY_PREFIX },
+          providers: [
+            { provide: Clock, useValue: clock },
+            { provide: ApiKeyStore, useClass: SqliteApiKeyStore },
+            ...sharedStores(config),
+          ],
         }),
       ],
       controllers: [
@@ -56,6 +72,7 @@ export class AppModule {
         AuthController,
         TokenAuthController,
         SessionAuthController,
+        ApiKeysController,
         PasswordResetController,
         ReportsController,
         AdminController,

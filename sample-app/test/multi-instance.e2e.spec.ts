@@ -95,6 +95,17 @@ describe.each(adapters)('two instances sharing Redis and the database (%s)', (ad
     ).toBe(401);
   });
 
+  it('an API key revoked on one instance is refused on the other at once', async () => {
+    const account = await newAccount(a.client);
+    const created = await a.client.post('/api-keys', { name: 'shared' }, account.auth);
+    expect(created.status).toBe(201);
+    const key = { 'x-api-key': created.body.key };
+    expect((await b.client.get('/auth/me', key)).status).toBe(200);
+    expect((await b.client.delete(`/api-keys/${created.body.id}`, account.auth)).status).toBe(204);
+    expect((await a.client.get('/auth/me', key)).status).toBe(401);
+    expect((await b.client.get('/auth/me', key)).status).toBe(401);
+  });
+
   it('a cookie session started on one instance works, and ends, on the other', async () => {
     const account = await newAccount(a.client);
     const onA = new HttpClient(a.url, proxied);

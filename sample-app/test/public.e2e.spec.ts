@@ -270,7 +270,12 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       expect(security('/reports', 'get')).toEqual(['apiKey', 'bearer', 'session']);
       expect(security('/admin/users', 'get')).toEqual(['apiKey', 'bearer', 'session']);
       expect(security('/auth/me', 'get')).toEqual(['apiKey', 'bearer', 'session']);
+      expect(security('/api-keys', 'post')).toEqual(['bearer']);
+      expect(security('/api-keys', 'get')).toEqual(['apiKey', 'bearer', 'session']);
+      expect(security('/auth/logout', 'post')).toEqual(['bearer']);
+      expect(security('/auth/session/logout', 'post')).toEqual(['session']);
       expect(security('/health', 'get')).toEqual([]);
+      expect(security('/auth/login', 'post')).toEqual([]);
       expect(security('/auth/register', 'post')).toEqual([]);
       // The DTOs are documented, without a roles field on registration.
       expect(Object.keys(doc.components.schemas.RegisterDto.properties).sort()).toEqual([
@@ -290,6 +295,15 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       ['GET', '/admin/users'],
       ['PATCH', '/admin/users/x'],
       ['GET', '/admin/audit'],
+      ['GET', '/api-keys'],
+      ['POST', '/api-keys'],
+      ['DELETE', '/api-keys/x'],
+      ['GET', '/auth/sessions'],
+      ['DELETE', '/auth/sessions/x'],
+      ['POST', '/auth/logout'],
+      ['POST', '/auth/logout-all'],
+      ['POST', '/auth/password/change'],
+      ['POST', '/auth/session/logout'],
     ] as const) {
       const res = await sample.client.send(method, path, method === 'GET' ? {} : { body: {} });
       expect([method, path, res.status, res.body]).toEqual([

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  ApiKeyService,
   Clock,
   RevocationStore,
   SessionService,
@@ -21,6 +22,7 @@ export class CredentialRevoker {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tokens: TokenService,
     private readonly sessions: SessionService,
+    private readonly apiKeys: ApiKeyService,
     private readonly revocations: RevocationStore,
     private readonly logins: LoginsRepository,
     private readonly clock: Clock,
@@ -59,5 +61,7 @@ export class CredentialRevoker {
   }
 
   /** Every API key of `userId` stops working. */
-  async revokeApiKeys(_userId: string): Promise<void> {}
+  async revokeApiKeys(userId: string): Promise<void> {
+    for (const key of await this.apiKeys.list(userId)) await this.apiKeys.revoke(key.id, userId);
+  }
 }
