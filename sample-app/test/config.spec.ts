@@ -35,8 +35,8 @@ describe('loadConfig', () => {
     expect(Buffer.byteLength(config.jwt.secret!)).toBeGreaterThanOrEqual(32);
     expect(Buffer.byteLength(config.sessionSecret)).toBeGreaterThanOrEqual(32);
     expect(warnings).toHaveLength(2);
-    expect(warnings[0]).toMatch(/^JWT_SECRET: is not set/);
-    expect(warnings[1]).toMatch(/^SESSION_SECRET: is not set/);
+    expect(warnings[0]).toMatch(/^JWT_SECRET: is not set, so a random secret was generated/);
+    expect(warnings[1]).toMatch(/^SESSION_SECRET: is not set, so a random secret was generated/);
     // Each start generates other secrets.
     expect(loadConfig({}).config.jwt.secret).not.toBe(config.jwt.secret);
   });
@@ -128,6 +128,9 @@ describe('loadConfig', () => {
       [{ JWT_SECRET: TEST_SECRET, SESSION_SECRET: 'x'.repeat(40) }, /^SESSION_SECRET: is weak/],
     ])('a missing or weak secret stops the start (%o)', (env, message) => {
       expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(message);
+      // The message says what to do, and does not pretend a random secret was made.
+      expect(() => loadConfig({ NODE_ENV: 'production', ...env })).toThrow(/Fix: /);
+      expect(() => loadConfig({ NODE_ENV: 'production', ...env })).not.toThrow(/random secret/);
     });
 
     it('refuses session cookies without Secure', () => {

@@ -33,9 +33,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function loadConfig(env: Env = process.env): LoadedConfig {
   const production = env.NODE_ENV === 'production';
   const warnings: string[] = [];
-  const warn = (variable: string, problem: string, fix: string) => {
-    if (production) throw new ConfigError(variable, problem, fix);
-    warnings.push(`${variable}: ${problem}. ${fix}`);
+  // `problem` is the fact, `fallback` what happens in development instead of failing.
+  const warn = (variable: string, problem: string, fallback: string, fix: string) => {
+    if (production) throw new ConfigError(variable, `${problem} (NODE_ENV=production)`, fix);
+    warnings.push(`${variable}: ${problem}, so ${fallback}. Fix: ${fix}`);
   };
 
   const algorithm = oneOf(env, 'JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256') as JwtAlgorithm;
@@ -47,14 +48,16 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     if (secret === undefined) {
       warn(
         'JWT_SECRET',
-        'is not set, so a random secret was generated and tokens will not survive a restart',
+        'is not set',
+        'a random secret was generated and tokens will not survive a restart',
         `set JWT_SECRET to at least ${MIN_SECRET_BYTES} random bytes, e.g. \`openssl rand -base64 48\``,
       );
       secret = randomSecret();
     } else if (isWeakSecret(secret)) {
       warn(
         'JWT_SECRET',
-        `is weak (it needs at least ${MIN_SECRET_BYTES} bytes and should be random), so a random secret is used instead`,
+        `is weak (it needs at least ${MIN_SECRET_BYTES} bytes and should be random)`,
+        'a random secret is used instead',
         'generate one with `openssl rand -base64 48`',
       );
       secret = randomSecret();
@@ -77,14 +80,16 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
   if (sessionSecret === undefined) {
     warn(
       'SESSION_SECRET',
-      'is not set, so a random secret was generated and sessions will not survive a restart',
+      'is not set',
+      'a random secret was generated and sessions will not survive a restart',
       `set SESSION_SECRET to at least ${MIN_SECRET_BYTES} random bytes`,
     );
     sessionSecret = randomSecret();
   } else if (isWeakSecret(sessionSecret)) {
     warn(
       'SESSION_SECRET',
-      `is weak (it needs at least ${MIN_SECRET_BYTES} bytes and should be random), so a random secret is used instead`,
+      `is weak (it needs at least ${MIN_SECRET_BYTES} bytes and should be random)`,
+      'a random secret is used instead',
       'generate one with `openssl rand -base64 48`',
     );
     sessionSecret = randomSecret();
