@@ -1,15 +1,29 @@
-import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import { createApp } from './app.factory.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
 
-async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
-  const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? '127.0.0.1';
-  await app.listen(port, host);
-  new Logger('SampleApp').log(`listening on http://${host}:${port}`);
+/** Runs the sample app configured from the environment, until SIGTERM or SIGINT. */
+async function main(): Promise<void> {
+  const logger = new Logger('SampleApp');
+  let loaded;
+  try {
+    loaded = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(`cannot start: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+  for (const warning of loaded.warnings) logger.warn(warning);
+  const { app } = await createApp(loaded.config);
+  // Nest closes the app (HTTP server, database, Redis) on these signals, then the process ends.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 }
 
-void bootstrap();
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  new Logger('SampleApp').error(`cannot start: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { Body, Controller, Get, Patch, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CurrentAuth, CurrentUser, Public, type AuthInfo } from 'nestjs-gatehouse';
+import { ApiAuth } from '../docs/api-security.decorator.js';
+import { AccountsService } from '../users/accounts.service.js';
+import { AppUser, publicUser } from '../users/app-user.js';
+import { RegisterDto } from './dto/register.dto.js';
+import { UpdateMeDto } from './dto/update-me.dto.js';
+
+/** The caller's own account. */
+export interface MeView {
+  id: string;
+  username: string;
+  email: string;
+  roles: string[];
+  permissions: string[];
+  auth: string;
+}
+
+/** Registration and the caller's own account. */
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @ApiCreatedResponse({ description: 'The new account, with the `user` role' })
+  @ApiBadRequestResponse({ description: 'Invalid input, or a password the policy refuses' })
+  @ApiConflictResponse({ description: 'Username or email already registered' })
+  @Public()
+  @Post('register')
+  async register(@Body() body: RegisterDto): Promise<ReturnType<typeof publicUser>> {
+    return publicUser(await this.accounts.register(body));
+  }
+
+  @ApiAuth()
+  @Get('me')
+  me(@CurrentUser() user: AppUser, @CurrentAuth() auth: AuthInfo): MeView {
+    return meView(user, auth);
+  }
+
+  /** Changes the caller's email; every other field, `roles` included, is ignored. */
+  @ApiAuth()
+  @ApiBadRequestResponse()
+  @Patch('me')
+  updateMe(
+    @Body() body: UpdateMeDto,
+    @CurrentUser() user: AppUser,
+    @CurrentAuth() auth: AuthInfo,
+  ): MeView {
+    const updated = this.accounts.changeEmail(user.identity, body.email);
+    return meView(new AppUser(updated), auth);
+  }
+}
+
+function meView(user: AppUser, auth: AuthInfo): MeView {
+  return {
+    ...publicUser(user.record),
+    permissions: [...auth.permissions].sort(),
+    auth: auth.backend,
+  };
+}

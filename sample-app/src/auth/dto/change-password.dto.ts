@@ -1,0 +1,10 @@
+import { NewPasswordField, PresentedPasswordField } from './fields.js';
+
+/** The body of `POST /auth/password/change`. */
+export class ChangePasswordDto {
+  @PresentedPasswordField('current_password')
+  current_password!: string;
+
+  @NewPasswordField('new_password')
+  new_password!: string;
+}

@@ -1,0 +1,7 @@
+import { EmailField } from './fields.js';
+
+/** The body of `PATCH /auth/me`. Only the email may change; `roles` and the rest are dropped. */
+export class UpdateMeDto {
+  @EmailField()
+  email!: string;
+}

@@ -1,0 +1,140 @@
+import { Body, Controller, Get, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import {
+  Auth,
+  CurrentAuth,
+  CurrentUser,
+  Public,
+  TokenService,
+  type AuthInfo,
+  type AuthRequest,
+  type TokenPair,
+} from 'nestjs-gatehouse';
+import { NoStoreInterceptor } from '../common/no-store.interceptor.js';
+import { ApiAuth } from '../docs/api-security.decorator.js';
+import { CredentialsService } from '../login/credentials.service.js';
+import type { AppUser } from '../users/app-user.js';
+import { AccountsService } from '../users/accounts.service.js';
+import { CredentialRevoker } from './credential-revoker.service.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { LoginDto } from './dto/login.dto.js';
+import { LogoutDto, RefreshDto } from './dto/refresh.dto.js';
+import { LoginsRepository } from './logins.repository.js';
+
+/** JWT logins: tokens, refresh with rotation, logout, and the password change. */
+@ApiTags('auth')
+@Controller('auth')
+export class TokenAuthController {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly tokens: TokenService,
+    private readonly logins: LoginsRepository,
+    private readonly accounts: AccountsService,
+    private readonly revoker: CredentialRevoker,
+  ) {}
+
+  /** Checks the password and issues a fresh access token and a refresh token. */
+  @ApiOkResponse({ description: 'A token pair; the access token is fresh' })
+  @ApiUnauthorizedResponse({ description: 'Invalid credentials (whatever the reason)' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed logins; see Retry-After' })
+  @Public()
+  @UseInterceptors(NoStoreInterceptor)
+  @Post('login')
+  @HttpCode(200)
+  async login(@Body() body: LoginDto, @Req() request: AuthRequest): Promise<TokenPair> {
+    const user = await this.credentials.verify(body.username, body.password, request, 'jwt');
+    const pair = await this.tokens.issuePair(user.id, { claims: { username: user.username } });
+    const refresh = await this.tokens.verify(pair.refresh_token, { type: 'refresh' });
+    this.logins.record({
+      family: refresh.family!,
+      userId: user.id,
+      expiresAt: refresh.expiresAt,
+      userAgent: header(request, 'user-agent'),
+      ip: request.ip,
+    });
+    return pair;
+  }
+
+  /** Rotates the refresh token. Replaying a spent one revokes the whole login. */
+  @ApiOkResponse({ description: 'A new pair; the access token is not fresh' })
+  @ApiUnauthorizedResponse()
+  @Public()
+  @UseInterceptors(NoStoreInterceptor)
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(@Body() body: RefreshDto): Promise<TokenPair> {
+    const pair = await this.tokens.refresh(body.refresh_token);
+    const refresh = await this.tokens.verify(pair.refresh_token, { type: 'refresh' });
+    this.logins.touch(refresh.family!, refresh.expiresAt);
+    return pair;
+  }
+
+  /** Revokes this access token and its login (and the given refresh token's login). */
+  @ApiAuth('bearer')
+  @ApiNoContentResponse()
+  @Auth('jwt')
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Body() body: LogoutDto, @CurrentAuth() auth: AuthInfo): Promise<void> {
+    await this.tokens.logout(auth, body.refresh_token);
+    const family = auth.claims?.fam;
+    if (typeof family === 'string') this.logins.end(family);
+  }
+
+  /** Every token and session of the caller stops working, on every instance. */
+  @ApiAuth()
+  @ApiNoContentResponse()
+  @Post('logout-all')
+  @HttpCode(204)
+  async logoutAll(@CurrentUser() user: AppUser): Promise<void> {
+    await this.revoker.revokeLogins(user.identity);
+  }
+
+  /** Needs a fresh token (straight from a login). Every other login and session ends. */
+  @ApiAuth('bearer')
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse()
+  @Auth({ backends: 'jwt', fresh: true })
+  @Post('password/change')
+  @HttpCode(204)
+  async changePassword(
+    @Body() body: ChangePasswordDto,
+    @CurrentUser() user: AppUser,
+    @CurrentAuth() auth: AuthInfo,
+    @Req() request: AuthRequest,
+  ): Promise<void> {
+    const record = await this.credentials.verifyCurrentPassword(
+      user.record,
+      body.current_password,
+      request,
+    );
+    await this.accounts.setPassword(record, body.new_password);
+    await this.revoker.revokeLoginsExcept(user.identity, auth);
+  }
+}
+
+/** The public keys that verify this app's tokens, for other services. */
+@ApiTags('health')
+@Public()
+@Controller('.well-known')
+export class JwksController {
+  constructor(private readonly tokens: TokenService) {}
+
+  @ApiOkResponse({ description: 'A JWKS; `keys` is empty under HS256' })
+  @Get('jwks.json')
+  jwks() {
+    return this.tokens.jwks();
+  }
+}
+
+function header(request: AuthRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}

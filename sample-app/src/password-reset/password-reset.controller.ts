@@ -1,0 +1,46 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiNoContentResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Public, type AuthRequest } from 'nestjs-gatehouse';
+import {
+  PasswordResetConfirmDto,
+  PasswordResetRequestDto,
+} from '../auth/dto/password-reset.dto.js';
+import { CredentialRevoker } from '../auth/credential-revoker.service.js';
+import { PasswordResetService } from './password-reset.service.js';
+
+/** Password reset by mail: ask for a token, then spend it with a new password. */
+@ApiTags('auth')
+@Public()
+@Controller('auth/password-reset')
+export class PasswordResetController {
+  constructor(
+    private readonly resets: PasswordResetService,
+    private readonly revoker: CredentialRevoker,
+  ) {}
+
+  /** Always 202, so the answer does not tell whether the account exists. */
+  @ApiAcceptedResponse()
+  @ApiBadRequestResponse()
+  @Post('request')
+  @HttpCode(202)
+  request(@Body() body: PasswordResetRequestDto, @Req() request: AuthRequest): void {
+    this.resets.request(body.email, request.ip);
+  }
+
+  /** Sets the new password and revokes every token and session of the user. */
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse()
+  @ApiUnauthorizedResponse({ description: 'Bad, used or expired token' })
+  @Post('confirm')
+  @HttpCode(204)
+  async confirm(@Body() body: PasswordResetConfirmDto, @Req() request: AuthRequest): Promise<void> {
+    const user = await this.resets.confirm(body.token, body.new_password, request.ip);
+    await this.revoker.revokeLogins(user.id);
+  }
+}

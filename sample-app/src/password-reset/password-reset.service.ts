@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  UnauthorizedException,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { AuthEvents, Clock } from 'nestjs-gatehouse';
+import { SqliteDatabase } from '../database/sqlite.database.js';
+import { Mailer } from '../mail/mailer.js';
+import { AccountsService } from '../users/accounts.service.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { UserRecord } from '../users/app-user.js';
+
+/** How long a reset token works. */
+export const RESET_TOKEN_TTL_MS = 15 * 60_000;
+
+/** A reset token is 256 random bits, base64url: 43 characters. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Password reset by mail. The token is random, sent only in the mail, stored only as its
+ * SHA-256 (a leaked table holds nothing usable), works for 15 minutes and only once; asking for a
+ * new one voids the older ones.
+ */
+@Injectable()
+export class PasswordResetService implements OnApplicationShutdown {
+  private readonly logger = new Logger('PasswordReset');
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly users: UsersRepository,
+    private readonly accounts: AccountsService,
+    private readonly mailer: Mailer,
+    private readonly events: AuthEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Starts a reset for the account with `email`, if there is one. Returns at once either way;
+   * the mail is written in the background, so the response time does not tell whether the
+   * account exists.
+   */
+  request(email: string, ip?: string): void {
+    const user = this.users.findByEmail(email);
+    if (!user || user.disabled) return;
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const db = this.database.db;
+    db.transaction(() => {
+      db.prepare(
+        'UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL',
+      ).run(now, user.id);
+      db.prepare(
+        `INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?)`,
+      ).run(digest(token), user.id, now, now + RESET_TOKEN_TTL_MS);
+    })();
+    this.emit('password_reset_requested', user.id, ip);
+    const sending = this.send(user, token)
+      .catch((error: Error) => this.logger.error(`reset mail not written: ${error.message}`))
+      .finally(() => this.pending.delete(sending));
+    this.pending.add(sending);
+  }
+
+  /**
+   * Spends `token` and sets `password`. Throws 401 for an unknown, used or expired token, and
+   * 400 (without spending the token) for a password the policy refuses. Returns the user, whose
+   * tokens and sessions the caller then revokes.
+   */
+  async confirm(token: string, password: string, ip?: string): Promise<UserRecord> {
+    const hash = TOKEN_PATTERN.test(token) ? digest(token) : null;
+    const found = hash ? this.live(hash) : undefined;
+    const user = found ? this.users.findById(found.user_id) : null;
+    if (!hash || !user || user.disabled) {
+      this.emit('password_reset_failed', user?.id, ip, 'bad, used or expired token');
+      throw new UnauthorizedException('Invalid or expired token');
+    }
+    this.accounts.assertPassword(password, [user.username, user.email]);
+    const passwordHash = await this.accounts.hashPassword(password);
+    const db = this.database.db;
+    // Spend and change in one transaction: of two concurrent confirmations exactly one wins.
+    const spent = db.transaction(() => {
+      const result = db
+        .prepare(
+          `UPDATE password_reset_tokens SET used_at = ?
+           WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+        )
+        .run(this.clock.now(), hash, this.clock.now());
+      if (result.changes !== 1) return false;
+      this.users.update(user.id, { passwordHash });
+      return true;
+    })();
+    if (!spent) {
+      this.emit('password_reset_failed', user.id, ip, 'token spent concurrently');
+      throw new UnauthorizedException('Invalid or expired token');
+    }
+    this.emit('password_reset', user.id, ip);
+    return user;
+  }
+
+  /** Waits for mails still being written (at shutdown, and in tests). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.idle();
+  }
+
+  private live(hash: string): { user_id: string } | undefined {
+    return this.database.db
+      .prepare(
+        `SELECT user_id FROM password_reset_tokens
+         WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+      )
+      .get(hash, this.clock.now()) as { user_id: string } | undefined;
+  }
+
+  private async send(user: UserRecord, token: string): Promise<void> {
+    await this.mailer.send({
+      to: user.email,
+      subject: 'Reset your password',
+      text: [
+        `Hello ${user.username},`,
+        '',
+        'Someone asked to reset the password of your account.',
+        'If it was you, send this token with your new password',
+        'to POST /auth/password-reset/confirm within 15 minutes:',
+        '',
+        token,
+        '',
+        'The token works once. If you did not ask for it,',
+        'ignore this mail: your password stays as it is.',
+      ].join('\n'),
+    });
+  }
+
+  private emit(type: string, identity: string | undefined, ip?: string, reason?: string): void {
+    this.events.emit({ type, at: this.clock.now(), identity, ip, reason, backend: null });
+  }
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}

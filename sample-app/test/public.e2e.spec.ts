@@ -1,0 +1,317 @@
+import { FakeClock } from 'nestjs-gatehouse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adapters } from '../../test/support/http-app.js';
+import { resetTokenFrom, startSample, type TestSample } from './support/sample-app.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
+  let sample: TestSample;
+  const clock = new FakeClock(Date.parse('2026-03-01T10:00:00Z'));
+
+  beforeAll(async () => {
+    sample = await startSample({ httpAdapter: adapter, clock });
+  });
+  afterAll(() => sample.close());
+
+  it('GET /health', async () => {
+    const res = await sample.client.get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+
+  describe('POST /auth/register', () => {
+    it('creates a user with the user role and ignores unknown fields such as roles', async () => {
+      const res = await sample.client.post('/auth/register', {
+        username: 'reg_alice',
+        email: ' Reg.Alice@Example.COM ',
+        password: PASSWORD,
+        roles: ['admin'],
+        disabled: false,
+        id: 'chosen-id',
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        username: 'reg_alice',
+        email: 'reg.alice@example.com',
+        roles: ['user'],
+      });
+      expect(JSON.stringify(res.body)).not.toContain('argon2');
+    });
+
+    it('answers 409 for a taken username or email, in any case', async () => {
+      const a = await sample.client.post('/auth/register', {
+        username: 'REG_ALICE',
+        email: 'other@example.com',
+        password: PASSWORD,
+      });
+      expect(a.status).toBe(409);
+      expect(a.body).toEqual({
+        statusCode: 409,
+        message: 'Username or email already registered',
+        error: 'Conflict',
+      });
+      const b = await sample.client.post('/auth/register', {
+        username: 'someone_else',
+        email: 'REG.alice@example.com',
+        password: PASSWORD,
+      });
+      expect(b.status).toBe(409);
+    });
+
+    it.each([
+      ['a missing field', { username: 'x1y2z3', email: 'x@example.com' }, /password/],
+      [
+        'a short username',
+        { username: 'ab', email: 'ab@example.com', password: PASSWORD },
+        /username/,
+      ],
+      [
+        'a username with spaces',
+        { username: 'a b c', email: 'abc@example.com', password: PASSWORD },
+        /username/,
+      ],
+      ['a bad email', { username: 'bademail', email: 'not-an-email', password: PASSWORD }, /email/],
+      [
+        'a non-string password',
+        { username: 'numpw', email: 'n@example.com', password: 12345678 },
+        /password/,
+      ],
+      [
+        'a 7-character password',
+        { username: 'shortpw', email: 's@example.com', password: 'x7#kQ2!' },
+        /at least 8/,
+      ],
+      [
+        'a common password',
+        { username: 'commonpw', email: 'c@example.com', password: 'password1' },
+        /too common/,
+      ],
+      [
+        'a 257-character password',
+        { username: 'longpw', email: 'l@example.com', password: 'y'.repeat(257) },
+        /at most 256/,
+      ],
+      [
+        'a password of the username',
+        { username: 'zorbluxian', email: 'z@example.com', password: 'zorbluxian' },
+        /too common/,
+      ],
+    ])(
+      'answers 400 for %s, with a clear message and no echo of the input',
+      async (_what, body, message) => {
+        const res = await sample.client.post('/auth/register', body);
+        expect(res.status).toBe(400);
+        expect(res.body.statusCode).toBe(400);
+        expect(res.body.error).toBe('Bad Request');
+        expect(JSON.stringify(res.body.message)).toMatch(message);
+        const password = (body as { password?: unknown }).password;
+        if (typeof password === 'string') expect(JSON.stringify(res.body)).not.toContain(password);
+      },
+    );
+
+    it('accepts a 64+ character passphrase', async () => {
+      const res = await sample.client.post('/auth/register', {
+        username: 'longpass',
+        email: 'longpass@example.com',
+        password: 'the quick brown fox jumps over a lazy dog while rain hits the tin roof',
+      });
+      expect(res.status).toBe(201);
+    });
+
+    it('answers 400 for a body that is not a JSON object, and 413 for a huge one', async () => {
+      const array = await sample.client.send('POST', '/auth/register', { body: [1, 2] });
+      expect(array.status).toBe(400);
+      const broken = await sample.client.send('POST', '/auth/register', {
+        rawBody: '{"username": ',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(broken.status).toBe(400);
+      const huge = await sample.client.post('/auth/register', {
+        username: 'huge',
+        email: 'huge@example.com',
+        password: 'p'.repeat(200_000),
+      });
+      expect(huge.status).toBe(413);
+    });
+  });
+
+  describe('password reset', () => {
+    beforeAll(async () => {
+      const res = await sample.client.post('/auth/register', {
+        username: 'reset_user',
+        email: 'reset@example.com',
+        password: PASSWORD,
+      });
+      expect(res.status).toBe(201);
+    });
+
+    it('answers 202 for known and unknown emails alike, and mails only the known one', async () => {
+      const before = (await sample.outbox()).length;
+      const unknown = await sample.client.post('/auth/password-reset/request', {
+        email: 'nobody@example.com',
+      });
+      expect(unknown.status).toBe(202);
+      expect(await sample.outbox()).toHaveLength(before);
+      const known = await sample.client.post('/auth/password-reset/request', {
+        email: 'RESET@example.com',
+      });
+      expect(known.status).toBe(202);
+      expect(known.body).toEqual(unknown.body);
+      const mails = await sample.outbox();
+      expect(mails).toHaveLength(before + 1);
+      const mail = mails.at(-1)!;
+      expect(mail).toMatch(/^To: reset@example\.com$/m);
+      expect(mail).toMatch(/^Subject: Reset your password$/m);
+      expect(mail).toMatch(/^Message-ID: </m);
+      expect(mail).toContain('\r\n');
+      expect(resetTokenFrom(mail)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    });
+
+    it('answers 400 for a missing or malformed email', async () => {
+      expect((await sample.client.post('/auth/password-reset/request', {})).status).toBe(400);
+      expect(
+        (await sample.client.post('/auth/password-reset/request', { email: 'x' })).status,
+      ).toBe(400);
+    });
+
+    it('spends a token once; a weak password is refused without spending it', async () => {
+      await sample.client.post('/auth/password-reset/request', { email: 'reset@example.com' });
+      const token = resetTokenFrom((await sample.outbox()).at(-1)!);
+      const weak = await sample.client.post('/auth/password-reset/confirm', {
+        token,
+        new_password: 'password',
+      });
+      expect(weak.status).toBe(400);
+      const ok = await sample.client.post('/auth/password-reset/confirm', {
+        token,
+        new_password: 'a brand new passphrase',
+      });
+      expect(ok.status).toBe(204);
+      const again = await sample.client.post('/auth/password-reset/confirm', {
+        token,
+        new_password: 'yet another passphrase',
+      });
+      expect(again.status).toBe(401);
+      expect(again.body).toEqual({
+        statusCode: 401,
+        message: 'Invalid or expired token',
+        error: 'Unauthorized',
+      });
+    });
+
+    it('voids older tokens when a new one is asked for', async () => {
+      await sample.client.post('/auth/password-reset/request', { email: 'reset@example.com' });
+      const first = resetTokenFrom((await sample.outbox()).at(-1)!);
+      await sample.client.post('/auth/password-reset/request', { email: 'reset@example.com' });
+      const second = resetTokenFrom((await sample.outbox()).at(-1)!);
+      expect(second).not.toBe(first);
+      const old = await sample.client.post('/auth/password-reset/confirm', {
+        token: first,
+        new_password: 'some fresh passphrase',
+      });
+      expect(old.status).toBe(401);
+      const current = await sample.client.post('/auth/password-reset/confirm', {
+        token: second,
+        new_password: 'some fresh passphrase',
+      });
+      expect(current.status).toBe(204);
+    });
+
+    it('refuses a token after 15 minutes', async () => {
+      await sample.client.post('/auth/password-reset/request', { email: 'reset@example.com' });
+      const token = resetTokenFrom((await sample.outbox()).at(-1)!);
+      clock.advance(15 * 60_000);
+      const res = await sample.client.post('/auth/password-reset/confirm', {
+        token,
+        new_password: 'too late passphrase',
+      });
+      expect(res.status).toBe(401);
+    });
+
+    it.each([
+      ['a made-up token', 'A'.repeat(43)],
+      ['a short token', 'abc'],
+      ['a token with odd characters', `${'A'.repeat(42)}$`],
+    ])('answers 401 for %s', async (_what, token) => {
+      const res = await sample.client.post('/auth/password-reset/confirm', {
+        token,
+        new_password: 'some fresh passphrase',
+      });
+      expect(res.status).toBe(401);
+    });
+
+    it('answers 400 for missing fields', async () => {
+      const res = await sample.client.post('/auth/password-reset/confirm', { token: 'x' });
+      expect(res.status).toBe(400);
+    });
+  });
+
+  describe('documentation', () => {
+    it('serves Swagger UI at /docs', async () => {
+      const res = await sample.client.get('/docs');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      expect(res.body).toContain('swagger-ui');
+    });
+
+    it('declares the three security schemes, listed on protected routes only', async () => {
+      const res = await sample.client.get('/docs-json');
+      expect(res.status).toBe(200);
+      const doc = res.body;
+      expect(doc.components.securitySchemes).toEqual({
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        session: { type: 'apiKey', in: 'cookie', name: expect.any(String) },
+      });
+      const security = (path: string, method: string) =>
+        (doc.paths[path][method].security ?? []).map((s: object) => Object.keys(s)[0]).sort();
+      expect(security('/reports', 'get')).toEqual(['apiKey', 'bearer', 'session']);
+      expect(security('/admin/users', 'get')).toEqual(['apiKey', 'bearer', 'session']);
+      expect(security('/auth/me', 'get')).toEqual(['apiKey', 'bearer', 'session']);
+      expect(security('/api-keys', 'post')).toEqual(['bearer']);
+      expect(security('/api-keys', 'get')).toEqual(['apiKey', 'bearer', 'session']);
+      expect(security('/auth/logout', 'post')).toEqual(['bearer']);
+      expect(security('/auth/session/logout', 'post')).toEqual(['session']);
+      expect(security('/health', 'get')).toEqual([]);
+      expect(security('/auth/login', 'post')).toEqual([]);
+      expect(security('/auth/register', 'post')).toEqual([]);
+      // The DTOs are documented, without a roles field on registration.
+      expect(Object.keys(doc.components.schemas.RegisterDto.properties).sort()).toEqual([
+        'email',
+        'password',
+        'username',
+      ]);
+    });
+  });
+
+  it('answers protected routes without credentials with the generic 401', async () => {
+    for (const [method, path] of [
+      ['GET', '/auth/me'],
+      ['GET', '/reports'],
+      ['POST', '/reports'],
+      ['DELETE', '/reports/1'],
+      ['GET', '/admin/users'],
+      ['PATCH', '/admin/users/x'],
+      ['GET', '/admin/audit'],
+      ['GET', '/api-keys'],
+      ['POST', '/api-keys'],
+      ['DELETE', '/api-keys/x'],
+      ['GET', '/auth/sessions'],
+      ['DELETE', '/auth/sessions/x'],
+      ['POST', '/auth/logout'],
+      ['POST', '/auth/logout-all'],
+      ['POST', '/auth/password/change'],
+      ['POST', '/auth/session/logout'],
+    ] as const) {
+      const res = await sample.client.send(method, path, method === 'GET' ? {} : { body: {} });
+      expect([method, path, res.status, res.body]).toEqual([
+        method,
+        path,
+        401,
+        { statusCode: 401, message: 'Unauthorized' },
+      ]);
+    }
+  });
+});
