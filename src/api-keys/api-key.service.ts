@@ -228,9 +228,23 @@ function isLive(record: ApiKeyInfo, now: number): boolean {
   );
 }
 
+/**
+ * The record's public fields. Named one by one rather than `{ hash, ...info }`: extra columns a
+ * store returns stay out, and the copy has one fixed shape (the rest-spread was a slow path).
+ */
 function withoutHash(record: ApiKeyRecord): ApiKeyInfo {
-  const { hash: _hash, ...info } = record;
-  return info;
+  return {
+    id: record.id,
+    prefix: record.prefix,
+    owner: record.owner,
+    name: record.name,
+    scopes: record.scopes,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    revokedAt: record.revokedAt,
+    lastUsedAt: record.lastUsedAt,
+    rotatedFrom: record.rotatedFrom,
+  };
 }
 
 function requireString(value: unknown, field: string, max: number): string {
