@@ -155,7 +155,14 @@ export class ApiKeyService {
     const parsed = parseApiKey(key);
     // The reason never names the expected prefix: it reaches logs, and logs get shared.
     if (!parsed || parsed.prefix !== this.options.prefix) return failed('malformed key');
-    const record = await storeCall(() => this.store.findById(parsed.id));
+    // The hot path: awaited inline rather than through `storeCall`, one closure and one promise
+    // fewer per request.
+    let record: ApiKeyRecord | null;
+    try {
+      record = await this.store.findById(parsed.id);
+    } catch (error) {
+      throw new AuthUnavailableError('API key store failed', { cause: error });
+    }
     if (!record) return failed('unknown key id');
     if (!digestMatches(key, record.hash, this.options.pepper)) return failed('wrong secret');
     const now = this.clock.now();
