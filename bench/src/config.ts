@@ -57,7 +57,7 @@ export function readConfig(): BenchConfig {
     duration: int('BENCH_DURATION', 2, 1),
     peak: int('BENCH_PEAK', 1, 0),
     warmup: int('BENCH_WARMUP', 2, 0),
-    prewarm: int('BENCH_PREWARM', 200, 0),
+    prewarm: int('BENCH_PREWARM', 3000, 0),
     connections: int('BENCH_CONNECTIONS', 8, 1),
     tokens: int('BENCH_TOKENS', 1000, 1),
     maxSeconds: int('BENCH_MAX_SECONDS', 1200, 10),

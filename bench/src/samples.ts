@@ -74,8 +74,9 @@ export function capacityRatio(
   run: AdapterRun,
   routeId: string,
   referenceId: string,
+  phase: 'fixed' | 'peak' = 'fixed',
 ): { value: number; min: number; max: number } | undefined {
-  const ratios = paired(run, routeId, referenceId).map(([x, ref]) => ref / x);
+  const ratios = paired(run, routeId, referenceId, phase).map(([x, ref]) => ref / x);
   if (ratios.length === 0) return undefined;
   return { value: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 }
@@ -91,13 +92,22 @@ export function cpuDelta(
   return { value: median(deltas), min: Math.min(...deltas), max: Math.max(...deltas) };
 }
 
-function paired(run: AdapterRun, a: string, b: string): [number, number][] {
+function paired(
+  run: AdapterRun,
+  a: string,
+  b: string,
+  phase: 'fixed' | 'peak' = 'fixed',
+): [number, number][] {
+  const cpu = (s: Sample) => (phase === 'fixed' ? s.cpuMicros : s.peakCpuMicros);
   const left = run.samples.get(a) ?? [];
-  const right = new Map((run.samples.get(b) ?? []).map((s) => [s.round, s.cpuMicros]));
+  const right = new Map((run.samples.get(b) ?? []).map((s) => [s.round, cpu(s)]));
   const pairs: [number, number][] = [];
   for (const s of left) {
+    const mine = cpu(s);
     const other = right.get(s.round);
-    if (other !== undefined && s.cpuMicros > 0 && other > 0) pairs.push([s.cpuMicros, other]);
+    if (mine !== undefined && other !== undefined && mine > 0 && other > 0) {
+      pairs.push([mine, other]);
+    }
   }
   return pairs;
 }
