@@ -8,6 +8,8 @@ import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './sup
 const COOKIE = 'gatehouse.sid';
 const IDLE_MS = 600_000;
 const ABSOLUTE_MS = 3_600_000;
+/** Activity is written at most once per twentieth of the idle timeout. */
+const ACTIVITY_WRITE_MS = IDLE_MS / 20;
 
 describe.each(adapters)('cookie sessions (%s)', (adapter) => {
   let app: RunningApp;
@@ -174,6 +176,32 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       expect(await body(res)).toEqual(GENERIC_BODIES[401]);
       // Ended for good: going back in time does not revive it.
       clock.advance(-IDLE_MS);
+      expect((await whoami(cookie)).status).toBe(401);
+    });
+
+    it('writes activity at most once per interval, so a session can end early but never late', async () => {
+      const jar = new CookieJar();
+      await login(jar);
+      const cookie = jar.header()!;
+      const lastUsed = async () => {
+        const res = await whoami(cookie);
+        expect(res.status).toBe(200);
+        const list = (await (await send(jar, '/auth/sessions')).json()) as {
+          last_used_at: number;
+        }[];
+        return list[0]!.last_used_at;
+      };
+      const atLogin = await lastUsed();
+      clock.advance(ACTIVITY_WRITE_MS - 1000);
+      expect(await lastUsed()).toBe(atLogin); // within the interval: nothing written
+      clock.advance(1000);
+      const written = await lastUsed();
+      expect(written).toBeGreaterThan(atLogin);
+      // The idle timeout counts from the recorded activity: a request just inside the interval
+      // did not push it, so the session ends one idle period after the last write.
+      clock.advance(ACTIVITY_WRITE_MS - 1000);
+      expect((await whoami(cookie)).status).toBe(200);
+      clock.advance(IDLE_MS - ACTIVITY_WRITE_MS + 1000);
       expect((await whoami(cookie)).status).toBe(401);
     });
 
@@ -406,7 +434,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       clock.advance(1000);
       const second = await login(phone, 'alice', { 'user-agent': 'Phone/2.0' });
       await login(bob, 'bob');
-      clock.advance(1000);
+      clock.advance(ACTIVITY_WRITE_MS);
 
       // Most recently used first: this very request uses the laptop's session.
       const res = await send(laptop, '/auth/sessions');

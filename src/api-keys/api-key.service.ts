@@ -155,7 +155,14 @@ export class ApiKeyService {
     const parsed = parseApiKey(key);
     // The reason never names the expected prefix: it reaches logs, and logs get shared.
     if (!parsed || parsed.prefix !== this.options.prefix) return failed('malformed key');
-    const record = await storeCall(() => this.store.findById(parsed.id));
+    // The hot path: awaited inline rather than through `storeCall`, one closure and one promise
+    // fewer per request.
+    let record: ApiKeyRecord | null;
+    try {
+      record = await this.store.findById(parsed.id);
+    } catch (error) {
+      throw new AuthUnavailableError('API key store failed', { cause: error });
+    }
     if (!record) return failed('unknown key id');
     if (!digestMatches(key, record.hash, this.options.pepper)) return failed('wrong secret');
     const now = this.clock.now();
@@ -228,9 +235,23 @@ function isLive(record: ApiKeyInfo, now: number): boolean {
   );
 }
 
+/**
+ * The record's public fields. Named one by one rather than `{ hash, ...info }`: extra columns a
+ * store returns stay out, and the copy has one fixed shape (the rest-spread was a slow path).
+ */
 function withoutHash(record: ApiKeyRecord): ApiKeyInfo {
-  const { hash: _hash, ...info } = record;
-  return info;
+  return {
+    id: record.id,
+    prefix: record.prefix,
+    owner: record.owner,
+    name: record.name,
+    scopes: record.scopes,
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    revokedAt: record.revokedAt,
+    lastUsedAt: record.lastUsedAt,
+    rotatedFrom: record.rotatedFrom,
+  };
 }
 
 function requireString(value: unknown, field: string, max: number): string {

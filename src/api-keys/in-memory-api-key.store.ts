@@ -53,9 +53,19 @@ export class InMemoryApiKeyStore extends ApiKeyStore {
   }
 }
 
+/** A frozen copy with the fields in one fixed order, so every stored record has one shape. */
 function freeze(record: ApiKeyRecord): ApiKeyRecord {
   return Object.freeze({
-    ...record,
+    id: record.id,
+    prefix: record.prefix,
+    hash: record.hash,
+    owner: record.owner,
+    name: record.name,
     scopes: record.scopes === null ? null : Object.freeze([...record.scopes]),
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    revokedAt: record.revokedAt,
+    lastUsedAt: record.lastUsedAt,
+    rotatedFrom: record.rotatedFrom,
   });
 }

@@ -57,7 +57,20 @@ export const AuthResults = {
     identity: string,
     extra: Omit<Partial<AuthSuccess>, 'success'> = {},
   ): AuthSuccess {
-    return { ...extra, success: true, backend, identity };
+    // Field by field, not `{ ...extra }`: every success then has one object shape, whichever
+    // backend built it, and V8 keeps the guard's property reads on its fast path. The spread
+    // cost about 1 µs per request on Node 20 (`npm run bench:guard`).
+    return {
+      success: true,
+      backend,
+      identity,
+      claims: extra.claims,
+      scopes: extra.scopes,
+      fresh: extra.fresh,
+      issuedAt: extra.issuedAt,
+      credentialId: extra.credentialId,
+      user: extra.user,
+    };
   },
   /** The request carried no credential for `backend`. */
   missing(backend: string): AuthFailure {

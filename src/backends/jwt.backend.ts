@@ -108,8 +108,10 @@ export class JwtBackend extends AuthBackend {
           // "Bearer" alone, or "Bearerx…": not another scheme, a broken bearer header.
           return header.length === 6 || /\s/.test(header[6]!) ? null : undefined;
         }
+        // Whitespace inside the value (extra parts) is refused by the verifier's strict parse, and
+        // never matches a cached token, so it is not scanned for here.
         const value = header.slice(7);
-        return value === '' || /\s/.test(value) ? null : value;
+        return value === '' ? null : value;
       }
       case 'cookie':
         return this.cookies.accessToken(request);

@@ -103,12 +103,16 @@ export class SessionBackend extends AuthBackend {
         return AuthResults.forbidden(this.name, failure);
       }
     }
-    const touched: SessionRecord = { ...record, lastActivity: now };
-    session[RECORD_KEY] = touched;
-    try {
-      await binding.save();
-    } catch (error) {
-      throw new AuthUnavailableError('session store failed (save)', { cause: error });
+    if (now - record.lastActivity >= this.settings.activityWriteIntervalMs) {
+      // Coarse on purpose: a store write (and, with some stores, a network round trip) on every
+      // request would cost more than the rest of the check. See `activityWriteIntervalMs`.
+      const touched: SessionRecord = { ...record, lastActivity: now };
+      session[RECORD_KEY] = touched;
+      try {
+        await binding.save();
+      } catch (error) {
+        throw new AuthUnavailableError('session store failed (save)', { cause: error });
+      }
     }
     return AuthResults.success(this.name, record.identity, {
       credentialId: handle,

@@ -21,6 +21,12 @@ export class SessionSettings implements OnApplicationBootstrap {
   /** The signing secrets; the first signs. */
   readonly secrets: readonly string[];
   readonly idleTimeoutMs: number;
+  /**
+   * Activity is written to the store at most this often (a twentieth of the idle timeout, at most
+   * a minute). Between writes the recorded activity lags, so a session can only time out early by
+   * up to this much, never late; and a request that changes nothing writes nothing.
+   */
+  readonly activityWriteIntervalMs: number;
   readonly absoluteTimeoutMs: number;
   readonly freshForMs: number;
   readonly secure: boolean;
@@ -77,6 +83,7 @@ export class SessionSettings implements OnApplicationBootstrap {
     }
     this.cookieName = hostPrefix ? `__Host-${name}` : name;
     this.idleTimeoutMs = checkSeconds('session.idleTimeoutSeconds', raw.idleTimeoutSeconds, 1800);
+    this.activityWriteIntervalMs = Math.min(60_000, Math.floor(this.idleTimeoutMs / 20));
     this.absoluteTimeoutMs = checkSeconds(
       'session.absoluteTimeoutSeconds',
       raw.absoluteTimeoutSeconds,

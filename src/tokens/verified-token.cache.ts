@@ -1,31 +1,45 @@
 import type { VerifiedToken } from './token-claims.js';
 
 /**
- * A bounded map from a full token string to its verification result, so a token presented
+ * A bounded map from a token to its verification result, so a token presented
  * again skips parsing and signature checks. Only the exact same bytes hit, so a look-alike
  * token cannot use another's entry; expiry and revocation are still checked on every request.
  * When full, the oldest entry goes (insertion order): cheaper than LRU bookkeeping on every hit,
  * and tokens are short-lived anyway.
  */
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, VerifiedToken>();
+  // Keyed by the signature part only: V8 hashes the whole key string on every lookup of a string
+  // it has not seen before (each request's header is a new string), and the signature is a
+  // fraction of the token. The entry keeps the full token, and a hit needs the exact same bytes.
+  private readonly entries = new Map<
+    string,
+    { readonly token: string; readonly value: VerifiedToken }
+  >();
 
   constructor(private readonly capacity: number) {}
 
   get(token: string): VerifiedToken | undefined {
-    return this.capacity === 0 ? undefined : this.entries.get(token);
+    if (this.capacity === 0) return undefined;
+    const entry = this.entries.get(signatureOf(token));
+    return entry !== undefined && entry.token === token ? entry.value : undefined;
   }
 
   set(token: string, value: VerifiedToken): void {
     if (this.capacity === 0) return;
-    if (this.entries.size >= this.capacity) {
+    const key = signatureOf(token);
+    if (this.entries.size >= this.capacity && !this.entries.has(key)) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(token, value);
+    this.entries.set(key, { token, value });
   }
 
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** The part after the last '.', which for a verified JWS is its signature. */
+function signatureOf(token: string): string {
+  return token.slice(token.lastIndexOf('.') + 1);
 }

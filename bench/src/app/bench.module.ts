@@ -1,0 +1,117 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { ApiKeyBackend, AuthModule, JwtBackend, SessionBackend } from 'nestjs-gatehouse';
+import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
+import { BENCH_SECRET, BenchKeys, BenchKeysModule } from './bench-keys.js';
+import {
+  FloorController,
+  GatehouseController,
+  GatehouseRedisController,
+  GatehouseSessionController,
+  GatehouseUncachedController,
+  RecipeController,
+  SessionLoginController,
+  UnguardedController,
+} from './controllers.js';
+import { FloorGuard } from './floor.guard.js';
+import { BENCH_ROLES, BenchUsers, benchJwtOptions, TrivialBackend } from './gatehouse-core.js';
+import {
+  ApiKeyStrategy,
+  JwtKeyObjectStrategy,
+  JwtStrategy,
+  NestJwtGuard,
+  RecipeApiKeys,
+} from './recipes.js';
+
+/**
+ * The main application of a server process: the baselines, the recipes and the library's routes
+ * that share one configuration (trivial backend, JWT with the in-memory revocation store, API
+ * keys).
+ */
+@Module({
+  imports: [
+    BenchKeysModule,
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [BenchKeys],
+      useFactory: (keys: BenchKeys) => ({ secret: keys.secret }),
+    }),
+    AuthModule.forRoot({
+      backends: [TrivialBackend, JwtBackend, ApiKeyBackend],
+      userModel: BenchUsers,
+      roles: BENCH_ROLES,
+      jwt: benchJwtOptions(),
+      // Bound per controller with @UseGuards, so the baseline and recipe routes stay unguarded.
+      globalGuard: false,
+    }),
+  ],
+  controllers: [UnguardedController, FloorController, RecipeController, GatehouseController],
+  providers: [
+    FloorGuard,
+    NestJwtGuard,
+    JwtStrategy,
+    JwtKeyObjectStrategy,
+    ApiKeyStrategy,
+    RecipeApiKeys,
+  ],
+})
+export class BenchModule {}
+
+/**
+ * The library's JWT route with `RedisRevocationStore`, configured as the README shows. An
+ * application of its own because the revocation store is one per module.
+ */
+@Module({})
+export class RedisJwtAppModule {
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: RedisJwtAppModule,
+      imports: [
+        AuthModule.forRoot({
+          backends: [JwtBackend],
+          userModel: BenchUsers,
+          roles: BENCH_ROLES,
+          jwt: benchJwtOptions(),
+          globalGuard: false,
+          providers: [RedisRevocationStore.provider({ url })],
+        }),
+      ],
+      controllers: [GatehouseRedisController],
+    };
+  }
+}
+
+/** The library's JWT route with its verified-token cache off: every request verifies in full. */
+@Module({
+  imports: [
+    AuthModule.forRoot({
+      backends: [JwtBackend],
+      userModel: BenchUsers,
+      roles: BENCH_ROLES,
+      jwt: benchJwtOptions({ verifiedTokenCacheSize: 0 }),
+      globalGuard: false,
+    }),
+  ],
+  controllers: [GatehouseUncachedController],
+})
+export class UncachedJwtAppModule {}
+
+/**
+ * The library's session route. An application of its own: the session middleware runs on every
+ * request of its application and would tax the other routes.
+ */
+@Module({
+  imports: [
+    AuthModule.forRoot({
+      backends: [SessionBackend],
+      userModel: BenchUsers,
+      roles: BENCH_ROLES,
+      // Plain HTTP on loopback: the cookie cannot be Secure here.
+      session: { secret: BENCH_SECRET, secure: false },
+      globalGuard: false,
+    }),
+  ],
+  controllers: [GatehouseSessionController, SessionLoginController],
+})
+export class SessionAppModule {}

@@ -1,0 +1,69 @@
+/** The library's pieces that the gatehouse routes share. */
+import { Injectable } from '@nestjs/common';
+import {
+  AuthBackend,
+  AuthResults,
+  SimpleUser,
+  UserModel,
+  type AuthModuleOptions,
+  type AuthRequest,
+  type AuthResult,
+} from 'nestjs-gatehouse';
+import { BENCH_SECRET, userId } from './bench-keys.js';
+
+/**
+ * A backend that does no work: it takes the identity from a header. Routes behind it measure what
+ * the guard itself costs (policy lookup, backend call, user load, permissions, request fields,
+ * auth event) with no credential check at all.
+ */
+@Injectable()
+export class TrivialBackend extends AuthBackend {
+  readonly name = 'trivial';
+
+  async authenticate(request: AuthRequest): Promise<AuthResult> {
+    const identity = request.headers['x-bench-user'];
+    return typeof identity === 'string'
+      ? AuthResults.success(this.name, identity)
+      : AuthResults.missing(this.name);
+  }
+}
+
+/**
+ * The users: 100 of them, each with the role `reader`, held in memory, so loading one costs a map
+ * lookup, as cheap as the recipes' `validate()` that builds the user from the token.
+ */
+@Injectable()
+export class BenchUsers extends UserModel {
+  private readonly users = new Map<string, SimpleUser>();
+
+  constructor() {
+    super();
+    for (let i = 0; i < 100; i++) {
+      const identity = userId(i);
+      this.users.set(identity, new SimpleUser({ identity, roles: ['reader'] }));
+    }
+  }
+
+  async loadUser(identity: string): Promise<SimpleUser | null> {
+    return this.users.get(identity) ?? null;
+  }
+}
+
+/** The role hierarchy of the bench: readers may read reports. */
+export const BENCH_ROLES = { reader: { permissions: ['reports:read'] } } as const;
+
+/**
+ * The library's JWT settings: HS256 with the bench secret, issuer and audience checked, as the
+ * README recommends. Everything else (cache, lifetimes, locations) at its default.
+ */
+export function benchJwtOptions(
+  extra: Partial<NonNullable<AuthModuleOptions['jwt']>> = {},
+): NonNullable<AuthModuleOptions['jwt']> {
+  return {
+    algorithms: ['HS256'],
+    secret: BENCH_SECRET,
+    issuer: 'bench',
+    audience: 'bench',
+    ...extra,
+  };
+}
