@@ -9,33 +9,39 @@ import {
   login,
   newAccount,
   PASSWORD,
-  startSample,
-  type TestSample,
+  TEST_SECRET,
 } from './support/sample-app.js';
+import { startSampleProcess, type SampleProcess } from './support/sample-process.js';
 
 /**
- * Two instances of the app, as behind a load balancer: two separate Nest applications on the
- * same adapter, sharing one real redis-server and one SQLite file. Whatever one instance revokes,
- * the other refuses at once.
+ * Two instances of the app, as behind a load balancer: two separate Node processes running
+ * `sample-app/dist/main.js`, configured only through the environment, sharing one real
+ * redis-server and one SQLite file. Whatever one instance revokes, the other refuses at once.
  */
-describe.each(adapters)('two instances sharing Redis and the database (%s)', (adapter) => {
+describe.each(adapters)('two app processes sharing Redis and the database (%s)', (adapter) => {
   const dir = mkdtempSync(join(tmpdir(), 'sample-multi-'));
-  const databasePath = join(dir, 'shared.db');
-  let a: TestSample;
-  let b: TestSample;
+  let a: SampleProcess;
+  let b: SampleProcess;
   const proxied = { 'x-forwarded-proto': 'https' };
 
   beforeAll(async () => {
-    const shared = {
-      databasePath,
-      redisUrl: inject('redisUrl'),
-      admin: ADMIN,
-      trustProxy: true,
-      mailOutboxDir: join(dir, 'outbox'),
+    const env = {
+      HTTP_ADAPTER: adapter,
+      DATABASE_PATH: join(dir, 'shared.db'),
+      REDIS_URL: inject('redisUrl'),
+      JWT_SECRET: TEST_SECRET,
+      SESSION_SECRET: `${TEST_SECRET}-session`,
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      ADMIN_EMAIL: ADMIN.email,
+      TRUST_PROXY: 'true',
+      MAIL_OUTBOX_DIR: join(dir, 'outbox'),
     };
-    a = await startSample({ ...shared, httpAdapter: adapter }, dir, proxied);
-    b = await startSample({ ...shared, httpAdapter: adapter }, dir, proxied);
-  });
+    // One after the other: the first creates and migrates the database and the admin.
+    a = await startSampleProcess(env, proxied);
+    b = await startSampleProcess(env, proxied);
+    expect(a.pid).not.toBe(b.pid);
+  }, 180_000);
   afterAll(async () => {
     await a?.close();
     await b?.close();
