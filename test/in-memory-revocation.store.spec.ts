@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { AuthUnavailableError, FakeClock, InMemoryRevocationStore } from 'nestjs-gatehouse';
 import { revocationStoreContract } from './revocation-store.contract.js';
 
-revocationStoreContract('in-memory', async (clock) => ({
-  store: new InMemoryRevocationStore(clock),
-  advance: async (ms) => clock.advance(ms),
-  close: async () => undefined,
-}));
+revocationStoreContract('in-memory', async (clock) => {
+  const store = new InMemoryRevocationStore(clock);
+  return {
+    store,
+    advance: async (ms) => clock.advance(ms),
+    entries: async () => store.size,
+    close: async () => undefined,
+  };
+});
 
 describe('InMemoryRevocationStore memory bounds', () => {
   it('drops expired entries to make room, and refuses (503) rather than forget live ones', async () => {

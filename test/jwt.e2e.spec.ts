@@ -420,6 +420,37 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       expect((await get('/me', bearer(other.access_token))).status).toBe(200);
     });
 
+    it('an older refresh token of the family, replayed after later rotations, revokes it all', async () => {
+      let pair = await login('bob');
+      const first = pair;
+      for (let i = 0; i < 3; i++) {
+        const res = await post('/auth/refresh', { refresh_token: pair.refresh_token });
+        expect(res.status).toBe(200);
+        pair = (await res.json()) as typeof pair;
+      }
+      await expectGeneric(await post('/auth/refresh', { refresh_token: first.refresh_token }));
+      expect(events.last('token_reuse_detected')).toMatchObject({ identity: 'bob' });
+      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
+      await expectGeneric(await get('/me', bearer(pair.access_token)));
+    });
+
+    it('refuses a validly signed refresh token whose generation is missing or malformed', async () => {
+      const pair = await login('bob');
+      const [h, p] = pair.refresh_token.split('.') as [string, string];
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect(claims.fam_gen).toBe(0);
+      for (const fam_gen of [undefined, -1, 1.5, '1', null]) {
+        const input = `${h}.${part({ ...claims, jti: jti(), fam_gen })}`;
+        const crafted = `${input}.${signature('HS256', keys.hsNew, input)}`;
+        await expectGeneric(await post('/auth/refresh', { refresh_token: crafted }));
+      }
+      // The genuine token still works: none of the crafted ones spent it.
+      expect((await post('/auth/refresh', { refresh_token: pair.refresh_token })).status).toBe(200);
+    });
+
     it('of concurrent refreshes with one token, exactly one succeeds', async () => {
       const pair = await login('carol');
       const results = await Promise.all(

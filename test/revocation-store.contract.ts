@@ -6,6 +6,8 @@ export interface StoreHarness {
   store: RevocationStore;
   /** Lets `ms` pass for the store: the fake clock moves and entries age accordingly. */
   advance(ms: number): Promise<void>;
+  /** How many entries (keys) the store holds now. */
+  entries(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -90,43 +92,61 @@ export function revocationStoreContract(
       expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff - 1 }))).toBe(false);
     });
 
-    it('spends a refresh token once: consumed, then reused', async () => {
+    it('spends each generation once: consumed, then reused', async () => {
       const family = unique('fam');
-      const id = unique('jti');
-      expect(await h.store.consumeRefreshToken(id, family, clock.now() + 60_000)).toBe('consumed');
-      expect(await h.store.consumeRefreshToken(id, family, clock.now() + 60_000)).toBe('reused');
-      expect(await h.store.consumeRefreshToken(unique('jti'), family, clock.now() + 60_000)).toBe(
-        'consumed',
-      );
+      const until = clock.now() + 60_000;
+      expect(await h.store.consumeRefreshToken(family, 0, until)).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(family, 0, until)).toBe('reused');
+      expect(await h.store.consumeRefreshToken(family, 1, until)).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(family, 2, until)).toBe('consumed');
+      // An older token of the family, presented after a newer one was spent, is a replay too.
+      expect(await h.store.consumeRefreshToken(family, 1, until)).toBe('reused');
+      expect(await h.store.consumeRefreshToken(family, 0, until)).toBe('reused');
+      // Families are independent.
+      expect(await h.store.consumeRefreshToken(unique('fam'), 0, until)).toBe('consumed');
     });
 
     it('reports a revoked family when spending', async () => {
       const family = unique('fam');
+      await h.store.consumeRefreshToken(family, 0, clock.now() + 60_000);
       await h.store.revokeFamily(family, clock.now() + 60_000);
-      expect(await h.store.consumeRefreshToken(unique('jti'), family, clock.now() + 60_000)).toBe(
+      expect(await h.store.consumeRefreshToken(family, 1, clock.now() + 60_000)).toBe(
         'family_revoked',
+      );
+      expect(await h.store.consumeRefreshToken(unique('fam'), 0, clock.now() + 60_000)).toBe(
+        'consumed',
       );
     });
 
-    it('of many concurrent spends of one token, exactly one is consumed', async () => {
+    it('of many concurrent spends of one generation, exactly one is consumed', async () => {
       const family = unique('fam');
-      const id = unique('jti');
+      await h.store.consumeRefreshToken(family, 0, clock.now() + 60_000);
       const results = await Promise.all(
         Array.from({ length: 25 }, () =>
-          h.store.consumeRefreshToken(id, family, clock.now() + 60_000),
+          h.store.consumeRefreshToken(family, 1, clock.now() + 60_000),
         ),
       );
       expect(results.filter((r) => r === 'consumed')).toHaveLength(1);
       expect(results.filter((r) => r === 'reused')).toHaveLength(24);
     });
 
-    it('forgets a spent token after its time', async () => {
+    it('keeps one entry per family however many times it rotates', async () => {
       const family = unique('fam');
-      const id = unique('jti');
-      await h.store.consumeRefreshToken(id, family, clock.now() + 5_000);
+      const until = clock.now() + 60_000;
+      const before = await h.entries();
+      for (let generation = 0; generation < 50; generation++) {
+        expect(await h.store.consumeRefreshToken(family, generation, until)).toBe('consumed');
+      }
+      expect(await h.store.consumeRefreshToken(family, 48, until)).toBe('reused');
+      expect((await h.entries()) - before).toBe(1);
+    });
+
+    it('forgets a family after its time', async () => {
+      const family = unique('fam');
+      await h.store.consumeRefreshToken(family, 0, clock.now() + 5_000);
       await h.advance(6_000);
-      // By then the token itself has expired and is refused before reaching the store.
-      expect(await h.store.consumeRefreshToken(id, family, clock.now() + 5_000)).toBe('consumed');
+      // By then the family has ended, and its tokens are refused before reaching the store.
+      expect(await h.store.consumeRefreshToken(family, 0, clock.now() + 5_000)).toBe('consumed');
     });
   });
 }

@@ -34,6 +34,7 @@ export class InMemoryRevocationStore extends RevocationStore {
   private readonly tokens = new Map<string, Entry>();
   private readonly families = new Map<string, Entry>();
   private readonly subjects = new Map<string, Entry>();
+  /** Per refresh family: the highest generation spent (in `before`). */
   private readonly spent = new Map<string, Entry>();
   private readonly maps = [this.tokens, this.families, this.subjects, this.spent];
   private readonly maxEntries: number;
@@ -78,14 +79,15 @@ export class InMemoryRevocationStore extends RevocationStore {
   }
 
   async consumeRefreshToken(
-    tokenId: string,
     family: string,
+    generation: number,
     until: number,
   ): Promise<ConsumeResult> {
     // No await between the check and the set: that is what makes it atomic in one process.
     if (this.live(this.families, family)) return 'family_revoked';
-    if (this.live(this.spent, tokenId)) return 'reused';
-    this.put(this.spent, tokenId, { until });
+    const spent = this.live(this.spent, family);
+    if (spent !== undefined && generation <= spent.before!) return 'reused';
+    this.put(this.spent, family, { before: generation, until: Math.max(until, spent?.until ?? 0) });
     return 'consumed';
   }
 

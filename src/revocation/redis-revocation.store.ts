@@ -25,10 +25,17 @@ export interface RedisRevocationProviderOptions extends RedisRevocationStoreOpti
 }
 
 // One round trip each, so the check-and-set cannot interleave with another instance's.
+// KEYS[2] holds the family's highest spent refresh generation.
 const CONSUME = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'family_revoked' end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return 'consumed' end
-return 'reused'`;
+local spent = tonumber(redis.call('GET', KEYS[2]))
+local generation = tonumber(ARGV[1])
+if spent and generation <= spent then return 'reused' end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('PTTL', KEYS[2])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+return 'consumed'`;
 
 const CUTOFF = `
 local before = tonumber(ARGV[1])
@@ -41,7 +48,7 @@ redis.call('SET', KEYS[1], tostring(before), 'PX', ttl)
 return 1`;
 
 type ScriptClient = Redis & {
-  gatehouseConsume(k1: string, k2: string, ttl: number): Promise<ConsumeResult>;
+  gatehouseConsume(k1: string, k2: string, generation: number, ttl: number): Promise<ConsumeResult>;
   gatehouseCutoff(k1: string, before: number, ttl: number): Promise<number>;
 };
 
@@ -149,8 +156,8 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   }
 
   async consumeRefreshToken(
-    tokenId: string,
     family: string,
+    generation: number,
     until: number,
   ): Promise<ConsumeResult> {
     const ttl = Math.max(1, until - this.clock.now());
@@ -158,7 +165,8 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     return this.bounded(
       this.client.gatehouseConsume(
         this.familyKey(family),
-        `${this.prefix}c:{${family}}:${tokenId}`,
+        `${this.prefix}g:{${family}}`,
+        generation,
         ttl,
       ),
     );

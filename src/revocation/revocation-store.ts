@@ -14,7 +14,7 @@ export interface RevocationSubject {
 export type ConsumeResult =
   /** First use: the token is now spent and the caller may issue the next pair. */
   | 'consumed'
-  /** The token was already spent: a replay; the caller must revoke the family. */
+  /** This generation (or a later one) was already spent: a replay; revoke the family. */
   | 'reused'
   /** The family was revoked earlier. */
   | 'family_revoked';
@@ -30,8 +30,10 @@ export type ConsumeResult =
  * - **Expiry.** An entry is honoured until `until`, and may be dropped after it, so the store
  *   never grows with old tokens.
  * - **Atomicity.** `consumeRefreshToken` is one atomic check-and-set: of any number of
- *   concurrent calls with the same `tokenId`, exactly one gets `'consumed'`.
+ *   concurrent calls with the same family and generation, exactly one gets `'consumed'`.
  *   The other writes are idempotent.
+ * - **Size.** Spent refresh tokens cost one entry per family (its highest spent generation),
+ *   not one per token, so the store grows with logins, not with refreshes.
  * - **Failure.** Methods reject when the backing store cannot answer (in bounded time). The
  *   library turns that into 503 and never lets the request through.
  */
@@ -52,12 +54,15 @@ export abstract class RevocationStore {
   abstract isRevoked(token: RevocationSubject): Promise<boolean>;
 
   /**
-   * Spends refresh token `tokenId` of `family`, atomically, and remembers it until `until`.
-   * Reports whether it was the first use, a reuse, or the family is already revoked.
+   * Spends the refresh token of generation `generation` (0 for the one issued at login, one
+   * more at each rotation) in `family`, atomically: `'family_revoked'` when the family is
+   * revoked; `'consumed'` when no generation of the family was spent yet or only earlier ones,
+   * and the family's highest spent generation becomes `generation`, remembered until `until`
+   * (the family's end); `'reused'` otherwise (this generation or a later one was spent).
    */
   abstract consumeRefreshToken(
-    tokenId: string,
     family: string,
+    generation: number,
     until: number,
   ): Promise<ConsumeResult>;
 }

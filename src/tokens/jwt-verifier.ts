@@ -127,6 +127,7 @@ export class JwtVerifier {
     if (type === 'refresh' && (family === undefined || !isTime(claims.fam_exp))) {
       return 'refresh token without family';
     }
+    if (type === 'refresh' && !isGeneration(claims.fam_gen)) return 'malformed fam_gen';
     // "Log out everywhere" remembers its cut-off for the longest lifetime configured here; a
     // token living longer (another issuer's choice) would come back to life after it.
     if ((exp - iat) * 1000 > this.settings.longestLifetimeSeconds * 1000) {
@@ -204,4 +205,9 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** A refresh token's generation: a whole number from 0. */
+function isGeneration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }

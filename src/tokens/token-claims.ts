@@ -22,6 +22,11 @@ export interface TokenClaims {
   fam?: string;
   /** When the family ends for good, seconds since the epoch (refresh tokens only). */
   fam_exp?: number;
+  /**
+   * The refresh token's place in its family: 0 for the one issued at login, one more at each
+   * rotation (refresh tokens only). The store remembers the highest generation spent.
+   */
+  fam_gen?: number;
   /** `true` only on access tokens issued right after a credential check. */
   fresh?: boolean;
   /** When the user last proved their credentials, seconds since the epoch. */
@@ -42,6 +47,7 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'jti',
   'fam',
   'fam_exp',
+  'fam_gen',
   'fresh',
   'auth_time',
   'scope',

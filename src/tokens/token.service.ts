@@ -82,6 +82,7 @@ export class TokenService {
     const pair = this.pair(subject, {
       now,
       family: randomId(),
+      generation: 0,
       familyExpires: seconds + this.settings.familyLifetimeSeconds,
       // Milliseconds, like `iat`: the revocation cut-off compares it (see `loginTime`).
       authTime: now / 1000,
@@ -173,8 +174,15 @@ export class TokenService {
     const token = await this.verify(refreshToken, { type: 'refresh' });
     const claims = token.claims;
     const family = token.family!;
+    const generation = claims.fam_gen!;
+    // The store keeps one entry per family (its highest spent generation) until the family ends,
+    // not one per spent token: memory grows with logins, not with refreshes.
     const result = await this.guard(
-      this.store.consumeRefreshToken(token.id, family, token.expiresAt + this.settings.toleranceMs),
+      this.store.consumeRefreshToken(
+        family,
+        generation,
+        claims.fam_exp! * 1000 + this.settings.toleranceMs,
+      ),
     );
     if (result === 'family_revoked') throw new AuthenticationFailedError('family revoked');
     if (result === 'reused') {
@@ -189,6 +197,7 @@ export class TokenService {
     const pair = this.pair(token.subject, {
       now: this.clock.now(),
       family,
+      generation: generation + 1,
       familyExpires: claims.fam_exp!,
       authTime: claims.auth_time,
       fresh: false,
@@ -273,6 +282,8 @@ export class TokenService {
     p: {
       now: number;
       family: string;
+      /** The refresh token's generation in its family (0 at login). */
+      generation: number;
       familyExpires: number;
       authTime: number | undefined;
       fresh: boolean;
@@ -300,6 +311,7 @@ export class TokenService {
       ...shared,
       ...this.standard(subject, p.now, refreshExp),
       fam_exp: p.familyExpires,
+      fam_gen: p.generation,
     });
     return {
       access_token: access,

@@ -20,8 +20,8 @@ export class GatedRevocationStore extends InMemoryRevocationStore {
   }
 
   override async consumeRefreshToken(
-    tokenId: string,
     family: string,
+    generation: number,
     until: number,
   ): Promise<ConsumeResult> {
     const gate = this.gate;
@@ -30,6 +30,6 @@ export class GatedRevocationStore extends InMemoryRevocationStore {
       gate.reached();
       await gate.released;
     }
-    return super.consumeRefreshToken(tokenId, family, until);
+    return super.consumeRefreshToken(family, generation, until);
   }
 }
