@@ -33,45 +33,28 @@ const OPTIONS = Object.freeze({ session: false });
  */
 export class PassportAdapter {
   private readonly passport = new passport.Passport();
-  /**
-   * The registered strategy with the five actions defined once on a layer above it. Each run is
-   * then one `Object.create` of this layer plus its `settle` function, instead of five closures
-   * per request (measured: about 1 µs per request on the API-key route).
-   */
-  private readonly actions: StrategyActions;
+  private readonly strategy: StrategyActions;
 
   constructor(strategyName: string, strategy: Strategy) {
     this.passport.use(strategyName, strategy);
     // The registered instance, looked up through the private Passport it belongs to.
-    const registered = (
+    this.strategy = (
       this.passport as unknown as { _strategy(name: string): StrategyActions }
     )._strategy(strategyName);
-    const actions = Object.create(registered) as StrategyActions & RunState;
-    actions.success = function (this: RunState, user: unknown, info?: unknown) {
-      this.settle(user ? { kind: 'success', user, info } : { kind: 'fail', reason: 'no user' });
-    };
-    actions.fail = function (this: RunState, challenge?: unknown) {
-      this.settle({ kind: 'fail', reason: describe(challenge) });
-    };
-    actions.error = function (this: RunState, error: unknown) {
-      this.settle({ kind: 'error', error });
-    };
-    actions.pass = function (this: RunState) {
-      this.settle({ kind: 'fail', reason: 'strategy passed' });
-    };
-    // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
-    actions.redirect = function (this: RunState) {
-      this.settle({ kind: 'fail', reason: 'strategy redirected' });
-    };
-    this.actions = actions;
   }
 
   /** Runs the strategy against `request` and reports how it ended. It never rejects. */
   run(request: object): Promise<StrategyOutcome> {
     return new Promise<StrategyOutcome>((resolve) => {
       // A promise settles once, so a strategy that calls two actions cannot change the outcome.
-      const run = Object.create(this.actions) as StrategyActions & RunState;
-      run.settle = resolve;
+      const run = Object.create(this.strategy) as StrategyActions;
+      run.success = (user, info) =>
+        resolve(user ? { kind: 'success', user, info } : { kind: 'fail', reason: 'no user' });
+      run.fail = (challenge) => resolve({ kind: 'fail', reason: describe(challenge) });
+      run.error = (error) => resolve({ kind: 'error', error });
+      run.pass = () => resolve({ kind: 'fail', reason: 'strategy passed' });
+      // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
+      run.redirect = () => resolve({ kind: 'fail', reason: 'strategy redirected' });
       try {
         run.authenticate(request, OPTIONS);
       } catch (error) {
@@ -79,11 +62,6 @@ export class PassportAdapter {
       }
     });
   }
-}
-
-/** What each run adds on top of the shared actions. */
-interface RunState {
-  settle(outcome: StrategyOutcome): void;
 }
 
 function describe(info: unknown): string {
