@@ -74,4 +74,37 @@ describe('PassportAdapter', () => {
     await new PassportAdapter('scripted', scriptedStrategy('a')).run(request);
     expect(Object.keys(request)).toEqual(['action']);
   });
+  it('settles when a strategy hands its actions on unbound, as callbacks', async () => {
+    // A common style: `verify(...).then(this.success, this.fail)`. Passport's own middleware
+    // binds the actions per request, so strategies may rely on it.
+    const detached = {
+      name: 'detached',
+      authenticate(this: Actions) {
+        const success = this.success;
+        const fail = this.fail;
+        void Promise.resolve({ id: 'alice' }).then((user) => success(user), fail);
+      },
+    } as unknown as Strategy;
+    const outcome = await new PassportAdapter('detached', detached).run({});
+    expect(outcome).toMatchObject({ kind: 'success', user: { id: 'alice' } });
+  });
+
+  it("a strategy's own helper methods do not collide with the adapter's bookkeeping", async () => {
+    class OwnHelpers {
+      name = 'own';
+      settle(user: unknown) {
+        (this as unknown as Actions).success(user);
+      }
+      resolve() {
+        return 'not the adapter';
+      }
+      authenticate() {
+        this.settle({ id: 'bob' });
+      }
+    }
+    const outcome = await new PassportAdapter('own', new OwnHelpers() as unknown as Strategy).run(
+      {},
+    );
+    expect(outcome).toMatchObject({ kind: 'success', user: { id: 'bob' } });
+  });
 });
