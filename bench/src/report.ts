@@ -114,7 +114,7 @@ export function renderMarkdown(report: RunReport): string {
     out.push('## Token sign and verify, one process', '');
     out.push(
       `From \`node bench/run.mjs tokens\` (${when(report, report.tokens.date)}); HS256 unless the variant says otherwise; ` +
-        `median of timed batches, about ${report.tokens.secondsPerCase} s per case.`,
+        `median of timed batches, about ${fmt(report.tokens.secondsPerCase, 1)} s per case.`,
       '',
     );
     out.push('| library | variant | sign ops/s | verify ops/s |', '|---|---|---|---|');
