@@ -8,32 +8,23 @@ import {
   Param,
   Post,
   Req,
-  UseInterceptors,
 } from '@nestjs/common';
-import {
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import {
   Auth,
   CurrentAuth,
   CurrentUser,
-  Public,
   SessionService,
   type AuthInfo,
   type AuthRequest,
 } from 'nestjs-gatehouse';
-import { NoStoreInterceptor } from '../common/no-store.interceptor.js';
 import { ApiAuth } from '../docs/api-security.decorator.js';
 import { CredentialsService } from '../login/credentials.service.js';
 import { AppUser } from '../users/app-user.js';
 import { CredentialRevoker } from './credential-revoker.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { LoginsRepository } from './logins.repository.js';
+import { LoginRoute } from './login-route.decorator.js';
 
 /** One way the user is logged in: a cookie session or a JWT login (refresh family). */
 export interface SessionView {
@@ -61,13 +52,7 @@ export class SessionAuthController {
    * Checks the password and starts a cookie session (always with a new id). The CSRF token in
    * the body must come back in `X-CSRF-Token` on every POST, PUT, PATCH and DELETE.
    */
-  @ApiOkResponse({ description: '{ id, username, csrf_token } and the session cookie' })
-  @ApiUnauthorizedResponse({ description: 'Invalid credentials (whatever the reason)' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed logins; see Retry-After' })
-  @Public()
-  @UseInterceptors(NoStoreInterceptor)
-  @Post('session/login')
-  @HttpCode(200)
+  @LoginRoute('session/login', '{ id, username, csrf_token } and the session cookie')
   async login(
     @Body() body: LoginDto,
     @Req() request: AuthRequest,

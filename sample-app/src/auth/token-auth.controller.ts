@@ -4,7 +4,6 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import {
@@ -27,6 +26,7 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { LoginDto } from './dto/login.dto.js';
 import { LogoutDto, RefreshDto } from './dto/refresh.dto.js';
 import { LoginsRepository } from './logins.repository.js';
+import { LoginRoute } from './login-route.decorator.js';
 
 /** JWT logins: tokens, refresh with rotation, logout, and the password change. */
 @ApiTags('auth')
@@ -41,13 +41,7 @@ export class TokenAuthController {
   ) {}
 
   /** Checks the password and issues a fresh access token and a refresh token. */
-  @ApiOkResponse({ description: 'A token pair; the access token is fresh' })
-  @ApiUnauthorizedResponse({ description: 'Invalid credentials (whatever the reason)' })
-  @ApiTooManyRequestsResponse({ description: 'Too many failed logins; see Retry-After' })
-  @Public()
-  @UseInterceptors(NoStoreInterceptor)
-  @Post('login')
-  @HttpCode(200)
+  @LoginRoute('login', 'A token pair; the access token is fresh')
   async login(@Body() body: LoginDto, @Req() request: AuthRequest): Promise<TokenPair> {
     const user = await this.credentials.verify(body.username, body.password, request, 'jwt');
     const pair = await this.tokens.issuePair(user.id, { claims: { username: user.username } });
