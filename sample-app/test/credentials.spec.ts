@@ -116,10 +116,7 @@ describe('CredentialsService', () => {
 
   it('fails closed when the throttle store fails', async () => {
     class BrokenThrottle extends LoginThrottle {
-      async lockedFor(): Promise<number> {
-        throw new Error('connection refused');
-      }
-      async recordFailure(): Promise<number> {
+      async attempt(): Promise<number> {
         throw new Error('connection refused');
       }
       async reset(): Promise<void> {

@@ -127,6 +127,29 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       ).toBe(200);
     });
 
+    it('a burst of parallel guesses gets no more than LOGIN_MAX_ATTEMPTS passwords checked', async () => {
+      const account = await newAccount(sample.client);
+      const guesses = Array.from({ length: 16 }, (_, i) => `wrong guess ${i}`);
+      const answers = await Promise.all(
+        guesses.map((password) =>
+          sample.client.post('/auth/login', { username: account.username, password }),
+        ),
+      );
+      const statuses = answers.map((res) => res.status);
+      // Every attempt is counted before its password is hashed: 5 go ahead, 11 get 429.
+      expect(statuses.filter((status) => status === 429)).toHaveLength(11);
+      expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+      // And the right password, right after, is locked out too.
+      expect(
+        (
+          await sample.client.post('/auth/login', {
+            username: account.username,
+            password: PASSWORD,
+          })
+        ).status,
+      ).toBe(429);
+    });
+
     it('locks unknown usernames the same way, so a 429 does not reveal an account', async () => {
       const ghost = uniqueName('ghost');
       for (let i = 0; i < 5; i++) {

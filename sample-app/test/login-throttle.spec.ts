@@ -25,38 +25,43 @@ describe.each(kinds)('%s login throttle', (_kind, make) => {
     throttle = make();
   });
 
-  it('locks an account after the allowed failures, for the lockout period', async () => {
-    expect(await throttle.lockedFor('alice')).toBe(0);
-    expect(await throttle.recordFailure('alice')).toBe(0);
-    expect(await throttle.recordFailure('alice')).toBe(0);
-    expect(await throttle.lockedFor('alice')).toBe(0);
-    expect(await throttle.recordFailure('alice')).toBe(600);
-    const locked = await throttle.lockedFor('alice');
+  it('lets the allowed attempts through, then locks the account for the lockout period', async () => {
+    expect(await throttle.attempt('alice')).toBe(0);
+    expect(await throttle.attempt('alice')).toBe(0);
+    expect(await throttle.attempt('alice')).toBe(0);
+    const locked = await throttle.attempt('alice');
     expect(locked).toBeGreaterThan(590);
     expect(locked).toBeLessThanOrEqual(600);
+    expect(await throttle.attempt('alice')).toBeGreaterThan(590);
+  });
+
+  it('counts a burst of parallel attempts exactly: no more than the limit go ahead', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => throttle.attempt('ivy')));
+    expect(answers.filter((seconds) => seconds === 0)).toHaveLength(limits.maxAttempts);
+    expect(answers.filter((seconds) => seconds > 0)).toHaveLength(20 - limits.maxAttempts);
   });
 
   it('counts per account, case-insensitively', async () => {
-    await throttle.recordFailure('Bob');
-    await throttle.recordFailure('BOB');
-    await throttle.recordFailure('bob');
-    expect(await throttle.lockedFor('bob')).toBeGreaterThan(0);
-    expect(await throttle.lockedFor('carol')).toBe(0);
+    await throttle.attempt('Bob');
+    await throttle.attempt('BOB');
+    await throttle.attempt('bob');
+    expect(await throttle.attempt('bob')).toBeGreaterThan(0);
+    expect(await throttle.attempt('carol')).toBe(0);
   });
 
-  it('forgets the failures after a success', async () => {
-    await throttle.recordFailure('dave');
-    await throttle.recordFailure('dave');
+  it('forgets the attempts after a success', async () => {
+    await throttle.attempt('dave');
+    await throttle.attempt('dave');
     await throttle.reset('dave');
-    await throttle.recordFailure('dave');
-    await throttle.recordFailure('dave');
-    expect(await throttle.lockedFor('dave')).toBe(0);
+    await throttle.attempt('dave');
+    await throttle.attempt('dave');
+    expect(await throttle.attempt('dave')).toBe(0);
   });
 
   it('bounds the key size whatever the account name', async () => {
     const huge = 'x'.repeat(10_000);
-    for (let i = 0; i < 3; i++) await throttle.recordFailure(huge);
-    expect(await throttle.lockedFor(huge)).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await throttle.attempt(huge);
+    expect(await throttle.attempt(huge)).toBeGreaterThan(0);
   });
 });
 
@@ -64,20 +69,23 @@ describe('memory login throttle and time', () => {
   it('unlocks when the lockout period has passed', async () => {
     const clock = new FakeClock();
     const throttle = new MemoryLoginThrottle(limits, clock);
-    for (let i = 0; i < 3; i++) await throttle.recordFailure('erin');
+    for (let i = 0; i < 3; i++) await throttle.attempt('erin');
     clock.advance(599_000);
-    expect(await throttle.lockedFor('erin')).toBe(1);
+    expect(await throttle.attempt('erin')).toBe(1);
     clock.advance(1_000);
-    expect(await throttle.lockedFor('erin')).toBe(0);
+    expect(await throttle.attempt('erin')).toBe(0);
   });
 
-  it('forgets old failures after the window', async () => {
+  it('forgets old attempts after the window', async () => {
     const clock = new FakeClock();
     const throttle = new MemoryLoginThrottle(limits, clock);
-    await throttle.recordFailure('frank');
-    await throttle.recordFailure('frank');
+    await throttle.attempt('frank');
+    await throttle.attempt('frank');
     clock.advance(600_000);
-    expect(await throttle.recordFailure('frank')).toBe(0);
+    expect(await throttle.attempt('frank')).toBe(0);
+    expect(await throttle.attempt('frank')).toBe(0);
+    expect(await throttle.attempt('frank')).toBe(0);
+    expect(await throttle.attempt('frank')).toBeGreaterThan(0);
   });
 });
 
@@ -87,11 +95,11 @@ describe('redis login throttle', () => {
     const prefix = `shared-${Date.now()}:`;
     const a = new RedisLoginThrottle(redis, limits, prefix);
     const b = new RedisLoginThrottle(other, limits, prefix);
-    await a.recordFailure('gina');
-    await b.recordFailure('gina');
-    expect(await a.lockedFor('gina')).toBe(0);
-    expect(await b.recordFailure('gina')).toBe(600);
-    expect(await a.lockedFor('gina')).toBeGreaterThan(0);
+    expect(await a.attempt('gina')).toBe(0);
+    expect(await b.attempt('gina')).toBe(0);
+    expect(await a.attempt('gina')).toBe(0);
+    expect(await b.attempt('gina')).toBeGreaterThan(590);
+    expect(await a.attempt('gina')).toBeGreaterThan(590);
     const keys = await redis.keys(`${prefix}*`);
     expect(keys).toHaveLength(1);
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(590_000);
@@ -107,10 +115,10 @@ describe('redis login throttle', () => {
     });
     await new Promise((resolve) => client.once('ready', resolve));
     const throttle = new RedisLoginThrottle(client, limits);
-    expect(await throttle.recordFailure('hank')).toBe(0);
+    expect(await throttle.attempt('hank')).toBe(0);
     await server.stop();
-    await expect(throttle.lockedFor('hank')).rejects.toThrow();
-    await expect(throttle.recordFailure('hank')).rejects.toThrow();
+    await expect(throttle.attempt('hank')).rejects.toThrow();
+    await expect(throttle.reset('hank')).rejects.toThrow();
     client.disconnect();
     await server.close();
   });

@@ -12,11 +12,12 @@ export const INVALID_CREDENTIALS = 'Invalid credentials';
 
 /**
  * Checks a username and password, the same way for the JWT and the session login:
- * - a locked account answers 429 before any hashing;
+ * - every attempt is counted against the account before any hashing, atomically, and one past
+ *   the limit answers 429 (so a burst of parallel guesses gets no more than the limit checked);
  * - an unknown user, a wrong password and a disabled account all answer the same 401, after
  *   the same argon2 work (a dummy hash for unknown users), so neither the body nor the time
  *   tells which accounts exist;
- * - each failure is counted against the account; a success clears the count.
+ * - a success clears the count.
  */
 @Injectable()
 export class CredentialsService {
@@ -35,7 +36,7 @@ export class CredentialsService {
     request: AuthRequest,
     via: 'jwt' | 'session',
   ): Promise<UserRecord> {
-    const locked = await this.store(() => this.throttle.lockedFor(username));
+    const locked = await this.store(() => this.throttle.attempt(username));
     if (locked > 0) {
       this.emit('login_locked', request, via, undefined, 'account locked out');
       throw new LoginLockedException(locked);
@@ -48,7 +49,6 @@ export class CredentialsService {
       ? await this.hasher.verify(user.passwordHash, candidate)
       : await this.hasher.verifyDummy(candidate);
     if (!user || !matches || user.disabled) {
-      await this.store(() => this.throttle.recordFailure(username));
       this.emit(
         'login_failed',
         request,
@@ -75,10 +75,9 @@ export class CredentialsService {
     password: string,
     request: AuthRequest,
   ): Promise<UserRecord> {
-    const locked = await this.store(() => this.throttle.lockedFor(user.username));
+    const locked = await this.store(() => this.throttle.attempt(user.username));
     if (locked > 0) throw new LoginLockedException(locked);
     if (!(await this.hasher.verify(user.passwordHash, password))) {
-      await this.store(() => this.throttle.recordFailure(user.username));
       this.emit('password_change_failed', request, 'jwt', user.id, 'wrong current password');
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }

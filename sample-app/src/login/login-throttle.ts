@@ -4,19 +4,21 @@
  * Throws when its store is down; the login is then refused (fail closed).
  */
 export abstract class LoginThrottle {
-  /** Seconds until `account` may try again; 0 when it is not locked. */
-  abstract lockedFor(account: string): Promise<number>;
+  /**
+   * Counts one login attempt for `account`, atomically, before its password is checked, and
+   * answers the seconds until it may try again (0: go ahead). Counting first is what makes the
+   * limit hold against a burst of parallel attempts: a check-then-count would let every request
+   * of the burst pass the check while the others are still hashing.
+   */
+  abstract attempt(account: string): Promise<number>;
 
-  /** Counts one failure; returns the seconds of lockout that starts now, or 0. */
-  abstract recordFailure(account: string): Promise<number>;
-
-  /** Forgets the failures of `account` (after a successful login). */
+  /** Forgets the attempts of `account` (after a successful login). */
   abstract reset(account: string): Promise<void>;
 }
 
 /** The limits, from `LOGIN_MAX_ATTEMPTS` / `LOGIN_LOCKOUT_SECONDS`. */
 export interface LoginThrottleLimits {
-  /** Failures allowed within the window; the next attempt gets 429. */
+  /** Attempts allowed within the window without a success; the next one gets 429. */
   readonly maxAttempts: number;
   /** How long failures are remembered, and how long a lockout lasts. */
   readonly lockoutSeconds: number;

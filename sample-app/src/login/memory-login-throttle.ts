@@ -5,7 +5,7 @@ import { LoginThrottle, type LoginThrottleLimits } from './login-throttle.js';
 /** Most accounts tracked at once; beyond it the oldest entries are dropped. */
 const MAX_ENTRIES = 100_000;
 
-/** Failed-login counts in this process's memory, for a single instance. */
+/** Login-attempt counts in this process's memory, for a single instance. */
 export class MemoryLoginThrottle extends LoginThrottle {
   private readonly entries = new Map<string, { count: number; expiresAt: number }>();
 
@@ -16,24 +16,20 @@ export class MemoryLoginThrottle extends LoginThrottle {
     super();
   }
 
-  async lockedFor(account: string): Promise<number> {
-    const entry = this.live(key(account));
-    if (!entry || entry.count < this.limits.maxAttempts) return 0;
-    return Math.max(1, Math.ceil((entry.expiresAt - this.clock.now()) / 1000));
-  }
-
-  async recordFailure(account: string): Promise<number> {
+  async attempt(account: string): Promise<number> {
+    // No await in here: the count and the answer are one step in this process.
     const k = key(account);
     const now = this.clock.now();
     const window = this.limits.lockoutSeconds * 1000;
     const entry = this.live(k) ?? { count: 0, expiresAt: now + window };
     entry.count += 1;
-    // The lockout runs for the full period from the failure that reached the limit.
+    // The lockout runs for the full period from the attempt that reached the limit.
     if (entry.count === this.limits.maxAttempts) entry.expiresAt = now + window;
     this.entries.delete(k);
     this.entries.set(k, entry);
     this.prune();
-    return entry.count >= this.limits.maxAttempts ? this.limits.lockoutSeconds : 0;
+    if (entry.count <= this.limits.maxAttempts) return 0;
+    return Math.max(1, Math.ceil((entry.expiresAt - now) / 1000));
   }
 
   async reset(account: string): Promise<void> {

@@ -2,14 +2,19 @@ import type { Redis } from 'ioredis';
 import { LoginThrottle, type LoginThrottleLimits } from './login-throttle.js';
 import { key } from './memory-login-throttle.js';
 
-// Count and (re)arm the expiry in one step, so concurrent failures on several instances are all
-// counted and the key never lives forever.
-const RECORD_FAILURE = `
+// Count, (re)arm the expiry and answer in one step, so concurrent attempts on several instances
+// are all counted before any password is checked, and the key never lives forever. Answers the
+// lockout left in ms, or 0 when the attempt may go ahead.
+const ATTEMPT = `
 local n = redis.call('INCR', KEYS[1])
-if n == 1 or n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
+local limit = tonumber(ARGV[2])
+if n == 1 or n == limit then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n <= limit then return 0 end
+local left = redis.call('PTTL', KEYS[1])
+if left < 1 then return 1 end
+return left`;
 
-/** Failed-login counts in Redis, shared by every instance. Keys expire with the lockout. */
+/** Login-attempt counts in Redis, shared by every instance. Keys expire with the lockout. */
 export class RedisLoginThrottle extends LoginThrottle {
   constructor(
     private readonly redis: Redis,
@@ -19,22 +24,15 @@ export class RedisLoginThrottle extends LoginThrottle {
     super();
   }
 
-  async lockedFor(account: string): Promise<number> {
-    const k = this.prefix + key(account);
-    const [count, ttl] = await Promise.all([this.redis.get(k), this.redis.pttl(k)]);
-    if (count === null || Number(count) < this.limits.maxAttempts) return 0;
-    return ttl > 0 ? Math.ceil(ttl / 1000) : 1;
-  }
-
-  async recordFailure(account: string): Promise<number> {
-    const count = (await this.redis.eval(
-      RECORD_FAILURE,
+  async attempt(account: string): Promise<number> {
+    const leftMs = (await this.redis.eval(
+      ATTEMPT,
       1,
       this.prefix + key(account),
       String(this.limits.lockoutSeconds * 1000),
       String(this.limits.maxAttempts),
     )) as number;
-    return count >= this.limits.maxAttempts ? this.limits.lockoutSeconds : 0;
+    return leftMs === 0 ? 0 : Math.max(1, Math.ceil(leftMs / 1000));
   }
 
   async reset(account: string): Promise<void> {
