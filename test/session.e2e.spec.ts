@@ -612,4 +612,35 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
       await app.close();
     }
   });
+
+  it('a login refused halfway (503) leaves no working session behind', async () => {
+    const store = new FlakySessionStore();
+    const app = await startApp(
+      adapter,
+      sessionApp({}, [{ provide: SessionStore, useValue: store }]),
+      (b) => b,
+      (a) => configureSessions(a),
+    );
+    try {
+      store.indexDown = true;
+      const res = await app.request('/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
+      });
+      expect(res.status).toBe(503);
+      expect(await body(res)).toEqual(GENERIC_BODIES[503]);
+      // Whatever cookie came with the refusal does not log anyone in, now or once the store is back.
+      const jar = new CookieJar();
+      jar.store(res);
+      const cookie = jar.header();
+      store.indexDown = false;
+      if (cookie !== undefined) {
+        expect((await app.request('/me', { headers: { cookie } })).status).toBe(401);
+      }
+      expect(await store.listIndex('alice')).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -76,9 +76,18 @@ export class SessionService {
         userAgent: userAgentOf(request),
         ip: request.ip,
       };
-      session[RECORD_KEY] = record;
-      await binding.save();
-      await this.store.addToIndex(identity, id, this.settings.absoluteTimeoutMs);
+      // Indexed before the record is written, so a logged-in session is always reachable by the
+      // session list and "log out everywhere". If anything fails from here on, the record comes
+      // off again: the middleware saves the session when the response ends, and a refused (503)
+      // login must not leave a working cookie behind.
+      try {
+        await this.store.addToIndex(identity, id, this.settings.absoluteTimeoutMs);
+        session[RECORD_KEY] = record;
+        await binding.save();
+      } catch (error) {
+        delete session[RECORD_KEY];
+        throw error;
+      }
       return id;
     });
     const handle = sessionHandle(sid);

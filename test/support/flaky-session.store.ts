@@ -6,6 +6,8 @@ import { FakeClock, InMemorySessionStore, type StoredSession } from 'nestjs-gate
  */
 export class FlakySessionStore extends InMemorySessionStore {
   down = false;
+  /** Only the per-user index fails (a write timing out halfway through a login). */
+  indexDown = false;
 
   constructor() {
     super(new FakeClock());
@@ -29,6 +31,7 @@ export class FlakySessionStore extends InMemorySessionStore {
   }
   override async addToIndex(identity: string, sid: string, ttlMs: number): Promise<void> {
     this.check();
+    if (this.indexDown) throw new Error('Redis did not answer within 1000 ms');
     return super.addToIndex(identity, sid, ttlMs);
   }
   override async listIndex(identity: string): Promise<string[]> {
