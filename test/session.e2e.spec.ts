@@ -344,6 +344,22 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     const write = (headers: Record<string, string>, text: string, method = 'POST') =>
       send(jar, '/notes', { method, headers, json: { text } });
 
+    it('covers every method but the safe ones, not only POST, PUT, PATCH and DELETE', async () => {
+      for (const method of ['LOCK', 'PROPPATCH', 'MKCOL']) {
+        const res = await send(jar, '/notes/any', { method, json: { text: 'x' } });
+        expect(res.status).toBe(403);
+        expect(await body(res)).toEqual(GENERIC_BODIES[403]);
+      }
+      expect(await notes()).not.toContain('via LOCK');
+      const ok = await send(jar, '/notes/any', {
+        method: 'LOCK',
+        headers: { 'x-csrf-token': token },
+        json: { text: 'x' },
+      });
+      expect(ok.status).toBeLessThan(300);
+      expect((await send(jar, '/notes/any')).status).toBe(200); // GET needs no token
+    });
+
     it('accepts a write with the session token (same-origin browser or plain client)', async () => {
       expect((await write({ 'x-csrf-token': token }, 'plain')).status).toBe(201);
       const sameOrigin = await write(

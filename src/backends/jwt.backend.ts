@@ -1,5 +1,6 @@
 import { Injectable, type Provider } from '@nestjs/common';
 import type { AuthRequest } from '../auth-request.js';
+import { isUnsafeMethod } from '../internal/http.js';
 import { InMemoryRevocationStore } from '../revocation/in-memory-revocation.store.js';
 import { RevocationStore } from '../revocation/revocation-store.js';
 import { JwtSettings, jwtSettingsProvider } from '../tokens/jwt-settings.js';
@@ -12,7 +13,6 @@ import { AuthResults, type AuthResult, type AuthSuccess } from './auth-result.js
 
 /** The scheme, case-insensitive (RFC 9110 §11.1), followed by anything or nothing. */
 const BEARER = /^bearer/i;
-const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
  * Authenticates requests by a JWT access token (name `'jwt'`, challenge `Bearer`).
@@ -79,7 +79,7 @@ export class JwtBackend extends AuthBackend {
     if (await this.tokens.isRevoked(verified)) {
       return AuthResults.invalid(this.name, 'token revoked');
     }
-    if (fromCookie && !SAFE_METHODS.has(request.method) && !this.cookies.csrfMatches(request)) {
+    if (fromCookie && isUnsafeMethod(request.method) && !this.cookies.csrfMatches(request)) {
       return AuthResults.forbidden(this.name, 'csrf token missing or wrong');
     }
     let success = this.successes.get(verified);

@@ -3,8 +3,8 @@ import type { AuthRequest } from '../auth-request.js';
 import { Clock } from '../clock.js';
 import { AuthUnavailableError } from '../errors/auth-error.js';
 import { AuthEvents } from '../events/auth-events.js';
-import { pathOf } from '../internal/http.js';
-import { csrfFailure, isUnsafeMethod } from '../sessions/csrf-check.js';
+import { isUnsafeMethod, pathOf } from '../internal/http.js';
+import { csrfFailure } from '../sessions/csrf-check.js';
 import { InMemorySessionStore } from '../sessions/in-memory-session.store.js';
 import { bindingOf, storeFailureOf } from '../sessions/session-binding.js';
 import {

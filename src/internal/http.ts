@@ -26,3 +26,14 @@ export function singleHeader(value: string | string[] | undefined): string | und
   if (Array.isArray(value) && value.length === 1) return value[0];
   return undefined;
 }
+
+/** The methods RFC 9110 §9.2.1 defines as safe; every other method may change state. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/**
+ * Whether a request with `method` needs CSRF protection when a cookie authenticates it: every
+ * method but the safe ones, so PROPPATCH, LOCK, SEARCH or an `@All()` handler are covered too.
+ */
+export function isUnsafeMethod(method: string): boolean {
+  return !SAFE_METHODS.has(method.toUpperCase());
+}

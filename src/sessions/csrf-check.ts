@@ -2,17 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthRequest } from '../auth-request.js';
 import { normaliseOrigin, type SessionSettings } from './session-settings.js';
 
-/** Methods that change state and so need CSRF protection. */
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /** A new per-session CSRF token: 256 random bits, base64url. */
 export function newCsrfToken(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/** Whether `method` changes state (POST, PUT, PATCH, DELETE). */
-export function isUnsafeMethod(method: string): boolean {
-  return UNSAFE.has(method.toUpperCase());
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  All,
   Delete,
   Get,
   HttpCode,
@@ -167,6 +168,13 @@ export class SessionController {
   @HttpCode(204)
   clear() {
     this.notes.items.length = 0;
+  }
+
+  /** Any method at all, as WebDAV-style or catch-all handlers receive. */
+  @All('notes/any')
+  any(@Req() request: { method: string }) {
+    this.notes.items.push(`via ${request.method}`);
+    return this.notes.items;
   }
 }
 
