@@ -33,7 +33,10 @@ const secret = SESSION_SECRET;
 describe('session options are validated at bootstrap', () => {
   it('has secure defaults', async () => {
     const s = await settings({ secret });
-    expect(s.cookieName).toBe('gatehouse.sid');
+    // Secure by default, and so __Host- by default: a sibling subdomain cannot plant it.
+    expect(s.cookieName).toBe('__Host-gatehouse.sid');
+    expect((await settings({ secret, secure: false })).cookieName).toBe('gatehouse.sid');
+    expect((await settings({ secret, hostPrefix: false })).cookieName).toBe('gatehouse.sid');
     expect(s.secure).toBe(true);
     expect(s.sameSite).toBe('lax');
     expect(s.idleTimeoutMs).toBe(30 * 60_000);

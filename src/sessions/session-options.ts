@@ -25,7 +25,7 @@ export interface SessionOptions {
   /**
    * Prefix the cookie's name with `__Host-`, so browsers only accept it when it is Secure, has
    * `Path=/` and no `Domain` (a sibling subdomain cannot plant or overwrite it). Needs
-   * `secure: true`. Default: `false`.
+   * `secure: true`. Default: the value of `secure` (on, unless cookies are sent over plain HTTP).
    */
   hostPrefix?: boolean;
   /** A session unused this long ends, checked on the server. Default: `1800` (30 minutes). */

@@ -51,7 +51,8 @@ export class SessionSettings implements OnApplicationBootstrap {
     }
     this.secrets = checkSecrets(raw.secret);
     this.secure = checkBoolean('session.secure', raw.secure, true);
-    const hostPrefix = checkBoolean('session.hostPrefix', raw.hostPrefix, false);
+    // On by default whenever the cookie is Secure, as the JWT cookies are.
+    const hostPrefix = checkBoolean('session.hostPrefix', raw.hostPrefix, this.secure);
     const name = raw.cookieName ?? 'gatehouse.sid';
     if (typeof name !== 'string' || !TOKEN.test(name) || name.length > 64) {
       throw new AuthConfigurationError(
