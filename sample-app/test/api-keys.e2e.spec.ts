@@ -77,6 +77,23 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
     ).toBe(201);
   });
 
+  it('a scoped key cannot change the account email (where password resets go)', async () => {
+    const res = await create(moderator, { name: 'read only', scopes: ['reports:read'] });
+    const key = { 'x-api-key': res.body.key };
+    const before = (await sample.client.get('/auth/me', moderator.auth)).body.email;
+    const patch = await sample.client.patch('/auth/me', { email: 'attacker@evil.example' }, key);
+    expect([patch.status, patch.body]).toEqual([403, FORBIDDEN]);
+    expect((await sample.client.get('/auth/me', moderator.auth)).body.email).toBe(before);
+    // An unscoped key acts as its owner, as the interface says ("any").
+    const full = await create(moderator, { name: 'full' });
+    const changed = await sample.client.patch(
+      '/auth/me',
+      { email: `${moderator.username}-2@example.com` },
+      { 'x-api-key': full.body.key },
+    );
+    expect(changed.status).toBe(200);
+  });
+
   it('DELETE /api-keys/:id stops the key at once; 404 for unknown or foreign keys', async () => {
     const res = await create(moderator, { name: 'to revoke' });
     const key = { 'x-api-key': res.body.key };

@@ -3,9 +3,16 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentAuth, CurrentUser, Public, type AuthInfo } from 'nestjs-gatehouse';
+import {
+  CurrentAuth,
+  CurrentUser,
+  PermissionDeniedError,
+  Public,
+  type AuthInfo,
+} from 'nestjs-gatehouse';
 import { ApiAuth } from '../docs/api-security.decorator.js';
 import { AccountsService } from '../users/accounts.service.js';
 import { AppUser, publicUser } from '../users/app-user.js';
@@ -43,15 +50,23 @@ export class AuthController {
     return meView(user, auth);
   }
 
-  /** Changes the caller's email; every other field, `roles` included, is ignored. */
+  /**
+   * Changes the caller's email; every other field, `roles` included, is ignored. A credential
+   * narrowed by scopes (an API key made for `reports:read`, say) may not: the email is where
+   * password resets go, so changing it would hand over the whole account.
+   */
   @ApiAuth()
   @ApiBadRequestResponse()
+  @ApiForbiddenResponse({ description: 'The credential carries scopes (a scoped API key)' })
   @Patch('me')
   updateMe(
     @Body() body: UpdateMeDto,
     @CurrentUser() user: AppUser,
     @CurrentAuth() auth: AuthInfo,
   ): MeView {
+    if (auth.scopes !== undefined) {
+      throw new PermissionDeniedError('a scoped credential cannot change the account email');
+    }
     const updated = this.accounts.changeEmail(user.identity, body.email);
     return meView(new AppUser(updated), auth);
   }
