@@ -21,7 +21,7 @@ const BEARER = /^bearer/i;
  * Bearer` header (scheme case-insensitive, exactly one token), the access cookie, and only when
  * opted in, the query string or the JSON body. It is verified strictly (see `TokenService`),
  * then checked against the `RevocationStore` on every request, cached or not. A token that came
- * in a cookie must be accompanied, on POST/PUT/PATCH/DELETE, by the CSRF header matching the
+ * in a cookie must be accompanied, on any method but the safe ones, by the CSRF header matching the
  * CSRF cookie, or the request gets 403.
  *
  * It brings `TokenService`, `TokenCookies` and a default in-memory `RevocationStore`.

@@ -23,8 +23,8 @@ import { AuthResults, type AuthResult } from './auth-result.js';
  * Cookie sessions: express-session on Express, @fastify/session on Fastify, one store behind
  * both. Named `'session'`.
  *
- * Per request it enforces the idle and absolute timeouts (against the `Clock`), and for POST,
- * PUT, PATCH and DELETE the per-session CSRF token and the `Origin`/`Sec-Fetch-Site` checks; a
+ * Per request it enforces the idle and absolute timeouts (against the `Clock`), and for every
+ * method but GET, HEAD, OPTIONS and TRACE the per-session CSRF token and the `Origin`/`Sec-Fetch-Site` checks; a
  * failed CSRF check answers 403 and leaves the session untouched. A cookie that is missing,
  * tampered with, unsigned or unknown makes the request anonymous. A store outage answers 503.
  *

@@ -2,7 +2,7 @@
 export interface LoginResult {
   /**
    * The session's CSRF token. Hand it to the client (for example in the login response body);
-   * it must come back in the CSRF header of every POST, PUT, PATCH and DELETE.
+   * it must come back in the CSRF header of every request but GET, HEAD, OPTIONS and TRACE.
    */
   readonly csrfToken: string;
   /** The new session's public handle (a hash of its id), as `listSessions` reports it. */

@@ -11,7 +11,7 @@ import type { TokenPair } from './token-claims.js';
  * Sets and clears the JWT cookies on Express or Fastify responses, and checks the CSRF
  * double-submit token. The access and refresh cookies are HttpOnly and Secure; the refresh
  * cookie only travels to `jwt.cookies.refreshPath`; the CSRF cookie is readable by your
- * scripts, which echo it in the `X-CSRF-Token` header of every POST, PUT, PATCH and DELETE.
+ * scripts, which echo it in the `X-CSRF-Token` header of every request but GET, HEAD, OPTIONS and TRACE.
  * Names and attributes come from `jwt.cookies`.
  *
  * @example
