@@ -137,6 +137,68 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
     });
   });
 
+  describe('bodies the HTTP layer refuses', () => {
+    const SECRET = 'hunter2secret';
+    const json = { 'content-type': 'application/json' };
+
+    /** Sends `rawBody` to the login route; `text` is the whole answer body, to search. */
+    async function refused(rawBody: string, headers: Record<string, string>) {
+      const res = await sample.client.send('POST', '/auth/login', { rawBody, headers });
+      return { status: res.status, body: res.body, text: JSON.stringify(res.body) };
+    }
+
+    it.each([
+      ['malformed JSON', `{"username":"a","password": ${SECRET}}`, json],
+      ['truncated JSON', `{"username":"a","password":"${SECRET}`, json],
+      [
+        // Express fails to inflate it; Fastify ignores the encoding and fails to parse it.
+        'a gzip body that is neither gzip nor JSON',
+        `password: ${SECRET}`,
+        { ...json, 'content-encoding': 'gzip' },
+      ],
+    ])('answers %s with the generic 400, without echoing the body', async (_what, raw, headers) => {
+      const res = await refused(raw, headers);
+      expect([res.status, res.body]).toEqual([400, { statusCode: 400, message: 'Bad Request' }]);
+      expect(res.text).not.toContain(SECRET);
+    });
+
+    it('answers a body over the limit with the generic 413', async () => {
+      const res = await refused(
+        JSON.stringify({ username: 'a', password: `${SECRET}-${'p'.repeat(100_000)}` }),
+        json,
+      );
+      expect([res.status, res.body]).toEqual([
+        413,
+        { statusCode: 413, message: 'Payload Too Large' },
+      ]);
+      expect(res.text).not.toContain(SECRET);
+    });
+
+    it('answers a body it cannot decode with the generic 415', async () => {
+      // Express refuses an unknown charset; Fastify, a media type it has no parser for.
+      const headers =
+        adapter === 'express'
+          ? { 'content-type': 'application/json; charset=klingon' }
+          : { 'content-type': 'application/xml' };
+      const res = await refused(`<password>${SECRET}</password>`, headers);
+      expect([res.status, res.body]).toEqual([
+        415,
+        { statusCode: 415, message: 'Unsupported Media Type' },
+      ]);
+      expect(res.text).not.toContain(SECRET);
+    });
+
+    it('still answers a well-formed but invalid body with the validation messages', async () => {
+      const res = await sample.client.post('/auth/login', { username: '', password: 42 });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.arrayContaining(['password must be a string']),
+      });
+    });
+  });
+
   describe('password reset', () => {
     beforeAll(async () => {
       const res = await sample.client.post('/auth/register', {
