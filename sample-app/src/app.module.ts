@@ -21,6 +21,7 @@ import { LoginsRepository } from './auth/logins.repository.js';
 import { SessionAuthController } from './auth/session-auth.controller.js';
 import { JwksController, TokenAuthController } from './auth/token-auth.controller.js';
 import { ROLES } from './auth/roles.js';
+import { BackgroundWork } from './common/background-work.js';
 import { HttpLayerErrorFilter } from './common/http-layer-error.filter.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
@@ -80,6 +81,7 @@ export class AppModule {
       ],
       providers: [
         AccountsService,
+        BackgroundWork,
         CredentialsService,
         CredentialRevoker,
         LoginsRepository,

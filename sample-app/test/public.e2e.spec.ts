@@ -1,6 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { FakeClock } from 'nestjs-gatehouse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { BackgroundWork } from '../src/common/background-work.js';
+import { SqliteDatabase } from '../src/database/sqlite.database.js';
+import { UsersRepository } from '../src/users/users.repository.js';
 import { resetTokenFrom, startSample, type TestSample } from './support/sample-app.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -229,6 +233,83 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       expect(mail).toMatch(/^Message-ID: </m);
       expect(mail).toContain('\r\n');
       expect(resetTokenFrom(mail)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    });
+
+    it('answers known and unknown emails on the same path, and does the work after', async () => {
+      const work = sample.app.get(BackgroundWork);
+      const db = sample.app.get(SqliteDatabase).db;
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      const written = async () => ({
+        tokens: count('SELECT COUNT(*) AS n FROM password_reset_tokens'),
+        audit: count(
+          "SELECT COUNT(*) AS n FROM audit_events WHERE type = 'password_reset_requested'",
+        ),
+        mails: (await sample.outbox()).length,
+      });
+      const lookup = vi.spyOn(sample.app.get(UsersRepository), 'findByEmail');
+      // The queued work is held here, to look at what the requests did by themselves.
+      const queued: Parameters<BackgroundWork['defer']>[] = [];
+      const defer = vi.spyOn(work, 'defer').mockImplementation((...args) => {
+        queued.push(args);
+      });
+      try {
+        const before = await written();
+        const known = await sample.client.post('/auth/password-reset/request', {
+          email: 'reset@example.com',
+        });
+        const unknown = await sample.client.post('/auth/password-reset/request', {
+          email: 'nobody@example.com',
+        });
+        expect([known.status, known.body]).toEqual([202, undefined]);
+        expect([unknown.status, unknown.body]).toEqual([202, undefined]);
+        // Each answered having only queued the same work: no lookup, no write, no audit, no mail.
+        expect(queued.map(([what]) => what)).toEqual([
+          'password reset request',
+          'password reset request',
+        ]);
+        expect(lookup).not.toHaveBeenCalled();
+        expect(await written()).toEqual(before);
+
+        defer.mockRestore();
+        for (const args of queued) work.defer(...args);
+        await work.idle();
+        expect(lookup).toHaveBeenCalledTimes(2);
+        expect(await written()).toEqual({
+          tokens: before.tokens + 1,
+          audit: before.audit + 1,
+          mails: before.mails + 1,
+        });
+      } finally {
+        defer.mockRestore();
+        lookup.mockRestore();
+      }
+    });
+
+    it('logs a failure of the work done after the answer, and keeps serving', async () => {
+      const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const lookup = vi
+        .spyOn(sample.app.get(UsersRepository), 'findByEmail')
+        .mockImplementation(() => {
+          throw new Error('database is locked');
+        });
+      try {
+        const res = await sample.client.post('/auth/password-reset/request', {
+          email: 'reset@example.com',
+        });
+        expect(res.status).toBe(202);
+        await sample.app.get(BackgroundWork).idle();
+        expect(lookup).toHaveBeenCalledTimes(1);
+        expect(logged).toHaveBeenCalledWith(
+          'password reset request failed: database is locked',
+          expect.any(String),
+        );
+      } finally {
+        logged.mockRestore();
+        lookup.mockRestore();
+      }
+      expect((await sample.client.get('/health')).status).toBe(200);
+      await sample.client.post('/auth/password-reset/request', { email: 'reset@example.com' });
+      expect(resetTokenFrom((await sample.outbox()).at(-1)!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
 
     it('answers 400 for a missing or malformed email', async () => {

@@ -1,11 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  Injectable,
-  Logger,
-  UnauthorizedException,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthEvents, Clock } from 'nestjs-gatehouse';
+import { BackgroundWork } from '../common/background-work.js';
 import { SqliteDatabase } from '../database/sqlite.database.js';
 import { Mailer } from '../mail/mailer.js';
 import { AccountsService } from '../users/accounts.service.js';
@@ -24,10 +20,7 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * new one voids the older ones.
  */
 @Injectable()
-export class PasswordResetService implements OnApplicationShutdown {
-  private readonly logger = new Logger('PasswordReset');
-  private readonly pending = new Set<Promise<void>>();
-
+export class PasswordResetService {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly users: UsersRepository,
@@ -35,33 +28,17 @@ export class PasswordResetService implements OnApplicationShutdown {
     private readonly mailer: Mailer,
     private readonly events: AuthEvents,
     private readonly clock: Clock,
+    private readonly work: BackgroundWork,
   ) {}
 
   /**
-   * Starts a reset for the account with `email`, if there is one. Returns at once either way;
-   * the mail is written in the background, so the response time does not tell whether the
-   * account exists.
+   * Starts a reset for the account with `email`, if there is one. Whether there is one is not even
+   * looked up here: the lookup, the token, its storage, the audit event and the mail are all
+   * queued to run once `answered` (the response) has settled, so the request takes the same path
+   * for every email and that work cannot delay the answer.
    */
-  request(email: string, ip?: string): void {
-    const user = this.users.findByEmail(email);
-    if (!user || user.disabled) return;
-    const token = randomBytes(32).toString('base64url');
-    const now = this.clock.now();
-    const db = this.database.db;
-    db.transaction(() => {
-      db.prepare(
-        'UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL',
-      ).run(now, user.id);
-      db.prepare(
-        `INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?)`,
-      ).run(digest(token), user.id, now, now + RESET_TOKEN_TTL_MS);
-    })();
-    this.emit('password_reset_requested', user.id, ip);
-    const sending = this.send(user, token)
-      .catch((error: Error) => this.logger.error(`reset mail not written: ${error.message}`))
-      .finally(() => this.pending.delete(sending));
-    this.pending.add(sending);
+  request(email: string, ip: string | undefined, answered?: Promise<unknown>): void {
+    this.work.defer('password reset request', () => this.start(email, ip), answered);
   }
 
   /**
@@ -100,13 +77,24 @@ export class PasswordResetService implements OnApplicationShutdown {
     return user;
   }
 
-  /** Waits for mails still being written (at shutdown, and in tests). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.pending]);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.idle();
+  /** The work of {@link request}, off the request path. */
+  private async start(email: string, ip: string | undefined): Promise<void> {
+    const user = this.users.findByEmail(email);
+    if (!user || user.disabled) return;
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const db = this.database.db;
+    db.transaction(() => {
+      db.prepare(
+        'UPDATE password_reset_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL',
+      ).run(now, user.id);
+      db.prepare(
+        `INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?)`,
+      ).run(digest(token), user.id, now, now + RESET_TOKEN_TTL_MS);
+    })();
+    this.emit('password_reset_requested', user.id, ip);
+    await this.send(user, token);
   }
 
   private live(hash: string): { user_id: string } | undefined {
