@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthEvents, Clock } from 'nestjs-gatehouse';
+import { CredentialRevoker } from '../auth/credential-revoker.service.js';
 import { BackgroundWork } from '../common/background-work.js';
 import { SqliteDatabase } from '../database/sqlite.database.js';
 import { Mailer } from '../mail/mailer.js';
@@ -29,6 +30,7 @@ export class PasswordResetService {
     private readonly events: AuthEvents,
     private readonly clock: Clock,
     private readonly work: BackgroundWork,
+    private readonly revoker: CredentialRevoker,
   ) {}
 
   /**
@@ -42,11 +44,16 @@ export class PasswordResetService {
   }
 
   /**
-   * Spends `token` and sets `password`. Throws 401 for an unknown, used or expired token, and
-   * 400 (without spending the token) for a password the policy refuses. Returns the user, whose
-   * tokens and sessions the caller then revokes.
+   * Revokes every token and session of the token's user, then spends `token` and sets
+   * `password`. Throws 401 for an unknown, used or expired token, and 400 for a password the
+   * policy refuses, before anything changes.
+   *
+   * The revocation comes first: when it fails (503, e.g. Redis is down), the token is not spent
+   * and the password not changed, so the user can try again with the same token; revoking twice
+   * is harmless. Done last, a failure would leave the old logins alive after a reset that did
+   * happen, with the token already spent.
    */
-  async confirm(token: string, password: string, ip?: string): Promise<UserRecord> {
+  async confirm(token: string, password: string, ip?: string): Promise<void> {
     const hash = TOKEN_PATTERN.test(token) ? digest(token) : null;
     const found = hash ? this.live(hash) : undefined;
     const user = found ? this.users.findById(found.user_id) : null;
@@ -54,8 +61,8 @@ export class PasswordResetService {
       this.emit('password_reset_failed', user?.id, ip, 'bad, used or expired token');
       throw new UnauthorizedException('Invalid or expired token');
     }
-    this.accounts.assertPassword(password, [user.username, user.email]);
-    const passwordHash = await this.accounts.hashPassword(password);
+    const passwordHash = await this.accounts.newPasswordHash(user, password);
+    await this.revoker.revokeLogins(user.id);
     const db = this.database.db;
     // Spend and change in one transaction: of two concurrent confirmations exactly one wins.
     const spent = db.transaction(() => {
@@ -66,7 +73,7 @@ export class PasswordResetService {
         )
         .run(this.clock.now(), hash, this.clock.now());
       if (result.changes !== 1) return false;
-      this.users.update(user.id, { passwordHash });
+      this.accounts.storePasswordHash(user.id, passwordHash);
       return true;
     })();
     if (!spent) {
@@ -74,7 +81,6 @@ export class PasswordResetService {
       throw new UnauthorizedException('Invalid or expired token');
     }
     this.emit('password_reset', user.id, ip);
-    return user;
   }
 
   /** The work of {@link request}, off the request path. */
