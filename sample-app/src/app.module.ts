@@ -21,6 +21,8 @@ import { LoginsRepository } from './auth/logins.repository.js';
 import { SessionAuthController } from './auth/session-auth.controller.js';
 import { JwksController, TokenAuthController } from './auth/token-auth.controller.js';
 import { ROLES } from './auth/roles.js';
+import { BackgroundWork } from './common/background-work.js';
+import { HttpLayerErrorFilter } from './common/http-layer-error.filter.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
 import type { AppConfig } from './config/app-config.js';
@@ -79,11 +81,15 @@ export class AppModule {
       ],
       providers: [
         AccountsService,
+        BackgroundWork,
         CredentialsService,
         CredentialRevoker,
         LoginsRepository,
         PasswordResetService,
         ShutdownLogger,
+        // Nest tries the global filters last one first: LoginLockedFilter must come after
+        // HttpLayerErrorFilter, which catches every HttpException (LoginLockedException too).
+        { provide: APP_FILTER, useClass: HttpLayerErrorFilter },
         { provide: APP_FILTER, useClass: LoginLockedFilter },
         {
           provide: APP_PIPE,

@@ -1,6 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { FakeClock } from 'nestjs-gatehouse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { BackgroundWork } from '../src/common/background-work.js';
+import { SqliteDatabase } from '../src/database/sqlite.database.js';
+import { UsersRepository } from '../src/users/users.repository.js';
 import { resetTokenFrom, startSample, type TestSample } from './support/sample-app.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -137,6 +141,68 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
     });
   });
 
+  describe('bodies the HTTP layer refuses', () => {
+    const SECRET = 'hunter2secret';
+    const json = { 'content-type': 'application/json' };
+
+    /** Sends `rawBody` to the login route; `text` is the whole answer body, to search. */
+    async function refused(rawBody: string, headers: Record<string, string>) {
+      const res = await sample.client.send('POST', '/auth/login', { rawBody, headers });
+      return { status: res.status, body: res.body, text: JSON.stringify(res.body) };
+    }
+
+    it.each([
+      ['malformed JSON', `{"username":"a","password": ${SECRET}}`, json],
+      ['truncated JSON', `{"username":"a","password":"${SECRET}`, json],
+      [
+        // Express fails to inflate it; Fastify ignores the encoding and fails to parse it.
+        'a gzip body that is neither gzip nor JSON',
+        `password: ${SECRET}`,
+        { ...json, 'content-encoding': 'gzip' },
+      ],
+    ])('answers %s with the generic 400, without echoing the body', async (_what, raw, headers) => {
+      const res = await refused(raw, headers);
+      expect([res.status, res.body]).toEqual([400, { statusCode: 400, message: 'Bad Request' }]);
+      expect(res.text).not.toContain(SECRET);
+    });
+
+    it('answers a body over the limit with the generic 413', async () => {
+      const res = await refused(
+        JSON.stringify({ username: 'a', password: `${SECRET}-${'p'.repeat(100_000)}` }),
+        json,
+      );
+      expect([res.status, res.body]).toEqual([
+        413,
+        { statusCode: 413, message: 'Payload Too Large' },
+      ]);
+      expect(res.text).not.toContain(SECRET);
+    });
+
+    it('answers a body it cannot decode with the generic 415', async () => {
+      // Express refuses an unknown charset; Fastify, a media type it has no parser for.
+      const headers =
+        adapter === 'express'
+          ? { 'content-type': 'application/json; charset=klingon' }
+          : { 'content-type': 'application/xml' };
+      const res = await refused(`<password>${SECRET}</password>`, headers);
+      expect([res.status, res.body]).toEqual([
+        415,
+        { statusCode: 415, message: 'Unsupported Media Type' },
+      ]);
+      expect(res.text).not.toContain(SECRET);
+    });
+
+    it('still answers a well-formed but invalid body with the validation messages', async () => {
+      const res = await sample.client.post('/auth/login', { username: '', password: 42 });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.arrayContaining(['password must be a string']),
+      });
+    });
+  });
+
   describe('password reset', () => {
     beforeAll(async () => {
       const res = await sample.client.post('/auth/register', {
@@ -167,6 +233,83 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       expect(mail).toMatch(/^Message-ID: </m);
       expect(mail).toContain('\r\n');
       expect(resetTokenFrom(mail)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    });
+
+    it('answers known and unknown emails on the same path, and does the work after', async () => {
+      const work = sample.app.get(BackgroundWork);
+      const db = sample.app.get(SqliteDatabase).db;
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      const written = async () => ({
+        tokens: count('SELECT COUNT(*) AS n FROM password_reset_tokens'),
+        audit: count(
+          "SELECT COUNT(*) AS n FROM audit_events WHERE type = 'password_reset_requested'",
+        ),
+        mails: (await sample.outbox()).length,
+      });
+      const lookup = vi.spyOn(sample.app.get(UsersRepository), 'findByEmail');
+      // The queued work is held here, to look at what the requests did by themselves.
+      const queued: Parameters<BackgroundWork['defer']>[] = [];
+      const defer = vi.spyOn(work, 'defer').mockImplementation((...args) => {
+        queued.push(args);
+      });
+      try {
+        const before = await written();
+        const known = await sample.client.post('/auth/password-reset/request', {
+          email: 'reset@example.com',
+        });
+        const unknown = await sample.client.post('/auth/password-reset/request', {
+          email: 'nobody@example.com',
+        });
+        expect([known.status, known.body]).toEqual([202, undefined]);
+        expect([unknown.status, unknown.body]).toEqual([202, undefined]);
+        // Each answered having only queued the same work: no lookup, no write, no audit, no mail.
+        expect(queued.map(([what]) => what)).toEqual([
+          'password reset request',
+          'password reset request',
+        ]);
+        expect(lookup).not.toHaveBeenCalled();
+        expect(await written()).toEqual(before);
+
+        defer.mockRestore();
+        for (const args of queued) work.defer(...args);
+        await work.idle();
+        expect(lookup).toHaveBeenCalledTimes(2);
+        expect(await written()).toEqual({
+          tokens: before.tokens + 1,
+          audit: before.audit + 1,
+          mails: before.mails + 1,
+        });
+      } finally {
+        defer.mockRestore();
+        lookup.mockRestore();
+      }
+    });
+
+    it('logs a failure of the work done after the answer, and keeps serving', async () => {
+      const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      const lookup = vi
+        .spyOn(sample.app.get(UsersRepository), 'findByEmail')
+        .mockImplementation(() => {
+          throw new Error('database is locked');
+        });
+      try {
+        const res = await sample.client.post('/auth/password-reset/request', {
+          email: 'reset@example.com',
+        });
+        expect(res.status).toBe(202);
+        await sample.app.get(BackgroundWork).idle();
+        expect(lookup).toHaveBeenCalledTimes(1);
+        expect(logged).toHaveBeenCalledWith(
+          'password reset request failed: database is locked',
+          expect.any(String),
+        );
+      } finally {
+        logged.mockRestore();
+        lookup.mockRestore();
+      }
+      expect((await sample.client.get('/health')).status).toBe(200);
+      await sample.client.post('/auth/password-reset/request', { email: 'reset@example.com' });
+      expect(resetTokenFrom((await sample.outbox()).at(-1)!)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
 
     it('answers 400 for a missing or malformed email', async () => {

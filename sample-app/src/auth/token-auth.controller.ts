@@ -91,7 +91,14 @@ export class TokenAuthController {
     await this.revoker.revokeLogins(user.identity);
   }
 
-  /** Needs a fresh token (straight from a login). Every other login and session ends. */
+  /**
+   * Needs a fresh token (straight from a login). Every other login and session ends.
+   *
+   * They are revoked before the new password is stored: when the revocation fails (503, e.g.
+   * Redis is down), nothing has changed yet, the old password still works and the client can try
+   * again; revoking twice is harmless. Stored first, a failure would leave the old logins alive
+   * after a change that did happen.
+   */
   @ApiAuth('bearer')
   @ApiNoContentResponse()
   @ApiBadRequestResponse()
@@ -109,8 +116,10 @@ export class TokenAuthController {
       body.current_password,
       request,
     );
-    await this.accounts.setPassword(record, body.new_password);
+    // A refused password (400) is told before anything is revoked.
+    const passwordHash = await this.accounts.newPasswordHash(record, body.new_password);
     await this.revoker.revokeLoginsExcept(user.identity, auth);
+    this.accounts.storePasswordHash(record.id, passwordHash);
   }
 }
 

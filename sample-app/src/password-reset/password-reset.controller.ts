@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -11,7 +11,7 @@ import {
   PasswordResetConfirmDto,
   PasswordResetRequestDto,
 } from '../auth/dto/password-reset.dto.js';
-import { CredentialRevoker } from '../auth/credential-revoker.service.js';
+import { responseSent } from '../common/background-work.js';
 import { PasswordResetService } from './password-reset.service.js';
 
 /** Password reset by mail: ask for a token, then spend it with a new password. */
@@ -19,28 +19,31 @@ import { PasswordResetService } from './password-reset.service.js';
 @Public()
 @Controller('auth/password-reset')
 export class PasswordResetController {
-  constructor(
-    private readonly resets: PasswordResetService,
-    private readonly revoker: CredentialRevoker,
-  ) {}
+  constructor(private readonly resets: PasswordResetService) {}
 
-  /** Always 202, so the answer does not tell whether the account exists. */
+  /**
+   * Always 202, at once, so the answer does not tell whether the account exists: the lookup and
+   * the mail happen after it has been sent.
+   */
   @ApiAcceptedResponse()
   @ApiBadRequestResponse()
   @Post('request')
   @HttpCode(202)
-  request(@Body() body: PasswordResetRequestDto, @Req() request: AuthRequest): void {
-    this.resets.request(body.email, request.ip);
+  request(
+    @Body() body: PasswordResetRequestDto,
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): void {
+    this.resets.request(body.email, request.ip, responseSent(response));
   }
 
-  /** Sets the new password and revokes every token and session of the user. */
+  /** Revokes every token and session of the user, then sets the new password. */
   @ApiNoContentResponse()
   @ApiBadRequestResponse()
   @ApiUnauthorizedResponse({ description: 'Bad, used or expired token' })
   @Post('confirm')
   @HttpCode(204)
   async confirm(@Body() body: PasswordResetConfirmDto, @Req() request: AuthRequest): Promise<void> {
-    const user = await this.resets.confirm(body.token, body.new_password, request.ip);
-    await this.revoker.revokeLogins(user.id);
+    await this.resets.confirm(body.token, body.new_password, request.ip);
   }
 }

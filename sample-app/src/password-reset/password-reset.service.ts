@@ -1,11 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  Injectable,
-  Logger,
-  UnauthorizedException,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthEvents, Clock } from 'nestjs-gatehouse';
+import { CredentialRevoker } from '../auth/credential-revoker.service.js';
+import { BackgroundWork } from '../common/background-work.js';
 import { SqliteDatabase } from '../database/sqlite.database.js';
 import { Mailer } from '../mail/mailer.js';
 import { AccountsService } from '../users/accounts.service.js';
@@ -24,10 +21,7 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  * new one voids the older ones.
  */
 @Injectable()
-export class PasswordResetService implements OnApplicationShutdown {
-  private readonly logger = new Logger('PasswordReset');
-  private readonly pending = new Set<Promise<void>>();
-
+export class PasswordResetService {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly users: UsersRepository,
@@ -35,14 +29,62 @@ export class PasswordResetService implements OnApplicationShutdown {
     private readonly mailer: Mailer,
     private readonly events: AuthEvents,
     private readonly clock: Clock,
+    private readonly work: BackgroundWork,
+    private readonly revoker: CredentialRevoker,
   ) {}
 
   /**
-   * Starts a reset for the account with `email`, if there is one. Returns at once either way;
-   * the mail is written in the background, so the response time does not tell whether the
-   * account exists.
+   * Starts a reset for the account with `email`, if there is one. Whether there is one is not even
+   * looked up here: the lookup, the token, its storage, the audit event and the mail are all
+   * queued to run once `answered` (the response) has settled, so the request takes the same path
+   * for every email and that work cannot delay the answer.
    */
-  request(email: string, ip?: string): void {
+  request(email: string, ip: string | undefined, answered?: Promise<unknown>): void {
+    this.work.defer('password reset request', () => this.start(email, ip), answered);
+  }
+
+  /**
+   * Revokes every token and session of the token's user, then spends `token` and sets
+   * `password`. Throws 401 for an unknown, used or expired token, and 400 for a password the
+   * policy refuses, before anything changes.
+   *
+   * The revocation comes first: when it fails (503, e.g. Redis is down), the token is not spent
+   * and the password not changed, so the user can try again with the same token; revoking twice
+   * is harmless. Done last, a failure would leave the old logins alive after a reset that did
+   * happen, with the token already spent.
+   */
+  async confirm(token: string, password: string, ip?: string): Promise<void> {
+    const hash = TOKEN_PATTERN.test(token) ? digest(token) : null;
+    const found = hash ? this.live(hash) : undefined;
+    const user = found ? this.users.findById(found.user_id) : null;
+    if (!hash || !user || user.disabled) {
+      this.emit('password_reset_failed', user?.id, ip, 'bad, used or expired token');
+      throw new UnauthorizedException('Invalid or expired token');
+    }
+    const passwordHash = await this.accounts.newPasswordHash(user, password);
+    await this.revoker.revokeLogins(user.id);
+    const db = this.database.db;
+    // Spend and change in one transaction: of two concurrent confirmations exactly one wins.
+    const spent = db.transaction(() => {
+      const result = db
+        .prepare(
+          `UPDATE password_reset_tokens SET used_at = ?
+           WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
+        )
+        .run(this.clock.now(), hash, this.clock.now());
+      if (result.changes !== 1) return false;
+      this.accounts.storePasswordHash(user.id, passwordHash);
+      return true;
+    })();
+    if (!spent) {
+      this.emit('password_reset_failed', user.id, ip, 'token spent concurrently');
+      throw new UnauthorizedException('Invalid or expired token');
+    }
+    this.emit('password_reset', user.id, ip);
+  }
+
+  /** The work of {@link request}, off the request path. */
+  private async start(email: string, ip: string | undefined): Promise<void> {
     const user = this.users.findByEmail(email);
     if (!user || user.disabled) return;
     const token = randomBytes(32).toString('base64url');
@@ -58,55 +100,7 @@ export class PasswordResetService implements OnApplicationShutdown {
       ).run(digest(token), user.id, now, now + RESET_TOKEN_TTL_MS);
     })();
     this.emit('password_reset_requested', user.id, ip);
-    const sending = this.send(user, token)
-      .catch((error: Error) => this.logger.error(`reset mail not written: ${error.message}`))
-      .finally(() => this.pending.delete(sending));
-    this.pending.add(sending);
-  }
-
-  /**
-   * Spends `token` and sets `password`. Throws 401 for an unknown, used or expired token, and
-   * 400 (without spending the token) for a password the policy refuses. Returns the user, whose
-   * tokens and sessions the caller then revokes.
-   */
-  async confirm(token: string, password: string, ip?: string): Promise<UserRecord> {
-    const hash = TOKEN_PATTERN.test(token) ? digest(token) : null;
-    const found = hash ? this.live(hash) : undefined;
-    const user = found ? this.users.findById(found.user_id) : null;
-    if (!hash || !user || user.disabled) {
-      this.emit('password_reset_failed', user?.id, ip, 'bad, used or expired token');
-      throw new UnauthorizedException('Invalid or expired token');
-    }
-    this.accounts.assertPassword(password, [user.username, user.email]);
-    const passwordHash = await this.accounts.hashPassword(password);
-    const db = this.database.db;
-    // Spend and change in one transaction: of two concurrent confirmations exactly one wins.
-    const spent = db.transaction(() => {
-      const result = db
-        .prepare(
-          `UPDATE password_reset_tokens SET used_at = ?
-           WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?`,
-        )
-        .run(this.clock.now(), hash, this.clock.now());
-      if (result.changes !== 1) return false;
-      this.users.update(user.id, { passwordHash });
-      return true;
-    })();
-    if (!spent) {
-      this.emit('password_reset_failed', user.id, ip, 'token spent concurrently');
-      throw new UnauthorizedException('Invalid or expired token');
-    }
-    this.emit('password_reset', user.id, ip);
-    return user;
-  }
-
-  /** Waits for mails still being written (at shutdown, and in tests). */
-  async idle(): Promise<void> {
-    await Promise.all([...this.pending]);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.idle();
+    await this.send(user, token);
   }
 
   private live(hash: string): { user_id: string } | undefined {

@@ -69,15 +69,19 @@ export class AccountsService implements OnApplicationBootstrap {
     }
   }
 
-  /** Sets a new password after checking it against the policy (400 when refused). */
-  async setPassword(user: UserRecord, password: string): Promise<void> {
+  /**
+   * The argon2id hash of a new password for `user`, after checking it against the policy (400
+   * when refused). Nothing is stored: {@link storePasswordHash} does that, once the caller has
+   * revoked what must not outlive the old password.
+   */
+  async newPasswordHash(user: UserRecord, password: string): Promise<string> {
     this.assertPassword(password, [user.username, user.email]);
-    this.users.update(user.id, { passwordHash: await this.hasher.hash(password) });
+    return this.hasher.hash(password);
   }
 
-  /** The argon2id hash of `password` (already checked against the policy). */
-  hashPassword(password: string): Promise<string> {
-    return this.hasher.hash(password);
+  /** Makes `passwordHash` (from {@link newPasswordHash}) the password of `userId`. */
+  storePasswordHash(userId: string, passwordHash: string): void {
+    this.users.update(userId, { passwordHash });
   }
 
   /** Throws 400 with the policy's messages when `password` is refused. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type SampleApp } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
-import { PasswordResetService } from '../../src/password-reset/password-reset.service.js';
+import { BackgroundWork } from '../../src/common/background-work.js';
 
 /** A sample app started in process for a spec, on a free port with its own temporary files. */
 export interface TestSample extends SampleApp {
@@ -11,7 +11,7 @@ export interface TestSample extends SampleApp {
   /** The temporary directory holding the SQLite file and the outbox. */
   readonly dir: string;
   readonly client: HttpClient;
-  /** The `.eml` files in the outbox, oldest first, once the mails being written are done. */
+  /** The `.eml` files in the outbox, oldest first, once the work in the background is done. */
   outbox(): Promise<string[]>;
 }
 
@@ -57,7 +57,7 @@ export async function startSample(
     dir,
     client: new HttpClient(started.url, headers),
     outbox: async () => {
-      await started.app.get(PasswordResetService).idle();
+      await started.app.get(BackgroundWork).idle();
       try {
         return readdirSync(config.mailOutboxDir)
           .filter((name) => name.endsWith('.eml'))
