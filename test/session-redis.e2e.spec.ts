@@ -6,6 +6,7 @@ import { RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { postLogin } from './support/session-login.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const IDLE_MS = 600_000;
@@ -30,11 +31,7 @@ async function start(
 /** Logs in with the jar's cookies (as a browser would send them) and stores the new ones. */
 async function login(app: RunningApp, jar: CookieJar, username = 'alice') {
   const cookie = jar.header();
-  const res = await app.request('/auth/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-    body: JSON.stringify({ username, password: `${username}-pass` }),
-  });
+  const res = await postLogin(app, username, cookie ? { cookie } : {});
   expect(res.status).toBe(200);
   jar.store(res);
   return ((await res.json()) as { csrf_token: string; session: string }).csrf_token;
@@ -172,11 +169,7 @@ describe.each(adapters)('Redis session store outage (%s)', (adapter) => {
       expect(res.status).toBe(503);
       expect(await body(res)).toEqual(GENERIC_BODIES[503]);
     }
-    const loginDown = await app.request('/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'bob', password: 'bob-pass' }),
-    });
+    const loginDown = await postLogin(app, 'bob');
     expect(loginDown.status).toBe(503);
     expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
 

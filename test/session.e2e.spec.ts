@@ -3,6 +3,7 @@ import { Clock, configureSessions, FakeClock, SessionStore } from 'nestjs-gateho
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { FlakySessionStore } from './support/flaky-session.store.js';
+import { postLogin } from './support/session-login.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
 
 const COOKIE = 'gatehouse.sid';
@@ -127,9 +128,9 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       });
 
       await login(jar);
-      const postLogin = jar.get(COOKIE)!;
-      expect(postLogin).not.toBe(preLogin);
-      expect((await whoami(`${COOKIE}=${postLogin}`)).status).toBe(200);
+      const afterLogin = jar.get(COOKIE)!;
+      expect(afterLogin).not.toBe(preLogin);
+      expect((await whoami(`${COOKIE}=${afterLogin}`)).status).toBe(200);
 
       // The planted id is dead: not logged in, and its data is gone.
       const replay = await whoami(`${COOKIE}=${preLogin}`);
@@ -320,11 +321,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       );
       try {
         const jar = new CookieJar();
-        const res = await other.request('/auth/login', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
-        });
+        const res = await postLogin(other, 'alice');
         jar.store(res);
         expect((await whoami(jar.header())).status).toBe(401);
       } finally {
@@ -568,11 +565,7 @@ describe.each(adapters)('cookie attributes in production settings (%s)', (adapte
   afterAll(() => app.close());
 
   it('sends a __Host- cookie with Secure, HttpOnly, Path=/ and no Domain', async () => {
-    const res = await app.request('/auth/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
-      body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
-    });
+    const res = await postLogin(app, 'alice', { 'x-forwarded-proto': 'https' });
     expect(res.status).toBe(200);
     const [cookie] = setCookies(res);
     expect(cookie!.name).toBe('__Host-gatehouse.sid');
@@ -599,11 +592,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
     );
     try {
       const jar = new CookieJar();
-      const res = await app.request('/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
-      });
+      const res = await postLogin(app, 'alice');
       jar.store(res);
       const cookie = jar.header()!;
       expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
@@ -614,11 +603,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
         expect(down.status).toBe(503);
         expect(await body(down)).toEqual(GENERIC_BODIES[503]);
       }
-      const loginDown = await app.request('/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'bob', password: 'bob-pass' }),
-      });
+      const loginDown = await postLogin(app, 'bob');
       expect(loginDown.status).toBe(503);
       expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
 
@@ -639,11 +624,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
     );
     try {
       store.indexDown = true;
-      const res = await app.request('/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'alice', password: 'alice-pass' }),
-      });
+      const res = await postLogin(app, 'alice');
       expect(res.status).toBe(503);
       expect(await body(res)).toEqual(GENERIC_BODIES[503]);
       // Whatever cookie came with the refusal does not log anyone in, now or once the store is back.
