@@ -4,50 +4,50 @@
  */
 
 // Module and configuration
-export { AuthModule } from './auth.module.js';
+export { AuthModule } from './module/auth.module.js';
 export type {
   AuthModuleExtras,
   AuthModuleOptions,
   ResolvedAuthOptions,
   RoleDefinition,
   UserModelProvider,
-} from './auth-module-options.js';
+} from './module/auth-module-options.js';
 export {
   ACCESS_METADATA,
   AUTH_BACKENDS,
   AUTH_OPTIONS,
   PERMISSIONS_METADATA,
-} from './auth.constants.js';
-export { Clock, FakeClock, SystemClock } from './clock.js';
-export type { AuthInfo, AuthRequest } from './auth-request.js';
+} from './core/injection-tokens.js';
+export { Clock, FakeClock, SystemClock } from './core/clock.js';
+export type { AuthInfo, AuthRequest } from './core/auth-request.js';
 
 // (1) Mark the route
-export { Public } from './decorators/public.decorator.js';
-export { Auth, type AuthRouteOptions } from './decorators/auth.decorator.js';
-export type { AccessRule } from './decorators/access-rule.js';
+export { Public } from './routes/public.decorator.js';
+export { Auth, type AuthRouteOptions } from './routes/auth.decorator.js';
+export type { AccessRule } from './routes/access-rule.js';
 export {
   HasAnyPermission,
   HasPermission,
   type PermissionRequirement,
-} from './decorators/has-permission.decorator.js';
-export { CurrentAuth, CurrentUser } from './decorators/current-user.decorator.js';
+} from './routes/has-permission.decorator.js';
+export { CurrentAuth, CurrentUser } from './routes/current-user.decorator.js';
 
 // (2) Enforce
-export { AuthGuard } from './guards/auth.guard.js';
-export { RoutePolicies, type RoutePolicy } from './guards/route-policy.js';
+export { AuthGuard } from './routes/auth.guard.js';
+export { RoutePolicies, type RoutePolicy } from './routes/route-policy.js';
 
 // (3) Who is calling?
-export { AuthBackend, type AuthBackendType } from './backends/auth-backend.js';
+export { AuthBackend, type AuthBackendType } from './core/auth-backend.js';
 export {
   AuthResults,
   type AuthFailure,
   type AuthResult,
   type AuthSuccess,
-} from './backends/auth-result.js';
-export { PassportBackend } from './backends/passport.backend.js';
+} from './core/auth-result.js';
+export { PassportBackend } from './passport/passport.backend.js';
 
 // JWT: the backend, the token lifecycle and revocation
-export { JwtBackend } from './backends/jwt.backend.js';
+export { JwtBackend } from './jwt/jwt.backend.js';
 export type {
   JwtAlgorithm,
   JwtCookieOptions,
@@ -55,14 +55,14 @@ export type {
   JwtKeyOptions,
   JwtOptions,
   TokenLocation,
-} from './tokens/jwt-options.js';
+} from './jwt/jwt-options.js';
 export {
   TokenService,
   type IssueAccessTokenOptions,
   type IssueTokenOptions,
   type RevocableToken,
-} from './tokens/token.service.js';
-export { TokenCookies } from './tokens/token-cookies.js';
+} from './jwt/token.service.js';
+export { TokenCookies } from './jwt/token-cookies.js';
 export {
   RESERVED_CLAIMS,
   type JwksDocument,
@@ -70,20 +70,20 @@ export {
   type TokenPair,
   type TokenType,
   type VerifiedToken,
-} from './tokens/token-claims.js';
+} from './jwt/token-claims.js';
 export {
   RevocationStore,
   type ConsumeResult,
   type RevocationSubject,
-} from './revocation/revocation-store.js';
+} from './jwt/revocation/revocation-store.js';
 export {
   IN_MEMORY_REVOCATION_OPTIONS,
   InMemoryRevocationStore,
   type InMemoryRevocationOptions,
-} from './revocation/in-memory-revocation.store.js';
+} from './jwt/revocation/in-memory-revocation.store.js';
 
 // API keys: the backend, issuing and verifying keys, and where they are stored
-export { ApiKeyBackend } from './backends/api-key.backend.js';
+export { ApiKeyBackend } from './api-keys/api-key.backend.js';
 export {
   ApiKeyService,
   LAST_USE_INTERVAL_MS,
@@ -108,7 +108,7 @@ export {
   type GeneratedApiKey,
 } from './api-keys/api-key.js';
 // Cookie sessions: SessionBackend, configureSessions(app), SessionService (login/logout/listing)
-export { SessionBackend } from './backends/session.backend.js';
+export { SessionBackend } from './sessions/session.backend.js';
 export { configureSessions } from './sessions/configure-sessions.js';
 export type { SessionOptions } from './sessions/session-options.js';
 export { SessionSettings } from './sessions/session-settings.js';
@@ -134,6 +134,6 @@ export {
   AuthUnavailableError,
   PermissionDeniedError,
   type AuthErrorCode,
-} from './errors/auth-error.js';
-export type { AuthEvent, AuthEventType } from './events/auth-event.js';
-export { AuthEvents, LoggerAuthEvents } from './events/auth-events.js';
+} from './core/auth-error.js';
+export type { AuthEvent, AuthEventType } from './core/auth-event.js';
+export { AuthEvents, LoggerAuthEvents } from './core/auth-events.js';

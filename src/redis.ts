@@ -10,7 +10,7 @@ export {
   RedisRevocationStore,
   type RedisRevocationProviderOptions,
   type RedisRevocationStoreOptions,
-} from './revocation/redis-revocation.store.js';
+} from './jwt/revocation/redis-revocation.store.js';
 
 // Cookie sessions (connect-redis 9 over node-redis 5, both loaded on first use)
 export {

@@ -10,11 +10,11 @@
  * await fetch(url + '/reports', { headers: auth.as(new SimpleUser({ identity: 'u1', roles: ['admin'] })) });
  */
 import { randomBytes } from 'node:crypto';
-import { AUTH_TEST_BACKEND } from './auth.constants.js';
-import type { AuthRequest } from './auth-request.js';
-import { AuthBackend } from './backends/auth-backend.js';
-import { AuthResults, type AuthResult } from './backends/auth-result.js';
-import { singleHeader } from './internal/http.js';
+import { AUTH_TEST_BACKEND } from './core/injection-tokens.js';
+import type { AuthRequest } from './core/auth-request.js';
+import { AuthBackend } from './core/auth-backend.js';
+import { AuthResults, type AuthResult } from './core/auth-result.js';
+import { singleHeader } from './http/headers.js';
 import type { BaseUser } from './users/base-user.js';
 
 /** How a test request is authenticated. */

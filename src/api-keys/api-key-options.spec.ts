@@ -1,9 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ApiKeyBackend } from '../backends/api-key.backend.js';
-import { AuthModule } from '../auth.module.js';
-import { AuthConfigurationError } from '../errors/auth-error.js';
+import { ApiKeyBackend } from './api-key.backend.js';
+import { AuthModule } from '../module/auth.module.js';
+import { AuthConfigurationError } from '../core/auth-error.js';
 import { UserModel } from '../users/user-model.js';
 import { resolveApiKeyOptions, type ApiKeyOptions } from './api-key-options.js';
 

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { AuthConfigurationError } from '../errors/auth-error.js';
+import { AuthConfigurationError } from '../core/auth-error.js';
 import { API_KEY_PREFIX_PATTERN, DEFAULT_API_KEY_PREFIX, toPepperKey } from './api-key.js';
 
 /**

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../clock.js';
-import { AuthUnavailableError } from '../errors/auth-error.js';
-import type { AuthEvent } from '../events/auth-event.js';
-import { AuthEvents } from '../events/auth-events.js';
+import { FakeClock } from '../core/clock.js';
+import { AuthUnavailableError } from '../core/auth-error.js';
+import type { AuthEvent } from '../core/auth-event.js';
+import { AuthEvents } from '../core/auth-events.js';
 import { resolveApiKeyOptions } from './api-key-options.js';
 import type { ApiKeyRecord } from './api-key-store.js';
 import { ApiKeyService } from './api-key.service.js';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clock } from '../clock.js';
-import { AuthUnavailableError } from '../errors/auth-error.js';
-import type { AuthEventType } from '../events/auth-event.js';
-import { AuthEvents } from '../events/auth-events.js';
+import { Clock } from '../core/clock.js';
+import { AuthUnavailableError } from '../core/auth-error.js';
+import type { AuthEventType } from '../core/auth-event.js';
+import { AuthEvents } from '../core/auth-events.js';
 import { createApiKey, digestMatches, parseApiKey } from './api-key.js';
 import { API_KEY_OPTIONS, type ResolvedApiKeyOptions } from './api-key-options.js';
 import { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-key-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthConfigurationError } from '../errors/auth-error.js';
-import { resolveOptions } from '../internal/validate-options.js';
+import { AuthConfigurationError } from '../core/auth-error.js';
+import { resolveOptions } from '../module/validate-options.js';
 import { SimpleUser } from '../users/simple-user.js';
 import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
 import { PermissionChecker } from './permission-checker.js';

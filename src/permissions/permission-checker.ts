@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AUTH_OPTIONS } from '../auth.constants.js';
-import type { ResolvedAuthOptions } from '../auth-module-options.js';
-import type { PermissionRequirement } from '../decorators/has-permission.decorator.js';
+import { AUTH_OPTIONS } from '../core/injection-tokens.js';
+import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
+import type { PermissionRequirement } from '../routes/has-permission.decorator.js';
 import type { BaseUser } from '../users/base-user.js';
 
 const NONE: ReadonlySet<string> = Object.freeze(new Set<string>());

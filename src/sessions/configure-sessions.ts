@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Clock } from '../clock.js';
-import { AuthConfigurationError } from '../errors/auth-error.js';
+import { Clock } from '../core/clock.js';
+import { AuthConfigurationError } from '../core/auth-error.js';
 import { hasCookie, SESSION_BINDING, type SessionBinding } from './session-binding.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
 import { SessionSettings } from './session-settings.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Clock } from '../clock.js';
+import { Clock } from '../core/clock.js';
 import { SessionStore, type StoredSession } from './session-store.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { readRecord, sessionExpiry } from './session-record.js';
 import type { SessionSettings } from './session-settings.js';
 import type { SessionStore, StoredSession } from './session-store.js';

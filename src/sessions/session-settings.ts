@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AUTH_OPTIONS } from '../auth.constants.js';
-import type { ResolvedAuthOptions } from '../auth-module-options.js';
-import { AuthConfigurationError } from '../errors/auth-error.js';
+import { AUTH_OPTIONS } from '../core/injection-tokens.js';
+import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
+import { AuthConfigurationError } from '../core/auth-error.js';
 import type { SessionOptions } from './session-options.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

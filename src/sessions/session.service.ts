@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { AuthRequest } from '../auth-request.js';
-import { Clock } from '../clock.js';
-import { AuthUnavailableError } from '../errors/auth-error.js';
-import type { AuthEvent, AuthEventType } from '../events/auth-event.js';
-import { AuthEvents } from '../events/auth-events.js';
-import { pathOf } from '../internal/http.js';
+import type { AuthRequest } from '../core/auth-request.js';
+import { Clock } from '../core/clock.js';
+import { AuthUnavailableError } from '../core/auth-error.js';
+import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
+import { AuthEvents } from '../core/auth-events.js';
+import { pathOf } from '../http/headers.js';
 import type { BaseUser } from '../users/base-user.js';
-import { newCsrfToken } from './csrf-check.js';
+import { newCsrfToken } from '../http/csrf.js';
 import { bindingOf, storeFailureOf, type SessionBinding } from './session-binding.js';
 import type { LoginResult, SessionInfo } from './session-info.js';
 import {

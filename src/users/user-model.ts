@@ -1,5 +1,5 @@
-import type { AuthSuccess } from '../backends/auth-result.js';
-import type { AuthRequest } from '../auth-request.js';
+import type { AuthSuccess } from '../core/auth-result.js';
+import type { AuthRequest } from '../core/auth-request.js';
 import type { BaseUser } from './base-user.js';
 
 /** What {@link UserModel.loadUser} knows about the request besides the identity. */

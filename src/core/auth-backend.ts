@@ -1,0 +1,49 @@
+import type { Provider, Type } from '@nestjs/common';
+import type { AuthRequest } from './auth-request.js';
+import type { AuthResult } from './auth-result.js';
+
+/**
+ * One way of recognising a caller: a JWT, an API key, a session, or your own.
+ *
+ * Implement it as an `@Injectable()` class, so it can inject services, and list the class in
+ * `AuthModule.forRoot({ backends })`. The guard tries the backends in that order and the first
+ * success wins.
+ *
+ * `authenticate` returns a failure for missing or invalid credentials; it throws
+ * `AuthUnavailableError` (or anything else) only when a dependency fails, which the guard turns
+ * into 503.
+ *
+ * @example
+ * @Injectable()
+ * export class HeaderBackend extends AuthBackend {
+ *   readonly name = 'header';
+ *   constructor(private readonly tokens: TokenTable) { super(); }
+ *   async authenticate(req: AuthRequest) {
+ *     const value = req.headers['x-token'];
+ *     if (typeof value !== 'string') return AuthResults.missing(this.name);
+ *     const id = await this.tokens.lookup(value);
+ *     return id ? AuthResults.success(this.name, id) : AuthResults.invalid(this.name, 'unknown token');
+ *   }
+ * }
+ */
+export abstract class AuthBackend {
+  /** The name `@Auth('…')` refers to and `request.auth` reports. Unique in a module. */
+  abstract readonly name: string;
+
+  /** Recognises the caller of `request`, or says why not. */
+  abstract authenticate(request: AuthRequest): Promise<AuthResult>;
+
+  /**
+   * The challenge for the `WWW-Authenticate` header of a 401 (for example `Bearer`).
+   * Default: none.
+   */
+  get challenge(): string | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * A backend class. It may list, in a static `providers` field, the services it needs
+ * (for example `JwtBackend` brings `TokenService`); `AuthModule` registers them with it.
+ */
+export type AuthBackendType = Type<AuthBackend> & { readonly providers?: readonly Provider[] };

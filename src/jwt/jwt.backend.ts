@@ -1,0 +1,131 @@
+import { Injectable, type Provider } from '@nestjs/common';
+import type { AuthRequest } from '../core/auth-request.js';
+import { isUnsafeMethod } from '../http/headers.js';
+import { InMemoryRevocationStore } from './revocation/in-memory-revocation.store.js';
+import { RevocationStore } from './revocation/revocation-store.js';
+import { JwtSettings, jwtSettingsProvider } from './jwt-settings.js';
+import { JwtVerifier } from './jwt-verifier.js';
+import type { VerifiedToken } from './token-claims.js';
+import { TokenCookies } from './token-cookies.js';
+import { TokenService } from './token.service.js';
+import { AuthBackend } from '../core/auth-backend.js';
+import { AuthResults, type AuthResult, type AuthSuccess } from '../core/auth-result.js';
+
+/** The scheme, case-insensitive (RFC 9110 §11.1), followed by anything or nothing. */
+const BEARER = /^bearer/i;
+
+/**
+ * Authenticates requests by a JWT access token (name `'jwt'`, challenge `Bearer`).
+ *
+ * The token is read from the places in `jwt.tokenLocations`, in order: the `Authorization:
+ * Bearer` header (scheme case-insensitive, exactly one token), the access cookie, and only when
+ * opted in, the query string or the JSON body. It is verified strictly (see `TokenService`),
+ * then checked against the `RevocationStore` on every request, cached or not. A token that came
+ * in a cookie must be accompanied, on any method but the safe ones, by the CSRF header matching the
+ * CSRF cookie, or the request gets 403.
+ *
+ * It brings `TokenService`, `TokenCookies` and a default in-memory `RevocationStore`.
+ *
+ * @example
+ * AuthModule.forRoot({
+ *   backends: [JwtBackend],
+ *   userModel: Users,
+ *   jwt: { algorithms: ['HS256'], secret: process.env.JWT_SECRET!, issuer: 'api', audience: 'api' },
+ * })
+ */
+@Injectable()
+export class JwtBackend extends AuthBackend {
+  /** The services the backend brings; `AuthModule` registers and exports them. */
+  static readonly providers: readonly Provider[] = [
+    jwtSettingsProvider,
+    JwtVerifier,
+    TokenService,
+    TokenCookies,
+    { provide: RevocationStore, useClass: InMemoryRevocationStore },
+  ];
+
+  readonly name = 'jwt';
+  private readonly successes = new WeakMap<VerifiedToken, AuthSuccess>();
+
+  constructor(
+    private readonly settings: JwtSettings,
+    private readonly verifier: JwtVerifier,
+    private readonly tokens: TokenService,
+    private readonly cookies: TokenCookies,
+  ) {
+    super();
+  }
+
+  override get challenge(): string {
+    return 'Bearer';
+  }
+
+  async authenticate(request: AuthRequest): Promise<AuthResult> {
+    let token: string | undefined;
+    let fromCookie = false;
+    for (const location of this.settings.locations) {
+      const found = this.read(request, location);
+      if (found === null) return AuthResults.invalid(this.name, `malformed ${location} credential`);
+      if (found !== undefined) {
+        token = found;
+        fromCookie = location === 'cookie';
+        break;
+      }
+    }
+    if (token === undefined) return AuthResults.missing(this.name);
+
+    const verified = await this.verifier.verify(token, 'access');
+    if (typeof verified === 'string') return AuthResults.invalid(this.name, verified);
+    if (await this.tokens.isRevoked(verified)) {
+      return AuthResults.invalid(this.name, 'token revoked');
+    }
+    if (fromCookie && isUnsafeMethod(request.method) && !this.cookies.csrfMatches(request)) {
+      return AuthResults.forbidden(this.name, 'csrf token missing or wrong');
+    }
+    let success = this.successes.get(verified);
+    if (success === undefined) {
+      success = Object.freeze(
+        AuthResults.success(this.name, verified.subject, {
+          claims: verified.claims,
+          scopes: verified.scopes,
+          fresh: verified.fresh,
+          issuedAt: verified.issuedAt,
+          credentialId: verified.id,
+        }),
+      );
+      this.successes.set(verified, success);
+    }
+    return success;
+  }
+
+  /** The token at `location`; `undefined` when there is none, `null` when it is malformed. */
+  private read(request: AuthRequest, location: string): string | undefined | null {
+    switch (location) {
+      case 'header': {
+        const header = request.headers.authorization;
+        if (typeof header !== 'string' || !BEARER.test(header)) return undefined;
+        if (header.length === 6 || header[6] !== ' ') {
+          // "Bearer" alone, or "Bearerx…": not another scheme, a broken bearer header.
+          return header.length === 6 || /\s/.test(header[6]!) ? null : undefined;
+        }
+        // Whitespace inside the value (extra parts) is refused by the verifier's strict parse, and
+        // never matches a cached token, so it is not scanned for here.
+        const value = header.slice(7);
+        return value === '' ? null : value;
+      }
+      case 'cookie':
+        return this.cookies.accessToken(request);
+      case 'query':
+        return field(request.query, this.settings.queryParameter);
+      default:
+        return field(request.body, this.settings.bodyField);
+    }
+  }
+}
+
+function field(source: unknown, name: string): string | undefined | null {
+  if (source === null || typeof source !== 'object') return undefined;
+  const value = (source as Record<string, unknown>)[name];
+  if (value === undefined) return undefined;
+  return typeof value === 'string' && value !== '' ? value : null;
+}

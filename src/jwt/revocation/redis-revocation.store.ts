@@ -1,0 +1,199 @@
+import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import { Clock } from '../../core/clock.js';
+import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
+
+/** Settings of {@link RedisRevocationStore}. */
+export interface RedisRevocationStoreOptions {
+  /** Prefix of every key the store writes. Default: `'gatehouse:rv:'`. */
+  keyPrefix?: string;
+  /**
+   * Longest wait for one Redis command, in ms; past it the request gets 503 instead of hanging.
+   * Default: `1000`.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** How {@link RedisRevocationStore.provider} finds its Redis. */
+export interface RedisRevocationProviderOptions extends RedisRevocationStoreOptions {
+  /** A Redis URL, for example `redis://127.0.0.1:6379/0`. The store owns and closes the client. */
+  url?: string;
+  /** An existing client instead of `url`; you keep owning it (the store never closes it). */
+  client?: Redis;
+  /** Extra ioredis options when `url` is used. */
+  redisOptions?: RedisOptions;
+}
+
+// One round trip each, so the check-and-set cannot interleave with another instance's.
+// KEYS[2] holds the family's highest spent refresh generation.
+const CONSUME = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'family_revoked' end
+local spent = tonumber(redis.call('GET', KEYS[2]))
+local generation = tonumber(ARGV[1])
+if spent and generation <= spent then return 'reused' end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('PTTL', KEYS[2])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+return 'consumed'`;
+
+const CUTOFF = `
+local before = tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]))
+if current and current > before then before = current end
+local ttl = tonumber(ARGV[2])
+local left = redis.call('PTTL', KEYS[1])
+if left > ttl then ttl = left end
+redis.call('SET', KEYS[1], tostring(before), 'PX', ttl)
+return 1`;
+
+type ScriptClient = Redis & {
+  gatehouseConsume(k1: string, k2: string, generation: number, ttl: number): Promise<ConsumeResult>;
+  gatehouseCutoff(k1: string, before: number, ttl: number): Promise<number>;
+};
+
+/**
+ * A {@link RevocationStore} in Redis, shared by every instance of the application. Keys expire
+ * with the tokens they concern (`PX`), spending a refresh token is one Lua script (atomic across
+ * instances), and every command is bounded by `commandTimeoutMs`. When Redis cannot answer,
+ * the methods reject and requests get 503.
+ *
+ * Imported from `nestjs-gatehouse/redis`, so ioredis is only needed by those who use it.
+ * Targets a single Redis or Sentinel setup (the revocation check reads three keys in one MGET).
+ *
+ * @example
+ * AuthModule.forRoot({
+ *   backends: [JwtBackend],
+ *   userModel: Users,
+ *   providers: [RedisRevocationStore.provider({ url: process.env.REDIS_URL })],
+ * })
+ */
+export class RedisRevocationStore extends RevocationStore implements OnModuleDestroy {
+  private static readonly logger = new Logger('Gatehouse');
+  private readonly client: ScriptClient;
+  private readonly prefix: string;
+  private readonly timeoutMs: number;
+
+  constructor(
+    client: Redis,
+    private readonly clock: Clock,
+    options: RedisRevocationStoreOptions = {},
+    private readonly ownsClient = false,
+  ) {
+    super();
+    this.prefix = options.keyPrefix ?? 'gatehouse:rv:';
+    this.timeoutMs = options.commandTimeoutMs ?? 1000;
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
+      throw new TypeError('RedisRevocationStore: commandTimeoutMs must be a positive whole number');
+    }
+    if (typeof client.defineCommand !== 'function') {
+      throw new TypeError('RedisRevocationStore: the client must be an ioredis client');
+    }
+    client.defineCommand('gatehouseConsume', { numberOfKeys: 2, lua: CONSUME });
+    client.defineCommand('gatehouseCutoff', { numberOfKeys: 1, lua: CUTOFF });
+    this.client = client as ScriptClient;
+  }
+
+  /**
+   * A provider of `RevocationStore` backed by Redis, for `AuthModule.forRoot({ providers })`.
+   * With `url`, the client fails fast while Redis is away (no offline queue) and reconnects on
+   * its own; a Redis that is down at start only makes requests answer 503 until it is back.
+   */
+  static provider(options: RedisRevocationProviderOptions): Provider {
+    if (!options.client && !options.url) {
+      throw new TypeError('RedisRevocationStore.provider: give `url` or `client`');
+    }
+    return {
+      provide: RevocationStore,
+      inject: [Clock],
+      useFactory: async (clock: Clock) => {
+        if (options.client) return new RedisRevocationStore(options.client, clock, options);
+        const timeout = options.commandTimeoutMs ?? 1000;
+        const client = new Redis(options.url!, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectTimeout: Math.max(timeout, 1000),
+          commandTimeout: timeout,
+          retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
+          ...options.redisOptions,
+        });
+        let lastError = '';
+        client.on('error', (error: Error) => {
+          // ioredis repeats the same error on every reconnect attempt; log each cause once.
+          if (error.message !== lastError) {
+            lastError = error.message;
+            RedisRevocationStore.logger.warn(`revocation store: ${error.message}`);
+          }
+        });
+        client.on('ready', () => (lastError = ''));
+        await client.connect().catch(() => undefined);
+        return new RedisRevocationStore(client, clock, options, true);
+      },
+    };
+  }
+
+  async revokeToken(tokenId: string, until: number): Promise<void> {
+    await this.setUntil(`${this.prefix}t:${tokenId}`, until);
+  }
+
+  async revokeFamily(family: string, until: number): Promise<void> {
+    await this.setUntil(this.familyKey(family), until);
+  }
+
+  async revokeSubject(subject: string, before: number, until: number): Promise<void> {
+    const ttl = until - this.clock.now();
+    if (ttl <= 0) return;
+    await this.bounded(this.client.gatehouseCutoff(`${this.prefix}s:${subject}`, before, ttl));
+  }
+
+  async isRevoked(token: RevocationSubject): Promise<boolean> {
+    const keys = [`${this.prefix}t:${token.tokenId}`, `${this.prefix}s:${token.subject}`];
+    if (token.family !== undefined) keys.push(this.familyKey(token.family));
+    const [byId, cutoff, byFamily] = await this.bounded(this.client.mget(keys));
+    if (byId != null || byFamily != null) return true;
+    return cutoff != null && token.issuedAt <= Number(cutoff);
+  }
+
+  async consumeRefreshToken(
+    family: string,
+    generation: number,
+    until: number,
+  ): Promise<ConsumeResult> {
+    const ttl = Math.max(1, until - this.clock.now());
+    // Both keys carry the family as hash tag, so the script stays in one slot.
+    return this.bounded(
+      this.client.gatehouseConsume(
+        this.familyKey(family),
+        `${this.prefix}g:{${family}}`,
+        generation,
+        ttl,
+      ),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.ownsClient) this.client.disconnect();
+  }
+
+  private familyKey(family: string): string {
+    return `${this.prefix}f:{${family}}`;
+  }
+
+  private async setUntil(key: string, until: number): Promise<void> {
+    const ttl = until - this.clock.now();
+    if (ttl <= 0) return;
+    await this.bounded(this.client.set(key, '1', 'PX', ttl));
+  }
+
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+  }
+}

@@ -1,0 +1,473 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { AuthSuccess } from '../core/auth-result.js';
+import { Clock } from '../core/clock.js';
+import {
+  AuthConfigurationError,
+  AuthenticationFailedError,
+  AuthError,
+  AuthUnavailableError,
+} from '../core/auth-error.js';
+import type { AuthEventType } from '../core/auth-event.js';
+import { AuthEvents } from '../core/auth-events.js';
+import { RevocationStore, type RevocationSubject } from './revocation/revocation-store.js';
+import { JwtSettings } from './jwt-settings.js';
+import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
+import {
+  RESERVED_CLAIMS,
+  type JwksDocument,
+  type TokenClaims,
+  type TokenPair,
+  type TokenType,
+  type VerifiedToken,
+} from './token-claims.js';
+
+/** A token to revoke: verified by `TokenService.verify`, or a request's `AuthInfo`. */
+export type RevocableToken = VerifiedToken | AuthSuccess;
+
+/** What a new token carries besides the library's claims. */
+export interface IssueTokenOptions {
+  /**
+   * Custom claims, copied into the token (and, for pairs, carried through refreshes). They are
+   * informational: permissions still come from your `UserModel`. Reserved claims (`sub`, `exp`,
+   * `jti`, `fresh`…) are refused. Default: none.
+   */
+  claims?: Readonly<Record<string, unknown>>;
+  /** Scopes written to the `scope` claim; they narrow the user's permissions. Default: none. */
+  scopes?: readonly string[];
+}
+
+/** Options of {@link TokenService.issueAccessToken}. */
+export interface IssueAccessTokenOptions extends IssueTokenOptions {
+  /** Mark the token fresh: only right after a credential check. Default: `false`. */
+  fresh?: boolean;
+  /**
+   * Lifetime in seconds, at most the longer of `jwt.accessTokenTtlSeconds` and
+   * `jwt.refreshFamilyLifetimeSeconds`. Default: `jwt.accessTokenTtlSeconds`.
+   */
+  expiresIn?: number;
+}
+
+/**
+ * Issues, verifies, refreshes and revokes the JWTs of the JWT backend.
+ *
+ * @example
+ * @Public() @Post('login')
+ * async login(@Body() body: LoginDto) {
+ *   const user = await this.users.checkPassword(body.username, body.password);
+ *   if (!user) throw new AuthenticationFailedError('bad credentials');
+ *   return this.tokens.issuePair(user.id); // { access_token, refresh_token, token_type, expires_in }
+ * }
+ */
+@Injectable()
+export class TokenService {
+  // Built once per verified token, so a cached token's check allocates nothing new.
+  private readonly revocationSubjects = new WeakMap<VerifiedToken, RevocationSubject>();
+
+  constructor(
+    private readonly settings: JwtSettings,
+    private readonly verifier: JwtVerifier,
+    private readonly store: RevocationStore,
+    private readonly events: AuthEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Issues an access and refresh token after a credential check (a login). The access token is
+   * fresh; the pair starts a new refresh family.
+   */
+  async issuePair(subject: string, options: IssueTokenOptions = {}): Promise<TokenPair> {
+    const now = this.clock.now();
+    const seconds = Math.floor(now / 1000);
+    const pair = this.pair(subject, {
+      now,
+      family: randomId(),
+      generation: 0,
+      familyExpires: seconds + this.settings.familyLifetimeSeconds,
+      // Milliseconds, like `iat`: the revocation cut-off compares it (see `loginTime`).
+      authTime: now / 1000,
+      fresh: true,
+      custom: this.customClaims(options.claims),
+      scope: scopeClaim(options.scopes),
+    });
+    this.emit('token_issued', subject);
+    return pair;
+  }
+
+  /** Issues one access token, outside of any refresh family. */
+  async issueAccessToken(subject: string, options: IssueAccessTokenOptions = {}): Promise<string> {
+    checkSubject(subject);
+    const now = this.clock.now();
+    const ttl = options.expiresIn ?? this.settings.accessTtlSeconds;
+    checkTtl(ttl, this.settings.longestLifetimeSeconds);
+    const token = this.sign('access', {
+      ...this.customClaims(options.claims),
+      ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
+      ...(options.fresh === true ? { fresh: true, auth_time: now / 1000 } : {}),
+      ...(options.scopes ? { scope: scopeClaim(options.scopes) } : {}),
+    });
+    this.emit('token_issued', subject);
+    return token;
+  }
+
+  /**
+   * Signs `payload` as an access token, like Nexios's `create_jwt`. The payload must name the
+   * user in the identity claim (`sub` by default); `iat`, `nbf`, `exp` and `jti` are added.
+   *
+   * @param options.expiresIn lifetime in seconds, at most the longer of
+   * `jwt.accessTokenTtlSeconds` and `jwt.refreshFamilyLifetimeSeconds`.
+   * Default: `jwt.accessTokenTtlSeconds`.
+   */
+  async createJwt(
+    payload: Readonly<Record<string, unknown>>,
+    options: { expiresIn?: number } = {},
+  ): Promise<string> {
+    const { [this.settings.identityClaim]: subject, ...rest } = payload;
+    if (typeof subject !== 'string') {
+      throw new TypeError(
+        `createJwt: the payload needs the identity claim "${this.settings.identityClaim}" as a string`,
+      );
+    }
+    return this.issueAccessToken(subject, { claims: rest, expiresIn: options.expiresIn });
+  }
+
+  /**
+   * Verifies a token: signature, algorithm, type, times, issuer, audience and revocation.
+   * Throws `AuthenticationFailedError` (401, generic body) when it is not valid, and
+   * `AuthUnavailableError` (503) when the revocation store cannot answer.
+   *
+   * @param options.type the expected type. Default: `'access'`.
+   */
+  async verify(token: string, options: { type?: TokenType } = {}): Promise<VerifiedToken> {
+    const type = options.type ?? 'access';
+    if (typeof token !== 'string' || token === '') {
+      throw new AuthenticationFailedError(`no ${type} token`);
+    }
+    const verified = await this.verifier.verify(token, type);
+    if (typeof verified === 'string') throw new AuthenticationFailedError(verified);
+    if (await this.isRevoked(verified)) throw new AuthenticationFailedError('token revoked');
+    return verified;
+  }
+
+  /** Whether `token` was revoked (by id, family or its user's cut-off). */
+  async isRevoked(token: VerifiedToken): Promise<boolean> {
+    let subject = this.revocationSubjects.get(token);
+    if (subject === undefined) {
+      subject = Object.freeze({
+        tokenId: token.id,
+        family: token.family,
+        subject: token.subject,
+        issuedAt: loginTime(token),
+      });
+      this.revocationSubjects.set(token, subject);
+    }
+    return this.guard(this.store.isRevoked(subject));
+  }
+
+  /**
+   * Rotates a refresh token: spends it and issues a new pair in the same family. The new access
+   * token is not fresh. Presenting a spent refresh token again revokes the whole family
+   * (RFC 9700 §4.14.2) and emits `token_reuse_detected`; of concurrent refreshes with one token,
+   * exactly one succeeds.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const token = await this.verify(refreshToken, { type: 'refresh' });
+    const claims = token.claims;
+    const family = token.family!;
+    const generation = claims.fam_gen!;
+    // The store keeps one entry per family (its highest spent generation) until the family ends,
+    // not one per spent token: memory grows with logins, not with refreshes.
+    const result = await this.guard(
+      this.store.consumeRefreshToken(
+        family,
+        generation,
+        claims.fam_exp! * 1000 + this.settings.toleranceMs,
+      ),
+    );
+    if (result === 'family_revoked') throw new AuthenticationFailedError('family revoked');
+    if (result === 'reused') {
+      await this.revokeFamilyUntil(family, claims.fam_exp! * 1000);
+      this.emit('token_reuse_detected', token.subject, token.id, 'refresh token reused');
+      throw new AuthenticationFailedError('refresh token reused');
+    }
+    const custom: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(claims)) {
+      if (!RESERVED_CLAIMS.has(name) && name !== this.settings.identityClaim) custom[name] = value;
+    }
+    const pair = this.pair(token.subject, {
+      now: this.clock.now(),
+      family,
+      generation: generation + 1,
+      familyExpires: claims.fam_exp!,
+      authTime: claims.auth_time,
+      fresh: false,
+      custom,
+      scope: claims.scope,
+    });
+    this.emit('token_refreshed', token.subject, token.id);
+    return pair;
+  }
+
+  /**
+   * Revokes one token until it expires: a `VerifiedToken`, or the `AuthInfo` of a request the
+   * JWT backend authenticated (`@CurrentAuth()`), as at logout.
+   */
+  async revoke(token: RevocableToken): Promise<void> {
+    const t = this.revocable(token);
+    await this.guard(this.store.revokeToken(t.id, t.expiresAt + this.settings.toleranceMs));
+    this.emit('token_revoked', t.subject, t.id);
+  }
+
+  /**
+   * Revokes the refresh family of `token` (an access or refresh token of one login): every token
+   * of that login stops working. A token outside any family is revoked alone.
+   */
+  async revokeFamily(token: RevocableToken): Promise<void> {
+    const t = this.revocable(token);
+    if (t.family === undefined) return this.revoke(token);
+    await this.revokeFamilyUntil(
+      t.family,
+      t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeSeconds * 1000,
+    );
+    this.emit('token_revoked', t.subject, t.id, 'family revoked');
+  }
+
+  /**
+   * Logs one login out: revokes the access token and its refresh family, and the family of
+   * `refreshToken` when one is given and belongs to the same user.
+   *
+   * @example
+   * @Post('logout') logout(@CurrentAuth() auth: AuthInfo, @Body() body: { refresh_token?: string }) {
+   *   return this.tokens.logout(auth, body.refresh_token);
+   * }
+   */
+  async logout(access: RevocableToken, refreshToken?: string): Promise<void> {
+    const t = this.revocable(access);
+    await this.revoke(access);
+    if (t.family !== undefined) await this.revokeFamily(access);
+    if (typeof refreshToken === 'string' && refreshToken !== '') {
+      const refresh = await this.verifier.verify(refreshToken, 'refresh');
+      if (typeof refresh !== 'string' && refresh.subject === t.subject) {
+        await this.revokeFamily(refresh);
+      }
+    }
+    this.emit('logout', t.subject, t.id);
+  }
+
+  /**
+   * "Log out everywhere": every token of `subject` issued until now is refused. For a password
+   * change, a disabled account or an admin's kill switch.
+   */
+  async revokeAllForUser(subject: string): Promise<void> {
+    checkSubject(subject);
+    const now = this.clock.now();
+    const until =
+      now + this.settings.longestLifetimeSeconds * 1000 + this.settings.toleranceMs + 1000;
+    await this.guard(this.store.revokeSubject(subject, now, until));
+    this.emit('user_tokens_revoked', subject);
+  }
+
+  /** The public verification keys as a JWKS (RFC 7517); empty `keys` when only HS* is used. */
+  jwks(): JwksDocument {
+    const keys: JwksDocument['keys'] = [];
+    for (const key of this.settings.keys.values()) {
+      const jwk = key.publicJwk();
+      if (jwk) keys.push(jwk as JwksDocument['keys'][number]);
+    }
+    return { keys };
+  }
+
+  private pair(
+    subject: string,
+    p: {
+      now: number;
+      family: string;
+      /** The refresh token's generation in its family (0 at login). */
+      generation: number;
+      familyExpires: number;
+      authTime: number | undefined;
+      fresh: boolean;
+      custom: Record<string, unknown>;
+      scope: string | undefined;
+    },
+  ): TokenPair {
+    checkSubject(subject);
+    const seconds = Math.floor(p.now / 1000);
+    const accessExp = Math.min(seconds + this.settings.accessTtlSeconds, p.familyExpires);
+    const refreshExp = Math.min(seconds + this.settings.refreshTtlSeconds, p.familyExpires);
+    if (refreshExp <= seconds) throw new AuthenticationFailedError('refresh family expired');
+    const shared = {
+      ...p.custom,
+      ...(p.scope === undefined ? {} : { scope: p.scope }),
+      ...(p.authTime === undefined ? {} : { auth_time: p.authTime }),
+      fam: p.family,
+    };
+    const access = this.sign('access', {
+      ...shared,
+      ...this.standard(subject, p.now, accessExp),
+      ...(p.fresh ? { fresh: true } : {}),
+    });
+    const refresh = this.sign('refresh', {
+      ...shared,
+      ...this.standard(subject, p.now, refreshExp),
+      fam_exp: p.familyExpires,
+      fam_gen: p.generation,
+    });
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      token_type: 'bearer',
+      expires_in: accessExp - seconds,
+    };
+  }
+
+  private standard(subject: string, now: number, exp: number): TokenClaims {
+    const { issuer, audience, identityClaim } = this.settings;
+    return {
+      [identityClaim]: subject,
+      ...(issuer === undefined ? {} : { iss: issuer }),
+      ...(audience === undefined
+        ? {}
+        : { aud: audience.length === 1 ? audience[0] : [...audience] }),
+      // Milliseconds in `iat` keep "revoke everything issued before now" exact: a login in
+      // the same second as a password change must survive it.
+      iat: now / 1000,
+      nbf: Math.floor(now / 1000),
+      exp,
+      jti: randomId(),
+    };
+  }
+
+  private sign(type: TokenType, claims: TokenClaims): string {
+    const key = this.settings.signingKey;
+    if (key === undefined) {
+      throw new AuthConfigurationError(
+        'jwt.keys',
+        'no configured key can sign, so tokens cannot be issued',
+        'give a `secret` or a `privateKey` for the signing key',
+      );
+    }
+    const header = { alg: key.algorithm, typ: TOKEN_TYP[type], kid: key.kid };
+    const input = `${encode(header)}.${encode(claims)}`;
+    return `${input}.${key.sign(input)}`;
+  }
+
+  private customClaims(
+    claims: Readonly<Record<string, unknown>> | undefined,
+  ): Record<string, unknown> {
+    if (claims === undefined) return {};
+    if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
+      throw new TypeError('TokenService: `claims` must be a plain object');
+    }
+    for (const name of Object.keys(claims)) {
+      if (RESERVED_CLAIMS.has(name) || name === this.settings.identityClaim) {
+        throw new TypeError(
+          `TokenService: the claim "${name}" is reserved and set by the library; rename your claim`,
+        );
+      }
+    }
+    return { ...claims };
+  }
+
+  private revocable(token: RevocableToken): {
+    id: string;
+    subject: string;
+    family: string | undefined;
+    expiresAt: number;
+    familyEnd: number | undefined;
+  } {
+    const claims = token?.claims as Partial<TokenClaims> | undefined;
+    const subject = 'subject' in token ? token.subject : token.identity;
+    if (typeof claims?.jti !== 'string' || typeof claims.exp !== 'number' || !subject) {
+      throw new TypeError('TokenService: not a token verified by the JWT backend');
+    }
+    return {
+      id: claims.jti,
+      subject,
+      family: typeof claims.fam === 'string' ? claims.fam : undefined,
+      expiresAt: claims.exp * 1000,
+      familyEnd: typeof claims.fam_exp === 'number' ? claims.fam_exp * 1000 : undefined,
+    };
+  }
+
+  private async revokeFamilyUntil(family: string, familyEnd: number): Promise<void> {
+    await this.guard(this.store.revokeFamily(family, familyEnd + this.settings.toleranceMs));
+  }
+
+  private async guard<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await operation;
+    } catch (error) {
+      if (error instanceof AuthError) throw error;
+      throw new AuthUnavailableError('revocation store unavailable', { cause: error });
+    }
+  }
+
+  private emit(
+    type: AuthEventType,
+    identity: string,
+    credentialId?: string,
+    reason?: string,
+  ): void {
+    try {
+      this.events.emit({
+        type,
+        at: this.clock.now(),
+        backend: 'jwt',
+        identity,
+        credentialId,
+        reason,
+      });
+    } catch {
+      // An audit sink's failure must not change the outcome of issuing or revoking.
+    }
+  }
+}
+
+/**
+ * The time "log out everywhere" compares with its cut-off: the login (`auth_time`) when it is
+ * earlier than `iat`. A pair refreshed while the cut-off is being written is issued after it, but
+ * its login is not, so a refresh racing a logout-everywhere cannot carry the login past it.
+ */
+function loginTime(token: VerifiedToken): number {
+  const authTime = token.claims.auth_time;
+  if (typeof authTime !== 'number' || !Number.isFinite(authTime)) return token.issuedAt;
+  return Math.min(token.issuedAt, Math.round(authTime * 1000));
+}
+
+function randomId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function encode(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function scopeClaim(scopes: readonly string[] | undefined): string | undefined {
+  if (scopes === undefined) return undefined;
+  if (
+    !Array.isArray(scopes) ||
+    scopes.some((s) => typeof s !== 'string' || s === '' || s.includes(' '))
+  ) {
+    throw new TypeError('TokenService: `scopes` must be non-empty strings without spaces');
+  }
+  return scopes.join(' ');
+}
+
+function checkSubject(subject: unknown): asserts subject is string {
+  if (typeof subject !== 'string' || subject === '') {
+    throw new TypeError('TokenService: the subject (user identity) must be a non-empty string');
+  }
+}
+
+function checkTtl(seconds: unknown, longest: number): void {
+  if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds <= 0) {
+    throw new TypeError('TokenService: `expiresIn` must be a positive whole number of seconds');
+  }
+  // Longer-lived tokens would be refused by the verifier, and outlive "log out everywhere".
+  if (seconds > longest) {
+    throw new TypeError(
+      `TokenService: \`expiresIn\` is at most ${longest} seconds, the longest token lifetime configured (jwt.accessTokenTtlSeconds, jwt.refreshFamilyLifetimeSeconds)`,
+    );
+  }
+}

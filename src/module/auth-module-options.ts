@@ -1,0 +1,81 @@
+import type { ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { ApiKeyOptions } from '../api-keys/api-key-options.js';
+import type { AuthBackend } from '../core/auth-backend.js';
+import type { AuthEvents } from '../core/auth-events.js';
+import type { JwtOptions } from '../jwt/jwt-options.js';
+import type { SessionOptions } from '../sessions/session-options.js';
+import type { UserModel } from '../users/user-model.js';
+
+/** A role in the hierarchy. */
+export interface RoleDefinition {
+  /** Roles whose permissions this role also has. Default: none. */
+  readonly inherits?: readonly string[];
+  /** Permissions this role grants. Default: none. */
+  readonly permissions?: readonly string[];
+}
+
+/**
+ * The settings of `AuthModule`: what `forRoot(options)` takes, or what the `forRootAsync`
+ * factory returns. Secrets, lifetimes and URLs belong here, so they may come from configuration.
+ */
+export interface AuthModuleOptions {
+  /**
+   * The role hierarchy and each role's permissions.
+   * Default: no roles (only the users' own permissions count).
+   *
+   * @example
+   * roles: {
+   *   user: { permissions: ['reports:read'] },
+   *   moderator: { inherits: ['user'], permissions: ['reports:write'] },
+   *   admin: { inherits: ['moderator'], permissions: ['users:manage'] },
+   * }
+   */
+  roles?: Readonly<Record<string, RoleDefinition>>;
+  /** The realm named in `WWW-Authenticate` challenges. Default: `'api'`. */
+  realm?: string;
+  /** Keys, algorithms, lifetimes and transport of the JWT backend. Required with `JwtBackend`. */
+  jwt?: JwtOptions;
+  /** Settings of `ApiKeyBackend`. Default: `X-API-Key` header, prefix `gk`, SHA-256. */
+  apiKey?: ApiKeyOptions;
+  /** Cookie sessions (`SessionBackend`). Required when that backend is configured. */
+  session?: SessionOptions;
+}
+
+/** How to provide the {@link UserModel}: a class, or a provider without `provide`. */
+export type UserModelProvider =
+  | Type<UserModel>
+  | { useClass: Type<UserModel> }
+  | { useExisting: unknown }
+  | { useValue: UserModel }
+  | { useFactory: (...args: never[]) => UserModel | Promise<UserModel>; inject?: unknown[] };
+
+/**
+ * The static part of the configuration, given next to the options (also to `forRootAsync`):
+ * which classes exist cannot come from an async factory.
+ */
+export interface AuthModuleExtras {
+  /** The backends, in the order they are tried. At least one. */
+  backends: readonly Type<AuthBackend>[];
+  /** Loads users by identity. Required. */
+  userModel?: UserModelProvider;
+  /** Where auth events go. Default: `LoggerAuthEvents` (Nest's Logger, debug level). */
+  events?: Type<AuthEvents>;
+  /** Register the guard as a global `APP_GUARD`. Default: `true`. */
+  globalGuard?: boolean;
+  /** Make the module's exports (TokenService, guards…) available everywhere. Default: `true`. */
+  isGlobal?: boolean;
+  /** Modules the backends and the user model need (their providers' modules). */
+  imports?: ModuleMetadata['imports'];
+  /** Extra providers. They come last, so they replace defaults such as `Clock`. */
+  providers?: Provider[];
+}
+
+/** The options after bootstrap validation, as the providers read them. */
+export interface ResolvedAuthOptions {
+  readonly raw: AuthModuleOptions;
+  readonly realm: string;
+  /** Each role's permissions, inheritance expanded. */
+  readonly rolePermissions: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Each role's inherited roles, transitively. */
+  readonly inheritedRoles: ReadonlyMap<string, ReadonlySet<string>>;
+}

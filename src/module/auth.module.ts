@@ -1,0 +1,114 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AUTH_BACKENDS, AUTH_OPTIONS, AUTH_TEST_BACKEND } from '../core/injection-tokens.js';
+import {
+  AUTH_ASYNC_OPTIONS_TYPE,
+  AUTH_MODULE_OPTIONS,
+  AUTH_OPTIONS_TYPE,
+  ConfigurableAuthModule,
+} from './auth.module-definition.js';
+import type {
+  AuthModuleExtras,
+  AuthModuleOptions,
+  UserModelProvider,
+} from './auth-module-options.js';
+import type { AuthBackend, AuthBackendType } from '../core/auth-backend.js';
+import { Clock, SystemClock } from '../core/clock.js';
+import { AuthEvents, LoggerAuthEvents } from '../core/auth-events.js';
+import { AuthGuard } from '../routes/auth.guard.js';
+import { RoutePolicies } from '../routes/route-policy.js';
+import { AuthRouteScanner } from '../routes/route-scanner.js';
+import { resolveOptions, validateBackendNames, validateExtras } from './validate-options.js';
+import { PermissionChecker } from '../permissions/permission-checker.js';
+import { UserModel } from '../users/user-model.js';
+
+/**
+ * Authentication and authorization for the whole application.
+ *
+ * @example
+ * AuthModule.forRoot({
+ *   backends: [JwtBackend, ApiKeyBackend],
+ *   userModel: UsersModel,
+ *   roles: { admin: { inherits: ['user'] }, user: { permissions: ['reports:read'] } },
+ *   jwt: { secret: process.env.JWT_SECRET },
+ * })
+ *
+ * AuthModule.forRootAsync({
+ *   backends: [JwtBackend],
+ *   userModel: UsersModel,
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ jwt: { secret: config.getOrThrow('JWT_SECRET') } }),
+ * })
+ */
+@Module({})
+export class AuthModule {
+  /** Configures the module with options known up front. */
+  static forRoot(options: typeof AUTH_OPTIONS_TYPE & AuthModuleExtras): DynamicModule {
+    return withProviders(ConfigurableAuthModule.forRoot(options), options);
+  }
+
+  /** Configures the module with options from an async factory; the backends stay static. */
+  static forRootAsync(options: typeof AUTH_ASYNC_OPTIONS_TYPE & AuthModuleExtras): DynamicModule {
+    return withProviders(ConfigurableAuthModule.forRootAsync(options), options);
+  }
+}
+
+function withProviders(definition: DynamicModule, extras: AuthModuleExtras): DynamicModule {
+  validateExtras(extras);
+  const backendTypes = [...extras.backends];
+  const providers: Provider[] = [
+    ...(definition.providers ?? []),
+    { provide: Clock, useClass: SystemClock },
+    {
+      provide: AUTH_OPTIONS,
+      useFactory: (raw: AuthModuleOptions) => resolveOptions(raw),
+      inject: [AUTH_MODULE_OPTIONS],
+    },
+    { provide: AuthEvents, useClass: extras.events ?? LoggerAuthEvents },
+    userModelProvider(extras.userModel!),
+    ...backendTypes,
+    {
+      provide: AUTH_BACKENDS,
+      useFactory: (...backends: AuthBackend[]) => {
+        validateBackendNames(backends);
+        return backends;
+      },
+      inject: backendTypes,
+    },
+    { provide: AUTH_TEST_BACKEND, useValue: null },
+    PermissionChecker,
+    RoutePolicies,
+    AuthRouteScanner,
+    AuthGuard,
+    // A backend brings the services it needs (TokenService for JWT, ApiKeyService for keys…).
+    ...dedupe(backendTypes.flatMap((type) => (type as AuthBackendType).providers ?? [])),
+    ...(extras.globalGuard === false ? [] : [{ provide: APP_GUARD, useExisting: AuthGuard }]),
+    ...(extras.providers ?? []),
+  ];
+  const imports = dedupe([
+    ...(definition.imports ?? []),
+    DiscoveryModule,
+    ...(extras.imports ?? []),
+  ]);
+  const exported = providers
+    .map((p) => (typeof p === 'function' ? p : p.provide))
+    .filter((token) => token !== APP_GUARD && token !== AUTH_MODULE_OPTIONS);
+  return {
+    ...definition,
+    module: AuthModule,
+    global: extras.isGlobal !== false,
+    imports,
+    providers,
+    exports: dedupe([...(definition.exports ?? []), ...exported]),
+  };
+}
+
+function userModelProvider(spec: UserModelProvider): Provider {
+  if (typeof spec === 'function') return { provide: UserModel, useClass: spec };
+  return { provide: UserModel, ...spec } as Provider;
+}
+
+function dedupe<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}

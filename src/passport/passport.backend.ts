@@ -1,0 +1,66 @@
+import type { Strategy } from 'passport';
+import type { AuthRequest } from '../core/auth-request.js';
+import { AuthUnavailableError } from '../core/auth-error.js';
+import { PassportAdapter } from './passport-adapter.js';
+import { AuthBackend } from '../core/auth-backend.js';
+import { AuthResults, type AuthResult } from '../core/auth-result.js';
+
+/**
+ * Turns any passport `Strategy` into an {@link AuthBackend}.
+ *
+ * Extend it as an `@Injectable()` class, so the strategy's verify callback can use injected
+ * services. The strategy runs on a private passport instance, never the global singleton.
+ * What the verify callback hands to `done(null, user)` becomes the identity: a string as it is,
+ * or an object's `identity`, `id` or `sub`. Override {@link PassportBackend.toResult} to change that.
+ *
+ * @example
+ * @Injectable()
+ * export class BasicBackend extends PassportBackend {
+ *   readonly name = 'basic';
+ *   constructor(private readonly accounts: Accounts) { super(); }
+ *   protected createStrategy() {
+ *     return new BasicStrategy((user, pass, done) =>
+ *       this.accounts.check(user, pass).then((id) => done(null, id ?? false), done));
+ *   }
+ * }
+ */
+export abstract class PassportBackend extends AuthBackend {
+  private adapter?: PassportAdapter;
+
+  /** Builds the strategy. Called once, on first use. */
+  protected abstract createStrategy(): Strategy;
+
+  async authenticate(request: AuthRequest): Promise<AuthResult> {
+    this.adapter ??= new PassportAdapter(this.name, this.createStrategy());
+    const outcome = await this.adapter.run(request);
+    switch (outcome.kind) {
+      case 'success':
+        return this.toResult(outcome.user, outcome.info);
+      case 'fail':
+        return AuthResults.invalid(this.name, outcome.reason);
+      case 'error':
+        throw new AuthUnavailableError(`${this.name} strategy error`, { cause: outcome.error });
+    }
+  }
+
+  /** Maps what the strategy's verify callback produced to an {@link AuthResult}. */
+  protected toResult(user: unknown, _info: unknown): AuthResult {
+    const identity = identityOf(user);
+    return identity === undefined
+      ? AuthResults.invalid(this.name, 'strategy produced no identity')
+      : AuthResults.success(this.name, identity);
+  }
+}
+
+function identityOf(user: unknown): string | undefined {
+  if (typeof user === 'string' && user !== '') return user;
+  if (typeof user === 'number') return String(user);
+  if (typeof user === 'object' && user !== null) {
+    for (const key of ['identity', 'id', 'sub'] as const) {
+      const value = (user as Record<string, unknown>)[key];
+      if (typeof value === 'string' && value !== '') return value;
+      if (typeof value === 'number') return String(value);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,57 @@
+import { SetMetadata } from '@nestjs/common';
+import { ACCESS_METADATA } from '../core/injection-tokens.js';
+import type { AccessRule } from './access-rule.js';
+
+/** The object form of `@Auth()`. */
+export interface AuthRouteOptions {
+  /** Backend names allowed on the route. Default: any configured backend. */
+  backends?: string | readonly string[];
+  /** Require a fresh credential: one issued by a login, not by a refresh. Default: `false`. */
+  fresh?: boolean;
+  /**
+   * With `fresh: true`, also require the credential to be at most this many seconds old
+   * ("fresh for N minutes"). Default: no window.
+   */
+  freshWithinSeconds?: number;
+}
+
+/**
+ * Requires authentication, optionally by named backends only. A method's `@Auth` overrides its
+ * controller's `@Auth` or `@Public`.
+ *
+ * @example
+ * @Auth()                       // any backend
+ * @Auth('jwt')                  // JWT only
+ * @Auth(['jwt', 'session'])     // either
+ * @Auth({ backends: 'jwt', fresh: true, freshWithinSeconds: 300 })
+ */
+export function Auth(
+  backends?: string | readonly string[] | AuthRouteOptions,
+): MethodDecorator & ClassDecorator {
+  return SetMetadata<string, AccessRule>(ACCESS_METADATA, toRule(backends));
+}
+
+function toRule(input: string | readonly string[] | AuthRouteOptions | undefined): AccessRule {
+  if (input === undefined) return {};
+  if (typeof input === 'string' || Array.isArray(input)) return { backends: asList(input) };
+  const options = input as AuthRouteOptions;
+  const rule: { -readonly [K in keyof AccessRule]: AccessRule[K] } = {};
+  if (options.backends !== undefined) rule.backends = asList(options.backends);
+  if (options.fresh) rule.fresh = true;
+  if (options.freshWithinSeconds !== undefined) {
+    if (!(options.freshWithinSeconds > 0)) {
+      throw new TypeError('@Auth({ freshWithinSeconds }) must be a positive number of seconds');
+    }
+    rule.fresh = true;
+    rule.freshWithinSeconds = options.freshWithinSeconds;
+  }
+  return rule;
+}
+
+function asList(value: string | readonly string[]): readonly string[] {
+  const list = typeof value === 'string' ? [value] : [...value];
+  if (list.length === 0 || list.some((name) => typeof name !== 'string' || name === '')) {
+    throw new TypeError('@Auth() backend names must be non-empty strings');
+  }
+  return Object.freeze(list);
+}

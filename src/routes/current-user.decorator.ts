@@ -1,0 +1,28 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { AuthRequest } from '../core/auth-request.js';
+import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
+
+/**
+ * Injects `request.user`: the authenticated user, or `UnauthenticatedUser.instance` on a public
+ * route called anonymously. Type the parameter with your own user class.
+ *
+ * @example
+ * @Get('me')
+ * me(@CurrentUser() user: AppUser) { return user.profile(); }
+ */
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<AuthRequest>();
+  return request.user ?? UnauthenticatedUser.instance;
+});
+
+/**
+ * Injects `request.authInfo`: the backend, identity, verified claims, scopes, freshness and
+ * effective permissions of the request; `undefined` when anonymous.
+ *
+ * @example
+ * @Get('claims')
+ * claims(@CurrentAuth() auth: AuthInfo) { return auth.claims; }
+ */
+export const CurrentAuth = createParamDecorator((_data: unknown, context: ExecutionContext) => {
+  return context.switchToHttp().getRequest<AuthRequest>().authInfo;
+});

@@ -1,0 +1,17 @@
+import { SetMetadata } from '@nestjs/common';
+import { ACCESS_METADATA } from '../core/injection-tokens.js';
+import type { AccessRule } from './access-rule.js';
+
+/**
+ * Opts a route (or a whole controller) out of the "protected by default" rule.
+ *
+ * Valid credentials on a public route still attach the user (optional authentication); invalid
+ * or missing ones leave the request anonymous instead of failing.
+ *
+ * @example
+ * @Public()
+ * @Get('health')
+ * health() { return { status: 'ok' }; }
+ */
+export const Public = (): MethodDecorator & ClassDecorator =>
+  SetMetadata<string, AccessRule>(ACCESS_METADATA, { public: true });

@@ -1,0 +1,144 @@
+import { Inject, Injectable, Optional, type Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  ACCESS_METADATA,
+  AUTH_BACKENDS,
+  AUTH_OPTIONS,
+  AUTH_TEST_BACKEND,
+  PERMISSIONS_METADATA,
+} from '../core/injection-tokens.js';
+import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
+import type { AuthBackend } from '../core/auth-backend.js';
+import type { AccessRule } from './access-rule.js';
+import type { PermissionRequirement } from './has-permission.decorator.js';
+import { AuthConfigurationError } from '../core/auth-error.js';
+
+/** Everything the guard needs to know about one route, resolved once. */
+export interface RoutePolicy {
+  readonly public: boolean;
+  /** The backends to try, in order. */
+  readonly backends: readonly AuthBackend[];
+  readonly fresh: boolean;
+  /** Freshness window in ms, or `undefined` for none. */
+  readonly freshWithinMs: number | undefined;
+  /** Class requirements first, then the method's. */
+  readonly requirements: readonly PermissionRequirement[];
+  /** The `WWW-Authenticate` value of a 401 on this route. */
+  readonly challenge: string;
+}
+
+/**
+ * Resolves routes' metadata into {@link RoutePolicy} objects and caches them, so the guard reads
+ * no metadata on the request path after a route's first request. `AuthRouteScanner` resolves
+ * every route at bootstrap, so a policy naming an unknown backend fails the start, not a request.
+ */
+@Injectable()
+export class RoutePolicies {
+  private readonly cache = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+  private readonly byName: ReadonlyMap<string, AuthBackend>;
+  private readonly backends: readonly AuthBackend[];
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(AUTH_BACKENDS) backends: AuthBackend[],
+    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Optional() @Inject(AUTH_TEST_BACKEND) private readonly testBackend: AuthBackend | null = null,
+  ) {
+    this.backends = backends;
+    this.byName = new Map(backends.map((b) => [b.name, b]));
+  }
+
+  /** The policy of `handler` on controller `controller`. */
+  resolve(controller: Type<unknown>, handler: object): RoutePolicy {
+    let perClass = this.cache.get(controller);
+    if (!perClass) {
+      perClass = new WeakMap();
+      this.cache.set(controller, perClass);
+    }
+    let policy = perClass.get(handler);
+    if (!policy) {
+      policy = this.build(controller, handler);
+      perClass.set(handler, policy);
+    }
+    return policy;
+  }
+
+  private build(controller: Type<unknown>, handler: object): RoutePolicy {
+    const where = `${controller.name}.${(handler as { name?: string }).name || 'handler'}`;
+    const rule =
+      this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, [
+        handler as never,
+        controller,
+      ]) ?? {};
+    const requirements = [
+      ...(this.reflector.get<PermissionRequirement[] | undefined>(
+        PERMISSIONS_METADATA,
+        controller,
+      ) ?? []),
+      ...(this.reflector.get<PermissionRequirement[] | undefined>(
+        PERMISSIONS_METADATA,
+        handler as never,
+      ) ?? []),
+    ];
+    if (rule.public && requirements.length > 0) {
+      throw new AuthConfigurationError(
+        `@HasPermission on ${where}`,
+        'the route is @Public(), so its permission requirements would never be checked',
+        'remove @Public() from the route, or remove the permission requirement',
+      );
+    }
+    let backends: AuthBackend[] = [...this.backends];
+    if (rule.backends) {
+      backends = rule.backends.map((name) => {
+        const backend = this.byName.get(name);
+        if (!backend) {
+          throw new AuthConfigurationError(
+            `@Auth on ${where}`,
+            `names the backend "${name}", which is not configured (configured: ${[...this.byName.keys()].join(', ')})`,
+            'use one of the configured backend names, or add the backend to AuthModule.forRoot({ backends })',
+          );
+        }
+        return backend;
+      });
+    }
+    const challenge = challengeFor(backends, this.options.realm);
+    if (this.testBackend) backends = [restrictTo(this.testBackend, rule.backends), ...backends];
+    return Object.freeze({
+      public: rule.public === true,
+      backends: Object.freeze(backends),
+      fresh: rule.fresh === true,
+      freshWithinMs:
+        rule.freshWithinSeconds === undefined ? undefined : rule.freshWithinSeconds * 1000,
+      requirements: Object.freeze(requirements),
+      challenge,
+    });
+  }
+}
+
+function challengeFor(backends: readonly AuthBackend[], realm: string): string {
+  const schemes = new Set<string>();
+  for (const backend of backends) {
+    const scheme = backend.challenge;
+    if (scheme) schemes.add(scheme);
+  }
+  if (schemes.size === 0) schemes.add('Bearer');
+  return [...schemes].map((scheme) => `${scheme} realm="${realm}"`).join(', ');
+}
+
+/** Keeps the testing backend within the route's backend restriction, as real credentials are. */
+function restrictTo(test: AuthBackend, allowed: readonly string[] | undefined): AuthBackend {
+  if (!allowed) return test;
+  const wrapper = Object.create(test) as AuthBackend;
+  wrapper.authenticate = async (request) => {
+    const result = await test.authenticate(request);
+    return result.success && !allowed.includes(result.backend)
+      ? {
+          success: false,
+          backend: test.name,
+          missing: false,
+          reason: 'backend not allowed on route',
+        }
+      : result;
+  };
+  return wrapper;
+}

@@ -1,0 +1,142 @@
+import { Injectable, type Provider } from '@nestjs/common';
+import type { AuthRequest } from '../core/auth-request.js';
+import { Clock } from '../core/clock.js';
+import { AuthUnavailableError } from '../core/auth-error.js';
+import { AuthEvents } from '../core/auth-events.js';
+import { isUnsafeMethod, pathOf } from '../http/headers.js';
+import { csrfFailure } from '../http/csrf.js';
+import { InMemorySessionStore } from './in-memory-session.store.js';
+import { bindingOf, storeFailureOf } from './session-binding.js';
+import { readRecord, RECORD_KEY, sessionHandle, type SessionRecord } from './session-record.js';
+import { SessionSettings } from './session-settings.js';
+import { SessionStore } from './session-store.js';
+import { SessionService } from './session.service.js';
+import { AuthBackend } from '../core/auth-backend.js';
+import { AuthResults, type AuthResult } from '../core/auth-result.js';
+
+/**
+ * Cookie sessions: express-session on Express, @fastify/session on Fastify, one store behind
+ * both. Named `'session'`.
+ *
+ * Per request it enforces the idle and absolute timeouts (against the `Clock`), and for every
+ * method but GET, HEAD, OPTIONS and TRACE the per-session CSRF token and the `Origin`/`Sec-Fetch-Site` checks; a
+ * failed CSRF check answers 403 and leaves the session untouched. A cookie that is missing,
+ * tampered with, unsigned or unknown makes the request anonymous. A store outage answers 503.
+ *
+ * Brings `SessionService` (login, logout, listing, revocation), `SessionSettings` and the default
+ * `InMemorySessionStore`. Needs `session` options and `configureSessions(app)` in main.ts.
+ *
+ * @example
+ * AuthModule.forRoot({
+ *   backends: [SessionBackend],
+ *   userModel: Users,
+ *   session: { secret: process.env.SESSION_SECRET },
+ * })
+ * // main.ts
+ * const app = await NestFactory.create(AppModule);
+ * await configureSessions(app);
+ * await app.listen(3000);
+ */
+@Injectable()
+export class SessionBackend extends AuthBackend {
+  static readonly providers: Provider[] = [
+    SessionSettings,
+    SessionService,
+    { provide: SessionStore, useClass: InMemorySessionStore },
+  ];
+
+  readonly name = 'session';
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+    private readonly events: AuthEvents,
+  ) {
+    super();
+  }
+
+  async authenticate(request: AuthRequest): Promise<AuthResult> {
+    const binding = bindingOf(request);
+    if (!binding) {
+      throw new AuthUnavailableError(
+        'the session middleware is not installed: call configureSessions(app)',
+      );
+    }
+    const session = binding.session();
+    if (session) {
+      const failure = storeFailureOf(session);
+      if (failure !== undefined) {
+        throw new AuthUnavailableError('session store failed', {
+          cause: new Error(String(failure)),
+        });
+      }
+    }
+    const record = readRecord(session);
+    const sid = binding.id();
+    if (!session || !record || !sid) {
+      // A bad signature, an unsigned or unknown id all arrive here as a fresh, empty session.
+      return binding.hadCookie
+        ? AuthResults.invalid(this.name, 'unknown, tampered or ended session cookie')
+        : AuthResults.missing(this.name);
+    }
+    const now = this.clock.now();
+    if (now - record.createdAt >= this.settings.absoluteTimeoutMs) {
+      await this.sessions.end(binding, sid, record.identity, 'absolute timeout', request);
+      return AuthResults.invalid(this.name, 'session reached its absolute timeout');
+    }
+    if (now - record.lastActivity >= this.settings.idleTimeoutMs) {
+      await this.sessions.end(binding, sid, record.identity, 'idle timeout', request);
+      return AuthResults.invalid(this.name, 'session idle timeout');
+    }
+    const handle = sessionHandle(sid);
+    if (isUnsafeMethod(request.method)) {
+      const failure = csrfFailure(request, record.csrf, this.settings);
+      if (failure !== null) {
+        this.reportCsrf(request, record, handle, failure);
+        // Nothing is written: a refused request does not even count as activity.
+        return AuthResults.forbidden(this.name, failure);
+      }
+    }
+    if (now - record.lastActivity >= this.settings.activityWriteIntervalMs) {
+      // Coarse on purpose: a store write (and, with some stores, a network round trip) on every
+      // request would cost more than the rest of the check. See `activityWriteIntervalMs`.
+      const touched: SessionRecord = { ...record, lastActivity: now };
+      session[RECORD_KEY] = touched;
+      try {
+        await binding.save();
+      } catch (error) {
+        throw new AuthUnavailableError('session store failed (save)', { cause: error });
+      }
+    }
+    return AuthResults.success(this.name, record.identity, {
+      credentialId: handle,
+      issuedAt: record.createdAt,
+      fresh: now - record.createdAt <= this.settings.freshForMs,
+      claims: { sessionId: handle, createdAt: record.createdAt },
+    });
+  }
+
+  private reportCsrf(
+    request: AuthRequest,
+    record: SessionRecord,
+    handle: string,
+    reason: string,
+  ): void {
+    try {
+      this.events.emit({
+        type: 'csrf_rejected',
+        at: this.clock.now(),
+        backend: this.name,
+        identity: record.identity,
+        reason,
+        credentialId: handle,
+        method: request.method,
+        path: pathOf(request.url),
+        ip: request.ip,
+      });
+    } catch {
+      // An audit sink's failure changes nothing about the decision; the guard logs its own.
+    }
+  }
+}
