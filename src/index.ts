@@ -8,17 +8,10 @@ export { AuthModule } from './module/auth.module.js';
 export type {
   AuthModuleExtras,
   AuthModuleOptions,
-  ResolvedAuthOptions,
   RoleDefinition,
   UserModelProvider,
 } from './module/auth-module-options.js';
-export {
-  ACCESS_METADATA,
-  AUTH_BACKENDS,
-  AUTH_OPTIONS,
-  PERMISSIONS_METADATA,
-} from './core/injection-tokens.js';
-export { Clock, FakeClock, SystemClock } from './core/clock.js';
+export { Clock, SystemClock } from './core/clock.js';
 export type { AuthInfo, AuthRequest } from './core/auth-request.js';
 
 // (1) Mark the route
@@ -34,7 +27,6 @@ export { CurrentAuth, CurrentUser } from './routes/current-user.decorator.js';
 
 // (2) Enforce
 export { AuthGuard } from './routes/auth.guard.js';
-export { RoutePolicies, type RoutePolicy } from './routes/route-policy.js';
 
 // (3) Who is calling?
 export { AuthBackend, type AuthBackendType } from './core/auth-backend.js';
@@ -86,7 +78,6 @@ export {
 export { ApiKeyBackend } from './api-keys/api-key.backend.js';
 export {
   ApiKeyService,
-  LAST_USE_INTERVAL_MS,
   type ApiKeyVerification,
   type CreateApiKeyInput,
   type CreatedApiKey,
@@ -95,11 +86,7 @@ export {
 } from './api-keys/api-key.service.js';
 export { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-keys/api-key-store.js';
 export { InMemoryApiKeyStore } from './api-keys/in-memory-api-key.store.js';
-export {
-  API_KEY_OPTIONS,
-  type ApiKeyOptions,
-  type ResolvedApiKeyOptions,
-} from './api-keys/api-key-options.js';
+export type { ApiKeyOptions } from './api-keys/api-key-options.js';
 export {
   createApiKey,
   verifyKey,
@@ -111,7 +98,6 @@ export {
 export { SessionBackend } from './sessions/session.backend.js';
 export { configureSessions } from './sessions/configure-sessions.js';
 export type { SessionOptions } from './sessions/session-options.js';
-export { SessionSettings } from './sessions/session-settings.js';
 export { SessionService } from './sessions/session.service.js';
 export type { LoginResult, SessionInfo } from './sessions/session-info.js';
 export { SessionStore, type StoredSession } from './sessions/session-store.js';
@@ -119,9 +105,9 @@ export { InMemorySessionStore } from './sessions/in-memory-session.store.js';
 
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
-export { BaseUser } from './users/base-user.js';
+export { BaseUser } from './core/base-user.js';
 export { SimpleUser, type SimpleUserData } from './users/simple-user.js';
-export { UnauthenticatedUser } from './users/unauthenticated-user.js';
+export { UnauthenticatedUser } from './core/unauthenticated-user.js';
 
 // (5) May they do it?
 export { PermissionChecker } from './permissions/permission-checker.js';

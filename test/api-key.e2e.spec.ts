@@ -4,10 +4,10 @@ import {
   ApiKeyStore,
   AuthEvents,
   Clock,
-  FakeClock,
   InMemoryApiKeyStore,
   type ApiKeyRecord,
 } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { apiKeyApp, RecordingEvents } from './apps/api-key.app.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
 import { rawGet } from './support/raw-request.js';

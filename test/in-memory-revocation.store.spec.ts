@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthUnavailableError, FakeClock, InMemoryRevocationStore } from 'nestjs-gatehouse';
+import { AuthUnavailableError, InMemoryRevocationStore } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { revocationStoreContract } from './revocation-store.contract.js';
 
 revocationStoreContract('in-memory', async (clock) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthEvents, Clock, FakeClock, RevocationStore, type JwtOptions } from 'nestjs-gatehouse';
+import { AuthEvents, Clock, RevocationStore, type JwtOptions } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { jwtAppModule, type RecordingEvents } from './apps/jwt.app.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
 import { GatedRevocationStore } from './support/gated-revocation-store.js';

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { FakeClock, RevocationStore } from 'nestjs-gatehouse';
+import { RevocationStore } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { revocationStoreContract } from './revocation-store.contract.js';
 import { startRedisServer } from './support/redis-server.js';

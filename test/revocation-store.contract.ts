@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock, type RevocationStore } from 'nestjs-gatehouse';
+import { type RevocationStore } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 
 /** What a store's spec hands the contract suite. */
 export interface StoreHarness {

@@ -6,9 +6,10 @@ import {
   AuthModule,
   configureSessions,
   SessionBackend,
-  SessionSettings,
   type SessionOptions,
 } from 'nestjs-gatehouse';
+// The resolved settings are internal; this spec reads them to check what the options became.
+import { SessionSettings } from '../src/sessions/session-settings.js';
 import { SESSION_SECRET, sessionApp, SessionUsers } from './apps/session.app.js';
 import { adapters, startApp } from './support/http-app.js';
 

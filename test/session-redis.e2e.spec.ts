@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { Clock, configureSessions, FakeClock } from 'nestjs-gatehouse';
+import { Clock, configureSessions } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';

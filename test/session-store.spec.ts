@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FakeClock, InMemorySessionStore, SessionStore } from 'nestjs-gatehouse';
+import { InMemorySessionStore, SessionStore } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisSessionStore, type NodeRedisClient } from 'nestjs-gatehouse/redis';
 
 /** The contract every SessionStore keeps, run against the in-memory and the Redis store. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Clock, configureSessions, FakeClock, SessionStore } from 'nestjs-gatehouse';
+import { Clock, configureSessions, SessionStore } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { FlakySessionStore } from './support/flaky-session.store.js';

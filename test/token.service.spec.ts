@@ -7,12 +7,12 @@ import {
   AuthEvents,
   AuthModule,
   Clock,
-  FakeClock,
   JwtBackend,
   RESERVED_CLAIMS,
   TokenService,
   type JwtOptions,
 } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { JwtUsers, RecordingEvents } from './apps/jwt.app.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');

@@ -5,10 +5,10 @@ import { HttpException } from '@nestjs/common';
 import {
   AuthEvents,
   AuthUnavailableError,
-  FakeClock,
   type AuthEvent,
   type AuthRequest,
 } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LoginLockedException } from '../src/common/login-locked.exception.js';
 import { SqliteDatabase } from '../src/database/sqlite.database.js';

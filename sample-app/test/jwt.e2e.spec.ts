@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { FakeClock } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
 import {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { FakeClock } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { LoginThrottle } from '../src/login/login-throttle.js';
 import { MemoryLoginThrottle } from '../src/login/memory-login-throttle.js';

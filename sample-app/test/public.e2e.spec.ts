@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FakeClock } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
 import { BackgroundWork } from '../src/common/background-work.js';

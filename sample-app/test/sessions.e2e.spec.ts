@@ -1,4 +1,4 @@
-import { FakeClock } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
 import {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../core/clock.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
 import type { AuthEvent } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';

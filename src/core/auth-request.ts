@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthSuccess } from './auth-result.js';
-import type { BaseUser } from '../users/base-user.js';
+import type { BaseUser } from './base-user.js';
 
 /**
  * What the guard attaches to the request after it authenticated it.

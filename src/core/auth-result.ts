@@ -1,4 +1,4 @@
-import type { BaseUser } from '../users/base-user.js';
+import type { BaseUser } from './base-user.js';
 
 /** A backend recognised the caller. */
 export interface AuthSuccess {

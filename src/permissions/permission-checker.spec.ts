@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { resolveOptions } from '../module/validate-options.js';
 import { SimpleUser } from '../users/simple-user.js';
-import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
+import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 import { PermissionChecker } from './permission-checker.js';
 
 const roles = {

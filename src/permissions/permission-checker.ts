@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_OPTIONS } from '../core/injection-tokens.js';
 import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
 import type { PermissionRequirement } from '../routes/has-permission.decorator.js';
-import type { BaseUser } from '../users/base-user.js';
+import type { BaseUser } from '../core/base-user.js';
 
 const NONE: ReadonlySet<string> = Object.freeze(new Set<string>());
 

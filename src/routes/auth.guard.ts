@@ -13,8 +13,8 @@ import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { pathOf, setResponseHeader } from '../http/headers.js';
 import { PermissionChecker } from '../permissions/permission-checker.js';
-import type { BaseUser } from '../users/base-user.js';
-import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
+import type { BaseUser } from '../core/base-user.js';
+import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 import { UserModel } from '../users/user-model.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 

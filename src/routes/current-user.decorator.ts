@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
-import { UnauthenticatedUser } from '../users/unauthenticated-user.js';
+import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 
 /**
  * Injects `request.user`: the authenticated user, or `UnauthenticatedUser.instance` on a public

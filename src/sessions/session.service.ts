@@ -5,7 +5,7 @@ import { AuthUnavailableError } from '../core/auth-error.js';
 import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { pathOf } from '../http/headers.js';
-import type { BaseUser } from '../users/base-user.js';
+import type { BaseUser } from '../core/base-user.js';
 import { newCsrfToken } from '../http/csrf.js';
 import { bindingOf, storeFailureOf, type SessionBinding } from './session-binding.js';
 import type { LoginResult, SessionInfo } from './session-info.js';

@@ -1,4 +1,4 @@
-import { BaseUser } from './base-user.js';
+import { BaseUser } from '../core/base-user.js';
 
 /** The fields of a {@link SimpleUser}. */
 export interface SimpleUserData {

@@ -1,6 +1,6 @@
 import type { AuthSuccess } from '../core/auth-result.js';
 import type { AuthRequest } from '../core/auth-request.js';
-import type { BaseUser } from './base-user.js';
+import type { BaseUser } from '../core/base-user.js';
 
 /** What {@link UserModel.loadUser} knows about the request besides the identity. */
 export interface UserLoadContext {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BaseUser } from './base-user.js';
+import { BaseUser } from '../core/base-user.js';
 import { SimpleUser } from './simple-user.js';
-import { UnauthenticatedUser } from './unauthenticated-user.js';
+import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 
 describe('users', () => {
   it('SimpleUser exposes its data and checks direct permissions exactly', () => {

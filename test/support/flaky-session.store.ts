@@ -1,4 +1,5 @@
-import { FakeClock, InMemorySessionStore, type StoredSession } from 'nestjs-gatehouse';
+import { InMemorySessionStore, type StoredSession } from 'nestjs-gatehouse';
+import { FakeClock } from 'nestjs-gatehouse/testing';
 
 /**
  * An in-memory session store that can be switched off, to test how the library behaves when its
