@@ -8,9 +8,9 @@ export { AuthModule } from './module/auth.module.js';
 export type {
   AuthModuleExtras,
   AuthModuleOptions,
-  RoleDefinition,
   UserModelProvider,
 } from './module/auth-module-options.js';
+export type { RoleDefinition } from './permissions/role-hierarchy.js';
 export { Clock, SystemClock } from './core/clock.js';
 export type { AuthInfo, AuthRequest } from './core/auth-request.js';
 
@@ -18,11 +18,8 @@ export type { AuthInfo, AuthRequest } from './core/auth-request.js';
 export { Public } from './routes/public.decorator.js';
 export { Auth, type AuthRouteOptions } from './routes/auth.decorator.js';
 export type { AccessRule } from './routes/access-rule.js';
-export {
-  HasAnyPermission,
-  HasPermission,
-  type PermissionRequirement,
-} from './routes/has-permission.decorator.js';
+export { HasAnyPermission, HasPermission } from './routes/has-permission.decorator.js';
+export type { PermissionRequirement } from './permissions/permission-requirement.js';
 export { CurrentAuth, CurrentUser } from './routes/current-user.decorator.js';
 
 // (2) Enforce

@@ -28,6 +28,7 @@ const options: JwtOptions = {
   accessTokenTtlSeconds: 900,
   refreshTokenTtlSeconds: 3600,
   refreshFamilyLifetimeSeconds: 7200,
+  cookies: { trustedOrigins: ['https://app.example.com'] },
 };
 
 /** Asserts the one generic failure body, and that nothing of the library's reasons leaks. */
@@ -620,10 +621,26 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         ),
         403,
       );
-      expect(events.last('permission_denied')?.reason).toBe('csrf token missing or wrong');
+      expect(events.last('permission_denied')?.reason).toBe('wrong CSRF token');
       expect((await post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
       const del = await app.request('/write', { method: 'DELETE', headers: { cookie } });
       await expectGeneric(del, 403);
+    });
+
+    it('refuses a cookie-authenticated write from another site, even with the CSRF token', async () => {
+      const { jar, csrf } = await cookieLogin();
+      const cookie = cookieHeader(jar, ['__Host-access_token', '__Host-csrf_token']);
+      const write = (extra: Record<string, string>) =>
+        post('/write', {}, { cookie, 'x-csrf-token': csrf, ...extra });
+      await expectGeneric(await write({ origin: 'https://evil.example' }), 403);
+      expect(events.last('permission_denied')?.reason).toBe('cross-origin request (Origin)');
+      await expectGeneric(await write({ 'sec-fetch-site': 'cross-site' }), 403);
+      expect(events.last('permission_denied')?.reason).toBe('cross-site request (Sec-Fetch-Site)');
+      await expectGeneric(await write({ 'sec-fetch-site': 'same-site' }), 403);
+      // The app's own origin and a configured trusted one pass, as do clients that send neither.
+      expect((await write({ origin: app.url, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+      expect((await write({ origin: 'https://app.example.com' })).status).toBe(200);
+      expect((await write({})).status).toBe(200);
     });
 
     it('a bearer token needs no CSRF header, and a forged cookie token is 401', async () => {

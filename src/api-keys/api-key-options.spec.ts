@@ -30,11 +30,11 @@ describe('resolveApiKeyOptions', () => {
   });
 
   it.each<[string, unknown, RegExp]>([
-    ['a non-object', 'X-API-Key', /"apiKey": must be an object\. Fix: /],
+    ['a non-object', 'X-API-Key', /"apiKey": is not an object\. Fix: /],
     [
       'an unknown option',
       { headerName: 'x' },
-      /"apiKey\.headerName": is not an API-key option\. Fix: use header, scheme, prefix or pepper/,
+      /"apiKey\.headerName": is not a known option\. Fix: use one of header, scheme, prefix, pepper/,
     ],
     [
       'a header with a space',

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { AuthConfigurationError } from '../core/auth-error.js';
+import { OptionsReader } from '../core/options-reader.js';
 import { API_KEY_PREFIX_PATTERN, DEFAULT_API_KEY_PREFIX, toPepperKey } from './api-key.js';
 
 /**
@@ -53,66 +53,37 @@ export const API_KEY_OPTIONS = Symbol('gatehouse:api-key-options');
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+^_`|~-]{1,64}$/;
 const SCHEME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
 const RESERVED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host']);
-const KNOWN = new Set(['header', 'scheme', 'prefix', 'pepper']);
+const KNOWN: readonly (keyof ApiKeyOptions)[] = ['header', 'scheme', 'prefix', 'pepper'];
 const MIN_PEPPER_BYTES = 32;
 
 /** Validates the `apiKey` section of the module options. */
 export function resolveApiKeyOptions(raw: ApiKeyOptions | undefined): ResolvedApiKeyOptions {
-  const options = raw ?? {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new AuthConfigurationError(
-      'apiKey',
-      'must be an object',
-      "write `apiKey: { prefix: 'acme' }`, or leave it out for the defaults",
-    );
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      throw new AuthConfigurationError(
-        `apiKey.${key}`,
-        'is not an API-key option',
-        'use header, scheme, prefix or pepper',
-      );
-    }
-  }
-
-  const header = options.header ?? 'X-API-Key';
-  if (typeof header !== 'string' || !HEADER_NAME.test(header)) {
-    throw new AuthConfigurationError(
-      'apiKey.header',
-      'is not a valid header name',
-      "use 1-64 letters, digits or '-', for example 'X-API-Key'",
-    );
-  }
+  const options: OptionsReader = OptionsReader.of('apiKey', raw, KNOWN);
+  const header = options.string('header', 'X-API-Key', {
+    pattern: HEADER_NAME,
+    problem: 'is not a valid header name',
+    fix: "use 1-64 letters, digits or '-', for example 'X-API-Key'",
+  });
   if (RESERVED_HEADERS.has(header.toLowerCase())) {
-    throw new AuthConfigurationError(
-      'apiKey.header',
+    options.fail(
+      'header',
       `"${header}" is reserved`,
       header.toLowerCase() === 'authorization'
         ? "keep the default header and set `apiKey.scheme: 'ApiKey'` to accept `Authorization: ApiKey <key>`"
         : "use a header of its own, such as 'X-API-Key'",
     );
   }
-
-  const scheme = options.scheme;
-  if (scheme !== undefined && (typeof scheme !== 'string' || !SCHEME.test(scheme))) {
-    throw new AuthConfigurationError(
-      'apiKey.scheme',
-      'is not a valid authentication scheme',
-      "use a single word such as 'ApiKey', or leave it out",
-    );
-  }
-
-  const prefix = options.prefix ?? DEFAULT_API_KEY_PREFIX;
-  if (typeof prefix !== 'string' || !API_KEY_PREFIX_PATTERN.test(prefix)) {
-    throw new AuthConfigurationError(
-      'apiKey.prefix',
-      'must be 1-16 letters or digits',
-      "use something like 'acme' (no '_', which separates the parts of a key)",
-    );
-  }
-
-  const pepper = options.pepper;
+  const scheme = options.string('scheme', undefined, {
+    pattern: SCHEME,
+    problem: 'is not a valid authentication scheme',
+    fix: "use a single word such as 'ApiKey', or leave it out",
+  });
+  const prefix = options.string('prefix', DEFAULT_API_KEY_PREFIX, {
+    pattern: API_KEY_PREFIX_PATTERN,
+    problem: 'must be 1-16 letters or digits',
+    fix: "use something like 'acme' (no '_', which separates the parts of a key)",
+  });
+  const pepper = options.raw('pepper');
   if (pepper !== undefined) {
     const bytes =
       typeof pepper === 'string'
@@ -121,8 +92,8 @@ export function resolveApiKeyOptions(raw: ApiKeyOptions | undefined): ResolvedAp
           ? pepper.length
           : -1;
     if (bytes < MIN_PEPPER_BYTES) {
-      throw new AuthConfigurationError(
-        'apiKey.pepper',
+      options.fail(
+        'pepper',
         bytes < 0
           ? 'must be a string or a Buffer'
           : `is ${bytes} bytes, shorter than ${MIN_PEPPER_BYTES}`,
@@ -136,6 +107,6 @@ export function resolveApiKeyOptions(raw: ApiKeyOptions | undefined): ResolvedAp
     scheme: scheme?.toLowerCase(),
     challenge: scheme ?? 'ApiKey',
     prefix,
-    pepper: toPepperKey(pepper),
+    pepper: toPepperKey(pepper as string | Buffer | undefined),
   });
 }

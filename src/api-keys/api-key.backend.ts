@@ -2,6 +2,7 @@ import { Inject, Injectable, type Provider } from '@nestjs/common';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import {
   API_KEY_OPTIONS,
+  type ApiKeyOptions,
   resolveApiKeyOptions,
   type ResolvedApiKeyOptions,
 } from './api-key-options.js';
@@ -10,8 +11,7 @@ import { ApiKeyService } from './api-key.service.js';
 import type { ApiKeyInfo } from './api-key-store.js';
 import { ApiKeyStore } from './api-key-store.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
-import { AUTH_OPTIONS } from '../core/injection-tokens.js';
-import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
+import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
@@ -42,8 +42,8 @@ export class ApiKeyBackend extends AuthBackend {
   static readonly providers: Provider[] = [
     {
       provide: API_KEY_OPTIONS,
-      useFactory: (options: ResolvedAuthOptions) => resolveApiKeyOptions(options.raw.apiKey),
-      inject: [AUTH_OPTIONS],
+      useFactory: (options: { apiKey?: ApiKeyOptions }) => resolveApiKeyOptions(options.apiKey),
+      inject: [AUTH_MODULE_OPTIONS],
     },
     { provide: ApiKeyStore, useClass: InMemoryApiKeyStore },
     ApiKeyService,

@@ -1,32 +1,49 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthRequest } from '../core/auth-request.js';
-import { normaliseOrigin, type SessionSettings } from '../sessions/session-settings.js';
+import type { OptionsReader } from '../core/options-reader.js';
+import { singleHeader } from './headers.js';
 
-/** A new per-session CSRF token: 256 random bits, base64url. */
+/**
+ * What a cookie credential's CSRF check needs: the JWT cookies (`jwt.cookies`) and the session
+ * cookie (`session`) each configure one, and both are checked by {@link csrfFailure}.
+ */
+export interface CsrfPolicy {
+  /** Normalised origins (`scheme://host[:port]`) whose pages may send writes, besides our own. */
+  readonly trustedOrigins: ReadonlySet<string>;
+  /** The request header that echoes the CSRF token, lower case (as Node exposes headers). */
+  readonly csrfHeader: string;
+}
+
+/** A CSRF token is never longer than this; a longer header or cookie is refused unread. */
+const MAX_TOKEN_LENGTH = 256;
+
+/** A new CSRF token: 256 random bits, base64url. */
 export function newCsrfToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
 /**
- * Why a session-authenticated write must be refused, or `null` when it may go on.
+ * Why a cookie-authenticated request with an unsafe method must be refused, or `null` when it
+ * may go on. The one CSRF check of the library, for JWT cookies (whose expected token is the CSRF
+ * cookie: double submit) and sessions (whose expected token is stored in the session) alike.
  *
  * Two checks, both required:
- * 1. Where it comes from. A trusted `Origin` passes. Otherwise `Sec-Fetch-Site` must be
- *    `same-origin` or `none` when present, and `Origin` must name this host when present.
- *    When a client sends neither (non-browser clients, old browsers) this check passes and the
- *    token alone decides.
- * 2. The per-session token in the CSRF header, compared in constant time.
+ * 1. Where the request comes from. A trusted `Origin` passes. Otherwise `Sec-Fetch-Site` must be
+ *    `same-origin` or `none` when present, and `Origin` must name this host when present. When a
+ *    client sends neither (non-browser clients, old browsers) this check passes and the token
+ *    alone decides.
+ * 2. The token in the CSRF header equals `expected`, compared in constant time.
  */
 export function csrfFailure(
   request: AuthRequest,
-  expectedToken: string,
-  settings: SessionSettings,
+  expected: string | undefined,
+  policy: CsrfPolicy,
 ): string | null {
   const originHeader = request.headers.origin;
   const siteHeader = request.headers['sec-fetch-site'];
   if (Array.isArray(originHeader) || Array.isArray(siteHeader)) return 'repeated Origin header';
   const origin = originHeader === undefined ? undefined : normaliseOrigin(originHeader);
-  const trusted = origin !== undefined && settings.trustedOrigins.has(origin);
+  const trusted = origin !== undefined && policy.trustedOrigins.has(origin);
   if (!trusted) {
     if (siteHeader !== undefined && siteHeader !== 'same-origin' && siteHeader !== 'none') {
       return 'cross-site request (Sec-Fetch-Site)';
@@ -35,10 +52,57 @@ export function csrfFailure(
       return 'cross-origin request (Origin)';
     }
   }
-  const sent = request.headers[settings.csrfHeader];
+  const sent = singleHeader(request.headers[policy.csrfHeader]);
   if (sent === undefined || sent === '') return 'missing CSRF token';
-  if (typeof sent !== 'string' || !tokensEqual(sent, expectedToken)) return 'wrong CSRF token';
+  if (expected === undefined || expected === '' || !tokensEqual(sent, expected)) {
+    return 'wrong CSRF token';
+  }
   return null;
+}
+
+/**
+ * Reads a list of trusted origins from `options[key]` at bootstrap, normalised; each must be a
+ * bare `scheme://host[:port]`, never a wildcard or a URL with a path.
+ */
+export function readTrustedOrigins(options: OptionsReader, key: string): ReadonlySet<string> {
+  const value = options.raw(key);
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) {
+    options.fail(
+      key,
+      'must be an array of origins',
+      `write \`${key}: ['https://app.example.com']\``,
+    );
+  }
+  return new Set(
+    value.map((origin: unknown, index) => {
+      const normalised = typeof origin === 'string' ? normaliseOrigin(origin) : undefined;
+      if (normalised === undefined || !isBareOrigin(origin as string)) {
+        options.fail(
+          `${key}[${index}]`,
+          `"${String(origin)}" is not an origin`,
+          'write scheme, host and optional port only, for example "https://app.example.com"',
+        );
+      }
+      return normalised;
+    }),
+  );
+}
+
+/** `scheme://host[:port]` of an http(s) origin, lower case; `undefined` for anything else. */
+export function normaliseOrigin(origin: string): string | undefined {
+  try {
+    const url = new URL(origin);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    return url.origin.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function isBareOrigin(origin: string): boolean {
+  const url = new URL(origin);
+  return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
 }
 
 /**
@@ -58,8 +122,7 @@ function sameHost(origin: string, request: AuthRequest): boolean {
 }
 
 function tokensEqual(sent: string, expected: string): boolean {
+  if (sent.length > MAX_TOKEN_LENGTH || expected.length > MAX_TOKEN_LENGTH) return false;
   // Digests have equal lengths, so the comparison leaks neither content nor length.
-  const a = createHash('sha256').update(sent).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(hash('sha256', sent, 'buffer'), hash('sha256', expected, 'buffer'));
 }

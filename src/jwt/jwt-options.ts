@@ -63,6 +63,12 @@ export interface JwtCookieOptions {
   csrfName?: string;
   /** The header that must echo the CSRF cookie on unsafe methods. Default: `'x-csrf-token'`. */
   csrfHeader?: string;
+  /**
+   * Origins, besides the server's own, whose pages may send cookie-authenticated writes (a front
+   * end on another host): `['https://app.example.com']`. The same check as `session.trustedOrigins`.
+   * Default: none.
+   */
+  trustedOrigins?: readonly string[];
 }
 
 /**

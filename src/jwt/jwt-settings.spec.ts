@@ -30,7 +30,7 @@ describe('JWT options validation', () => {
     expect(s.signingKey?.algorithm).toBe('HS256');
     expect(s.toleranceMs).toBe(5000);
     expect(s.identityClaim).toBe('sub');
-    expect(s.accessTtlSeconds).toBe(900);
+    expect(s.accessTtlMs).toBe(900_000);
     expect(s.locations).toEqual(['header', 'cookie']);
     expect(s.cookies.accessName).toBe('__Host-access_token');
     expect(s.cookies.refreshName).toBe('__Secure-refresh_token');
@@ -199,10 +199,14 @@ describe('JWT options validation', () => {
       'jwt.tokenLocations',
     );
     refuses(
-      { algorithms: ['HS256'], secret, cookies: { secure: false } },
+      { algorithms: ['HS256'], secret, cookies: { secure: false, hostPrefix: true } },
       'jwt.cookies.hostPrefix',
       /secure/,
     );
+    // The prefix follows `secure`, as the session cookie's does: plain HTTP drops it by itself.
+    expect(
+      new JwtSettings({ algorithms: ['HS256'], secret, cookies: { secure: false } }).cookies,
+    ).toMatchObject({ accessName: 'access_token', secure: false });
     refuses(
       {
         algorithms: ['HS256'],
@@ -218,6 +222,16 @@ describe('JWT options validation', () => {
     refuses(
       { algorithms: ['HS256'], secret, cookies: { refreshPath: 'auth' } },
       'jwt.cookies.refreshPath',
+    );
+    refuses(
+      { algorithms: ['HS256'], secret, cookies: { sameSite: 'Lax' } },
+      'jwt.cookies.sameSite',
+    );
+    refuses({ algorithms: ['HS256'], secret, cookies: { domain: 'x' } }, 'jwt.cookies.domain');
+    refuses({ algorithms: ['HS256'], secret, cookie: {} }, 'jwt.cookie', /not a known option/);
+    refuses(
+      { algorithms: ['HS256'], secret, cookies: { trustedOrigins: ['*'] } },
+      'jwt.cookies.trustedOrigins[0]',
     );
     const plain = new JwtSettings({
       algorithms: ['HS256'],

@@ -130,7 +130,7 @@ export class JwtVerifier {
     if (type === 'refresh' && !isGeneration(claims.fam_gen)) return 'malformed fam_gen';
     // "Log out everywhere" remembers its cut-off for the longest lifetime configured here; a
     // token living longer (another issuer's choice) would come back to life after it.
-    if ((exp - iat) * 1000 > this.settings.longestLifetimeSeconds * 1000) {
+    if ((exp - iat) * 1000 > this.settings.longestLifetimeMs) {
       return 'token lifetime too long';
     }
     let scopes: readonly string[] | undefined;

@@ -79,8 +79,9 @@ export class JwtBackend extends AuthBackend {
     if (await this.tokens.isRevoked(verified)) {
       return AuthResults.invalid(this.name, 'token revoked');
     }
-    if (fromCookie && isUnsafeMethod(request.method) && !this.cookies.csrfMatches(request)) {
-      return AuthResults.forbidden(this.name, 'csrf token missing or wrong');
+    if (fromCookie && isUnsafeMethod(request.method)) {
+      const failure = this.cookies.csrfFailure(request);
+      if (failure !== null) return AuthResults.forbidden(this.name, failure);
     }
     let success = this.successes.get(verified);
     if (success === undefined) {

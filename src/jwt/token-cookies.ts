@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SerializeOptions } from 'cookie';
 import type { AuthRequest } from '../core/auth-request.js';
 import { appendSetCookie, readCookie } from '../http/cookies.js';
-import { singleHeader } from '../http/headers.js';
+import { csrfFailure, newCsrfToken } from '../http/csrf.js';
 import { JwtSettings, type ResolvedCookieSettings } from './jwt-settings.js';
 import type { TokenPair } from './token-claims.js';
 
@@ -27,7 +26,7 @@ export class TokenCookies {
 
   constructor(settings: JwtSettings) {
     this.config = settings.cookies;
-    this.refreshMaxAge = settings.refreshTtlSeconds;
+    this.refreshMaxAge = settings.refreshTtlMs / 1000;
   }
 
   private readonly refreshMaxAge: number;
@@ -49,7 +48,7 @@ export class TokenCookies {
    */
   set(response: unknown, pair: TokenPair): string {
     const c = this.config;
-    const csrf = randomBytes(32).toString('base64url');
+    const csrf = newCsrfToken();
     appendSetCookie(
       response,
       c.accessName,
@@ -96,17 +95,21 @@ export class TokenCookies {
   }
 
   /**
-   * Whether the CSRF header equals the CSRF cookie (compared in constant time). The JWT backend
-   * checks it for cookie-borne tokens on unsafe methods; call it yourself in a cookie-based
-   * refresh or logout endpoint.
+   * Why a cookie-authenticated request must be refused as cross-site, or `null` when it may go
+   * on: the request's `Origin`/`Sec-Fetch-Site` must be this site or trusted, and the CSRF header
+   * must equal the CSRF cookie (double submit, compared in constant time). The same check as the
+   * session backend's. The JWT backend applies it to cookie-borne tokens on unsafe methods.
+   */
+  csrfFailure(request: AuthRequest): string | null {
+    return csrfFailure(request, readCookie(request, this.config.csrfName), this.config);
+  }
+
+  /**
+   * Whether {@link TokenCookies.csrfFailure} finds nothing: call it in a cookie-based refresh or
+   * logout endpoint.
    */
   csrfMatches(request: AuthRequest): boolean {
-    const cookie = readCookie(request, this.config.csrfName);
-    const header = singleHeader(request.headers[this.config.csrfHeader]);
-    if (!cookie || !header || cookie.length > 256) return false;
-    const expected = Buffer.from(cookie);
-    const given = Buffer.from(header);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return this.csrfFailure(request) === null;
   }
 
   private attributes(path: string, httpOnly: boolean, maxAge: number): SerializeOptions {

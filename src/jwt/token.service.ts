@@ -83,7 +83,7 @@ export class TokenService {
       now,
       family: randomId(),
       generation: 0,
-      familyExpires: seconds + this.settings.familyLifetimeSeconds,
+      familyExpires: seconds + this.settings.familyLifetimeMs / 1000,
       // Milliseconds, like `iat`: the revocation cut-off compares it (see `loginTime`).
       authTime: now / 1000,
       fresh: true,
@@ -98,8 +98,8 @@ export class TokenService {
   async issueAccessToken(subject: string, options: IssueAccessTokenOptions = {}): Promise<string> {
     checkSubject(subject);
     const now = this.clock.now();
-    const ttl = options.expiresIn ?? this.settings.accessTtlSeconds;
-    checkTtl(ttl, this.settings.longestLifetimeSeconds);
+    const ttl = options.expiresIn ?? this.settings.accessTtlMs / 1000;
+    checkTtl(ttl, this.settings.longestLifetimeMs / 1000);
     const token = this.sign('access', {
       ...this.customClaims(options.claims),
       ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
@@ -227,7 +227,7 @@ export class TokenService {
     if (t.family === undefined) return this.revoke(token);
     await this.revokeFamilyUntil(
       t.family,
-      t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeSeconds * 1000,
+      t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeMs,
     );
     this.emit('token_revoked', t.subject, t.id, 'family revoked');
   }
@@ -261,8 +261,7 @@ export class TokenService {
   async revokeAllForUser(subject: string): Promise<void> {
     checkSubject(subject);
     const now = this.clock.now();
-    const until =
-      now + this.settings.longestLifetimeSeconds * 1000 + this.settings.toleranceMs + 1000;
+    const until = now + this.settings.longestLifetimeMs + this.settings.toleranceMs + 1000;
     await this.guard(this.store.revokeSubject(subject, now, until));
     this.emit('user_tokens_revoked', subject);
   }
@@ -293,8 +292,8 @@ export class TokenService {
   ): TokenPair {
     checkSubject(subject);
     const seconds = Math.floor(p.now / 1000);
-    const accessExp = Math.min(seconds + this.settings.accessTtlSeconds, p.familyExpires);
-    const refreshExp = Math.min(seconds + this.settings.refreshTtlSeconds, p.familyExpires);
+    const accessExp = Math.min(seconds + this.settings.accessTtlMs / 1000, p.familyExpires);
+    const refreshExp = Math.min(seconds + this.settings.refreshTtlMs / 1000, p.familyExpires);
     if (refreshExp <= seconds) throw new AuthenticationFailedError('refresh family expired');
     const shared = {
       ...p.custom,

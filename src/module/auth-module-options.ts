@@ -4,15 +4,8 @@ import type { AuthBackend } from '../core/auth-backend.js';
 import type { AuthEvents } from '../core/auth-events.js';
 import type { JwtOptions } from '../jwt/jwt-options.js';
 import type { SessionOptions } from '../sessions/session-options.js';
+import type { RoleDefinition } from '../permissions/role-hierarchy.js';
 import type { UserModel } from '../users/user-model.js';
-
-/** A role in the hierarchy. */
-export interface RoleDefinition {
-  /** Roles whose permissions this role also has. Default: none. */
-  readonly inherits?: readonly string[];
-  /** Permissions this role grants. Default: none. */
-  readonly permissions?: readonly string[];
-}
 
 /**
  * The settings of `AuthModule`: what `forRoot(options)` takes, or what the `forRootAsync`
@@ -70,12 +63,22 @@ export interface AuthModuleExtras {
   providers?: Provider[];
 }
 
-/** The options after bootstrap validation, as the providers read them. */
-export interface ResolvedAuthOptions {
-  readonly raw: AuthModuleOptions;
-  readonly realm: string;
-  /** Each role's permissions, inheritance expanded. */
-  readonly rolePermissions: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Each role's inherited roles, transitively. */
-  readonly inheritedRoles: ReadonlyMap<string, ReadonlySet<string>>;
-}
+/** Every top-level key of {@link AuthModuleOptions}; the module refuses any other. */
+export const MODULE_OPTION_KEYS: readonly (keyof AuthModuleOptions)[] = [
+  'roles',
+  'realm',
+  'jwt',
+  'apiKey',
+  'session',
+];
+
+/** Every key of {@link AuthModuleExtras}. */
+export const MODULE_EXTRA_KEYS: readonly (keyof AuthModuleExtras)[] = [
+  'backends',
+  'userModel',
+  'events',
+  'globalGuard',
+  'isGlobal',
+  'imports',
+  'providers',
+];

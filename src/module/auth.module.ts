@@ -1,24 +1,20 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { AUTH_BACKENDS, AUTH_OPTIONS, AUTH_TEST_BACKEND } from '../core/injection-tokens.js';
+import { AUTH_BACKENDS, AUTH_TEST_BACKEND } from '../core/injection-tokens.js';
+import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
 import {
   AUTH_ASYNC_OPTIONS_TYPE,
-  AUTH_MODULE_OPTIONS,
   AUTH_OPTIONS_TYPE,
   ConfigurableAuthModule,
 } from './auth.module-definition.js';
-import type {
-  AuthModuleExtras,
-  AuthModuleOptions,
-  UserModelProvider,
-} from './auth-module-options.js';
+import type { AuthModuleExtras, UserModelProvider } from './auth-module-options.js';
 import type { AuthBackend, AuthBackendType } from '../core/auth-backend.js';
 import { Clock, SystemClock } from '../core/clock.js';
 import { AuthEvents, LoggerAuthEvents } from '../core/auth-events.js';
 import { AuthGuard } from '../routes/auth.guard.js';
 import { RoutePolicies } from '../routes/route-policy.js';
 import { AuthRouteScanner } from '../routes/route-scanner.js';
-import { resolveOptions, validateBackendNames, validateExtras } from './validate-options.js';
+import { checkOptions, validateBackendNames, validateExtras } from './validate-options.js';
 import { PermissionChecker } from '../permissions/permission-checker.js';
 import { UserModel } from '../users/user-model.js';
 
@@ -41,6 +37,8 @@ import { UserModel } from '../users/user-model.js';
  *   useFactory: (config: ConfigService) => ({ jwt: { secret: config.getOrThrow('JWT_SECRET') } }),
  * })
  */
+const OPTIONS_CHECKED = Symbol('gatehouse:options-checked');
+
 @Module({})
 export class AuthModule {
   /** Configures the module with options known up front. */
@@ -60,11 +58,8 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
   const providers: Provider[] = [
     ...(definition.providers ?? []),
     { provide: Clock, useClass: SystemClock },
-    {
-      provide: AUTH_OPTIONS,
-      useFactory: (raw: AuthModuleOptions) => resolveOptions(raw),
-      inject: [AUTH_MODULE_OPTIONS],
-    },
+    // Checks the top level of the options at bootstrap; each feature checks its own slice.
+    { provide: OPTIONS_CHECKED, useFactory: checkOptions, inject: [AUTH_MODULE_OPTIONS] },
     { provide: AuthEvents, useClass: extras.events ?? LoggerAuthEvents },
     userModelProvider(extras.userModel!),
     ...backendTypes,
@@ -93,7 +88,9 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
   ]);
   const exported = providers
     .map((p) => (typeof p === 'function' ? p : p.provide))
-    .filter((token) => token !== APP_GUARD && token !== AUTH_MODULE_OPTIONS);
+    .filter(
+      (token) => token !== APP_GUARD && token !== AUTH_MODULE_OPTIONS && token !== OPTIONS_CHECKED,
+    );
   return {
     ...definition,
     module: AuthModule,

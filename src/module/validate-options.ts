@@ -1,12 +1,12 @@
-import type { Type } from '@nestjs/common';
-import type {
-  AuthModuleExtras,
-  AuthModuleOptions,
-  ResolvedAuthOptions,
-  RoleDefinition,
-} from './auth-module-options.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
+import { OptionsReader } from '../core/options-reader.js';
+import {
+  MODULE_EXTRA_KEYS,
+  MODULE_OPTION_KEYS,
+  type AuthModuleExtras,
+  type AuthModuleOptions,
+} from './auth-module-options.js';
 
 /** Checks the static configuration when `forRoot`/`forRootAsync` is called. */
 export function validateExtras(extras: AuthModuleExtras): void {
@@ -65,95 +65,20 @@ export function validateBackendNames(backends: readonly AuthBackend[]): void {
   });
 }
 
-/** Validates the module options and precomputes what the request path reads. */
-export function resolveOptions(options: AuthModuleOptions | undefined): ResolvedAuthOptions {
-  if (options === null || typeof options !== 'object') {
+/**
+ * Checks the options object as a whole at bootstrap: it is an object and has no unknown top-level
+ * key. Each slice (`jwt`, `session`, `apiKey`, `roles`, `realm`) is then read by the feature that
+ * owns it, with the same {@link OptionsReader}.
+ */
+export function checkOptions(options: AuthModuleOptions | undefined): AuthModuleOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new AuthConfigurationError(
       'options',
       'is not an object',
       'return an options object from forRootAsync({ useFactory })',
     );
   }
-  const realm = options.realm ?? 'api';
-  if (typeof realm !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(realm) || realm.includes('"')) {
-    throw new AuthConfigurationError(
-      'realm',
-      'must be 1-128 printable ASCII characters without quotes',
-      'use a short name such as "api"',
-    );
-  }
-  const { rolePermissions, inheritedRoles } = expandRoles(options.roles ?? {});
-  return { raw: options, realm, rolePermissions, inheritedRoles };
-}
-
-function expandRoles(roles: Readonly<Record<string, RoleDefinition>>): {
-  rolePermissions: Map<string, ReadonlySet<string>>;
-  inheritedRoles: Map<string, ReadonlySet<string>>;
-} {
-  if (typeof roles !== 'object' || roles === null || Array.isArray(roles)) {
-    throw new AuthConfigurationError(
-      'roles',
-      'must be an object of role definitions',
-      "write `roles: { admin: { inherits: ['user'], permissions: ['users:manage'] } }`",
-    );
-  }
-  const names = Object.keys(roles);
-  for (const name of names) {
-    const role = roles[name]!;
-    for (const field of ['inherits', 'permissions'] as const) {
-      const list = role[field];
-      if (
-        list !== undefined &&
-        (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v === ''))
-      ) {
-        throw new AuthConfigurationError(
-          `roles.${name}.${field}`,
-          'must be an array of non-empty strings',
-          `list strings, for example \`${field}: ['…']\``,
-        );
-      }
-    }
-    for (const parent of role.inherits ?? []) {
-      if (!(parent in roles)) {
-        throw new AuthConfigurationError(
-          `roles.${name}.inherits`,
-          `names the unknown role "${parent}"`,
-          `define "${parent}" under roles, or remove it from ${name}.inherits`,
-        );
-      }
-    }
-  }
-  const inheritedRoles = new Map<string, ReadonlySet<string>>();
-  const visit = (name: string, path: string[]): Set<string> => {
-    const done = inheritedRoles.get(name);
-    if (done) return new Set(done);
-    if (path.includes(name)) {
-      throw new AuthConfigurationError(
-        `roles.${name}.inherits`,
-        `forms a cycle (${[...path, name].join(' -> ')})`,
-        'remove one of the inherits links so the hierarchy is a tree',
-      );
-    }
-    const result = new Set<string>();
-    for (const parent of roles[name]!.inherits ?? []) {
-      result.add(parent);
-      for (const r of visit(parent, [...path, name])) result.add(r);
-    }
-    inheritedRoles.set(name, result);
-    return new Set(result);
-  };
-  const rolePermissions = new Map<string, ReadonlySet<string>>();
-  for (const name of names) {
-    const all = new Set<string>(roles[name]!.permissions ?? []);
-    for (const inherited of visit(name, [])) {
-      for (const p of roles[inherited]!.permissions ?? []) all.add(p);
-    }
-    rolePermissions.set(name, Object.freeze(all));
-  }
-  return { rolePermissions, inheritedRoles };
-}
-
-/** Narrows a provider class for error messages. */
-export function describeType(type: Type<unknown>): string {
-  return type.name || 'anonymous class';
+  // forRoot hands the static extras (backends, userModel…) over in the same object.
+  OptionsReader.of('', options, [...MODULE_OPTION_KEYS, ...MODULE_EXTRA_KEYS]);
+  return options;
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AUTH_OPTIONS } from '../core/injection-tokens.js';
-import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
-import type { PermissionRequirement } from '../routes/has-permission.decorator.js';
 import type { BaseUser } from '../core/base-user.js';
+import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
+import type { PermissionRequirement } from './permission-requirement.js';
+import { expandRoles, type RoleDefinition } from './role-hierarchy.js';
 
 const NONE: ReadonlySet<string> = Object.freeze(new Set<string>());
 
@@ -17,11 +17,11 @@ const NONE: ReadonlySet<string> = Object.freeze(new Set<string>());
 @Injectable()
 export class PermissionChecker {
   private readonly rolePermissions: ReadonlyMap<string, ReadonlySet<string>>;
-  private readonly inheritedRoles: ReadonlyMap<string, ReadonlySet<string>>;
 
-  constructor(@Inject(AUTH_OPTIONS) options: ResolvedAuthOptions) {
-    this.rolePermissions = options.rolePermissions;
-    this.inheritedRoles = options.inheritedRoles;
+  constructor(
+    @Inject(AUTH_MODULE_OPTIONS) options: { roles?: Readonly<Record<string, RoleDefinition>> },
+  ) {
+    this.rolePermissions = expandRoles(options.roles);
   }
 
   /** The permissions `user` holds, narrowed to `scopes` when given. */
@@ -45,16 +45,6 @@ export class PermissionChecker {
     const narrowed = new Set<string>();
     for (const scope of scopes) if (all.has(scope)) narrowed.add(scope);
     return narrowed;
-  }
-
-  /** The roles `user` has, including every role they inherit. */
-  expandedRoles(user: BaseUser): ReadonlySet<string> {
-    const roles = new Set<string>();
-    for (const role of user.roles) {
-      roles.add(role);
-      for (const inherited of this.inheritedRoles.get(role) ?? []) roles.add(inherited);
-    }
-    return roles;
   }
 
   /** Whether `permissions` meets every requirement. */

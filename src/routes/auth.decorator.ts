@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { ACCESS_METADATA } from '../core/injection-tokens.js';
+import { ACCESS_METADATA } from './route-metadata.js';
 import type { AccessRule } from './access-rule.js';
 
 /** The object form of `@Auth()`. */

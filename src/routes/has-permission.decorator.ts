@@ -1,10 +1,5 @@
-import { PERMISSIONS_METADATA } from '../core/injection-tokens.js';
-
-/** One permission requirement: all of the listed permissions, or any one of them. */
-export interface PermissionRequirement {
-  readonly mode: 'all' | 'any';
-  readonly permissions: readonly string[];
-}
+import type { PermissionRequirement } from '../permissions/permission-requirement.js';
+import { PERMISSIONS_METADATA } from './route-metadata.js';
 
 /**
  * Requires every listed permission. Requirements on the controller and on the method combine:

@@ -1,17 +1,12 @@
 import { Inject, Injectable, Optional, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import {
-  ACCESS_METADATA,
-  AUTH_BACKENDS,
-  AUTH_OPTIONS,
-  AUTH_TEST_BACKEND,
-  PERMISSIONS_METADATA,
-} from '../core/injection-tokens.js';
-import type { ResolvedAuthOptions } from '../module/auth-module-options.js';
 import type { AuthBackend } from '../core/auth-backend.js';
-import type { AccessRule } from './access-rule.js';
-import type { PermissionRequirement } from './has-permission.decorator.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
+import { AUTH_BACKENDS, AUTH_TEST_BACKEND } from '../core/injection-tokens.js';
+import { AUTH_MODULE_OPTIONS, OptionsReader } from '../core/options-reader.js';
+import type { PermissionRequirement } from '../permissions/permission-requirement.js';
+import type { AccessRule } from './access-rule.js';
+import { ACCESS_METADATA, PERMISSIONS_METADATA } from './route-metadata.js';
 
 /** Everything the guard needs to know about one route, resolved once. */
 export interface RoutePolicy {
@@ -37,13 +32,15 @@ export class RoutePolicies {
   private readonly cache = new WeakMap<object, WeakMap<object, RoutePolicy>>();
   private readonly byName: ReadonlyMap<string, AuthBackend>;
   private readonly backends: readonly AuthBackend[];
+  private readonly realm: string;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_BACKENDS) backends: AuthBackend[],
-    @Inject(AUTH_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_MODULE_OPTIONS) options: { realm?: string },
     @Optional() @Inject(AUTH_TEST_BACKEND) private readonly testBackend: AuthBackend | null = null,
   ) {
+    this.realm = readRealm(options);
     this.backends = backends;
     this.byName = new Map(backends.map((b) => [b.name, b]));
   }
@@ -101,7 +98,7 @@ export class RoutePolicies {
         return backend;
       });
     }
-    const challenge = challengeFor(backends, this.options.realm);
+    const challenge = challengeFor(backends, this.realm);
     if (this.testBackend) backends = [restrictTo(this.testBackend, rule.backends), ...backends];
     return Object.freeze({
       public: rule.public === true,
@@ -113,6 +110,15 @@ export class RoutePolicies {
       challenge,
     });
   }
+}
+
+/** The `realm` option (named in `WWW-Authenticate` challenges), checked at bootstrap. */
+export function readRealm(options: { realm?: string }): string {
+  return OptionsReader.root(options).string('realm', 'api', {
+    pattern: /^[\x20-\x21\x23-\x7e]{1,128}$/,
+    problem: 'must be 1-128 printable ASCII characters without quotes',
+    fix: 'use a short name such as "api"',
+  });
 }
 
 function challengeFor(backends: readonly AuthBackend[], realm: string): string {
