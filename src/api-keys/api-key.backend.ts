@@ -13,7 +13,7 @@ import { ApiKeyStore } from './api-key-store.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
 import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
 import type { AuthRequest } from '../core/auth-request.js';
-import { AuthUnavailableError } from '../core/auth-error.js';
+import { unavailable } from '../core/dependency-call.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
@@ -126,8 +126,7 @@ export class ApiKeyBackend extends AuthBackend {
       });
     }
     if (outcome.kind === 'fail') return AuthResults.invalid(this.name, outcome.reason);
-    if (outcome.error instanceof AuthUnavailableError) throw outcome.error;
-    throw new AuthUnavailableError('API key check failed', { cause: outcome.error });
+    throw unavailable(outcome.error, 'API key check failed');
   }
 
   private check(key: string, done: Verified): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
-import { AuthUnavailableError } from '../core/auth-error.js';
+import { dependencyCall, unavailable } from '../core/dependency-call.js';
 import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { createApiKey, digestMatches, parseApiKey } from './api-key.js';
@@ -161,7 +161,7 @@ export class ApiKeyService {
     try {
       record = await this.store.findById(parsed.id);
     } catch (error) {
-      throw new AuthUnavailableError('API key store failed', { cause: error });
+      throw unavailable(error, STORE_FAILED);
     }
     if (!record) return failed('unknown key id');
     if (!digestMatches(key, record.hash, this.options.pepper)) return failed('wrong secret');
@@ -215,13 +215,11 @@ export class ApiKeyService {
   }
 }
 
+const STORE_FAILED = 'API key store failed';
+
 /** Runs a store operation; a failure becomes `AuthUnavailableError` (503), never a pass. */
-async function storeCall<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw new AuthUnavailableError('API key store failed', { cause: error });
-  }
+function storeCall<T>(operation: () => Promise<T>): Promise<T> {
+  return dependencyCall(STORE_FAILED, operation);
 }
 
 function failed(reason: string): ApiKeyVerification {

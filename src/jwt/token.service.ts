@@ -2,14 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AuthSuccess } from '../core/auth-result.js';
 import { Clock } from '../core/clock.js';
-import {
-  AuthConfigurationError,
-  AuthenticationFailedError,
-  AuthError,
-  AuthUnavailableError,
-} from '../core/auth-error.js';
+import { AuthConfigurationError, AuthenticationFailedError } from '../core/auth-error.js';
 import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
+import { dependencyCall } from '../core/dependency-call.js';
 import { RevocationStore, type RevocationSubject } from './revocation/revocation-store.js';
 import { JwtSettings } from './jwt-settings.js';
 import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
@@ -393,13 +389,8 @@ export class TokenService {
     await this.guard(this.store.revokeFamily(family, familyEnd + this.settings.toleranceMs));
   }
 
-  private async guard<T>(operation: Promise<T>): Promise<T> {
-    try {
-      return await operation;
-    } catch (error) {
-      if (error instanceof AuthError) throw error;
-      throw new AuthUnavailableError('revocation store unavailable', { cause: error });
-    }
+  private guard<T>(operation: Promise<T>): Promise<T> {
+    return dependencyCall('revocation store unavailable', operation);
   }
 
   private emit(

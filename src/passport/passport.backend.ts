@@ -1,6 +1,6 @@
 import type { Strategy } from 'passport';
 import type { AuthRequest } from '../core/auth-request.js';
-import { AuthUnavailableError } from '../core/auth-error.js';
+import { unavailable } from '../core/dependency-call.js';
 import { PassportAdapter } from './passport-adapter.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
@@ -39,7 +39,7 @@ export abstract class PassportBackend extends AuthBackend {
       case 'fail':
         return AuthResults.invalid(this.name, outcome.reason);
       case 'error':
-        throw new AuthUnavailableError(`${this.name} strategy error`, { cause: outcome.error });
+        throw unavailable(outcome.error, `${this.name} strategy error`);
     }
   }
 

@@ -3,8 +3,8 @@ import type { AuthInfo, AuthRequest } from '../core/auth-request.js';
 import type { AuthBackend } from '../core/auth-backend.js';
 import type { AuthFailure, AuthResult, AuthSuccess } from '../core/auth-result.js';
 import { Clock } from '../core/clock.js';
+import { unavailable } from '../core/dependency-call.js';
 import {
-  AuthError,
   AuthenticationFailedError,
   AuthUnavailableError,
   PermissionDeniedError,
@@ -145,13 +145,10 @@ export class AuthGuard implements CanActivate {
   private backendFailure(backend: AuthBackend, request: AuthRequest, error: unknown): unknown {
     // A backend throws only when something it depends on failed, or on a bug. Either way the
     // request must not go through, and must not silently become anonymous.
-    if (error instanceof AuthError && !(error instanceof AuthUnavailableError)) return error;
-    const unavailable =
-      error instanceof AuthUnavailableError
-        ? error
-        : new AuthUnavailableError(`backend ${backend.name} failed`, { cause: error });
-    this.emitUnavailable(request, backend.name, unavailable);
-    return unavailable;
+    const refusal = unavailable(error, `backend ${backend.name} failed`);
+    if (refusal instanceof AuthUnavailableError)
+      this.emitUnavailable(request, backend.name, refusal);
+    return refusal;
   }
 
   /** What to throw when the user model threw `error`. */

@@ -2,6 +2,7 @@ import { Injectable, type Provider } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
+import { unavailable } from '../core/dependency-call.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { isUnsafeMethod, pathOf } from '../http/headers.js';
 import { csrfFailure } from '../http/csrf.js';
@@ -106,7 +107,7 @@ export class SessionBackend extends AuthBackend {
       try {
         await binding.save();
       } catch (error) {
-        throw new AuthUnavailableError('session store failed (save)', { cause: error });
+        throw unavailable(error, 'session store failed (save)');
       }
     }
     return AuthResults.success(this.name, record.identity, {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
+import { dependencyCall } from '../core/dependency-call.js';
 import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { pathOf } from '../http/headers.js';
@@ -258,13 +259,8 @@ export class SessionService {
     return binding;
   }
 
-  private async unavailableOnError<T>(what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof AuthUnavailableError) throw error;
-      throw new AuthUnavailableError(`session store failed (${what})`, { cause: error });
-    }
+  private unavailableOnError<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return dependencyCall(`session store failed (${what})`, run);
   }
 
   private publish(event: AuthEvent): void {

@@ -1,6 +1,7 @@
 import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { Clock } from '../../core/clock.js';
+import { withTimeout } from '../../core/dependency-call.js';
 import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
 
 /** Settings of {@link RedisRevocationStore}. */
@@ -72,7 +73,8 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   private static readonly logger = new Logger('Gatehouse');
   private readonly client: ScriptClient;
   private readonly prefix: string;
-  private readonly timeoutMs: number;
+  /** The time bound added per command; `undefined` when the client bounds its commands. */
+  private readonly timeoutMs: number | undefined;
 
   constructor(
     client: Redis,
@@ -82,13 +84,16 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   ) {
     super();
     this.prefix = options.keyPrefix ?? 'gatehouse:rv:';
-    this.timeoutMs = options.commandTimeoutMs ?? 1000;
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
+    const timeoutMs = options.commandTimeoutMs ?? 1000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError('RedisRevocationStore: commandTimeoutMs must be a positive whole number');
     }
     if (typeof client.defineCommand !== 'function') {
       throw new TypeError('RedisRevocationStore: the client must be an ioredis client');
     }
+    // A client that bounds its commands itself (ioredis `commandTimeout`, as the provider's own
+    // client does) needs no second timer per command.
+    this.timeoutMs = client.options?.commandTimeout ? undefined : timeoutMs;
     client.defineCommand('gatehouseConsume', { numberOfKeys: 2, lua: CONSUME });
     client.defineCommand('gatehouseCutoff', { numberOfKeys: 1, lua: CUTOFF });
     this.client = client as ScriptClient;
@@ -187,13 +192,6 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   }
 
   private bounded<T>(operation: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(operation, this.timeoutMs, 'Redis');
   }
 }
