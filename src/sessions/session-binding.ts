@@ -1,3 +1,5 @@
+import { AuthUnavailableError } from '../core/auth-error.js';
+
 /**
  * What `configureSessions` attaches to each request: the few session operations the library
  * needs, written once per adapter, so the backend and `SessionService` never ask which framework
@@ -34,6 +36,37 @@ export const STORE_FAILURE_KEY = '__gatehouseStoreFailure';
 /** The binding of `request`, or `undefined` when `configureSessions` was not applied. */
 export function bindingOf(request: object): SessionBinding | undefined {
   return (request as { [SESSION_BINDING]?: SessionBinding })[SESSION_BINDING];
+}
+
+/**
+ * The binding of `request`. Without one the middleware is missing, and every session request
+ * would fail the same way: 503, never anonymous (`SessionSettings` also refuses to start so).
+ */
+export function requireBinding(request: object): SessionBinding {
+  const binding = bindingOf(request);
+  if (!binding) {
+    throw new AuthUnavailableError(
+      'the session middleware is not installed: call configureSessions(app)',
+    );
+  }
+  return binding;
+}
+
+/**
+ * The request's session, or `null` outside the cookie's path. A stand-in left by a store that
+ * failed while loading it is a 503, never an empty (anonymous) session.
+ */
+export function usableSession(binding: SessionBinding): Record<string, unknown> | null {
+  const session = binding.session();
+  if (session) {
+    const failure = storeFailureOf(session);
+    if (failure !== undefined) {
+      throw new AuthUnavailableError('session store failed', {
+        cause: new Error(String(failure)),
+      });
+    }
+  }
+  return session;
 }
 
 /** The store error behind a stand-in session, or `undefined` for a real session. */

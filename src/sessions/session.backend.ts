@@ -1,13 +1,12 @@
 import { Injectable, type Provider } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
-import { AuthUnavailableError } from '../core/auth-error.js';
 import { unavailable } from '../core/dependency-call.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { isUnsafeMethod, pathOf } from '../http/headers.js';
 import { csrfFailure } from '../http/csrf.js';
 import { InMemorySessionStore } from './in-memory-session.store.js';
-import { bindingOf, storeFailureOf } from './session-binding.js';
+import { requireBinding, usableSession } from './session-binding.js';
 import { readRecord, RECORD_KEY, sessionHandle, type SessionRecord } from './session-record.js';
 import { SessionSettings } from './session-settings.js';
 import { SessionStore } from './session-store.js';
@@ -58,21 +57,8 @@ export class SessionBackend extends AuthBackend {
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {
-    const binding = bindingOf(request);
-    if (!binding) {
-      throw new AuthUnavailableError(
-        'the session middleware is not installed: call configureSessions(app)',
-      );
-    }
-    const session = binding.session();
-    if (session) {
-      const failure = storeFailureOf(session);
-      if (failure !== undefined) {
-        throw new AuthUnavailableError('session store failed', {
-          cause: new Error(String(failure)),
-        });
-      }
-    }
+    const binding = requireBinding(request);
+    const session = usableSession(binding);
     const record = readRecord(session);
     const sid = binding.id();
     if (!session || !record || !sid) {

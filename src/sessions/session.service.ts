@@ -1,14 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
-import { AuthUnavailableError } from '../core/auth-error.js';
 import { dependencyCall } from '../core/dependency-call.js';
 import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { pathOf } from '../http/headers.js';
 import type { BaseUser } from '../core/base-user.js';
 import { newCsrfToken } from '../http/csrf.js';
-import { bindingOf, storeFailureOf, type SessionBinding } from './session-binding.js';
+import {
+  bindingOf,
+  requireBinding,
+  storeFailureOf,
+  usableSession,
+  type SessionBinding,
+} from './session-binding.js';
 import type { LoginResult, SessionInfo } from './session-info.js';
 import {
   readRecord,
@@ -58,8 +63,8 @@ export class SessionService {
     if (typeof identity !== 'string' || identity === '') {
       throw new TypeError('SessionService.login: the user has no identity');
     }
-    const binding = this.requireBinding(request);
-    const before = this.usableSession(binding);
+    const binding = requireBinding(request);
+    const before = usableSession(binding);
     const previous = readRecord(before);
     const previousId = binding.id();
     const sid = await this.unavailableOnError('login', async () => {
@@ -101,8 +106,8 @@ export class SessionService {
    * told to drop the cookie. Returns whether there was a login to end.
    */
   async logout(request: AuthRequest): Promise<boolean> {
-    const binding = this.requireBinding(request);
-    const session = this.usableSession(binding);
+    const binding = requireBinding(request);
+    const session = usableSession(binding);
     const record = this.currentRecord(binding);
     const sid = binding.id();
     if (!session || !record || !sid) return false;
@@ -234,29 +239,6 @@ export class SessionService {
   private currentRecord(binding: SessionBinding): SessionRecord | null {
     const session = binding.session();
     return session && storeFailureOf(session) === undefined ? readRecord(session) : null;
-  }
-
-  private usableSession(binding: SessionBinding): Record<string, unknown> | null {
-    const session = binding.session();
-    if (session) {
-      const failure = storeFailureOf(session);
-      if (failure !== undefined) {
-        throw new AuthUnavailableError('session store failed', {
-          cause: new Error(String(failure)),
-        });
-      }
-    }
-    return session;
-  }
-
-  private requireBinding(request: AuthRequest): SessionBinding {
-    const binding = bindingOf(request);
-    if (!binding) {
-      throw new AuthUnavailableError(
-        'the session middleware is not installed: call configureSessions(app)',
-      );
-    }
-    return binding;
   }
 
   private unavailableOnError<T>(what: string, run: () => Promise<T>): Promise<T> {
