@@ -1,17 +1,11 @@
-import { Inject, Injectable, type Provider } from '@nestjs/common';
+import { Injectable, type Provider } from '@nestjs/common';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
-import {
-  API_KEY_OPTIONS,
-  type ApiKeyOptions,
-  resolveApiKeyOptions,
-  type ResolvedApiKeyOptions,
-} from './api-key-options.js';
+import { ApiKeySettings, apiKeySettingsProvider } from './api-key-settings.js';
 import { MAX_API_KEY_LENGTH } from './api-key.js';
 import { ApiKeyService } from './api-key.service.js';
 import type { ApiKeyInfo } from './api-key-store.js';
 import { ApiKeyStore } from './api-key-store.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
-import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { unavailable } from '../core/dependency-call.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
@@ -40,11 +34,7 @@ type Verified = (err: Error | null, user?: object, info?: object) => void;
 @Injectable()
 export class ApiKeyBackend extends AuthBackend {
   static readonly providers: Provider[] = [
-    {
-      provide: API_KEY_OPTIONS,
-      useFactory: (options: { apiKey?: ApiKeyOptions }) => resolveApiKeyOptions(options.apiKey),
-      inject: [AUTH_MODULE_OPTIONS],
-    },
+    apiKeySettingsProvider,
     { provide: ApiKeyStore, useClass: InMemoryApiKeyStore },
     ApiKeyService,
   ];
@@ -55,7 +45,7 @@ export class ApiKeyBackend extends AuthBackend {
 
   constructor(
     private readonly keys: ApiKeyService,
-    @Inject(API_KEY_OPTIONS) private readonly options: ResolvedApiKeyOptions,
+    private readonly options: ApiKeySettings,
   ) {
     super();
     // passReqToCallback stays off: with it on, the strategy never settles under passport's

@@ -4,7 +4,7 @@ import { FakeClock } from '../testing/fake-clock.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
 import type { AuthEvent } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
-import { resolveApiKeyOptions } from './api-key-options.js';
+import { ApiKeySettings } from './api-key-settings.js';
 import type { ApiKeyRecord } from './api-key-store.js';
 import { ApiKeyService } from './api-key.service.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
@@ -41,7 +41,7 @@ describe('ApiKeyService', () => {
     store = new CountingStore();
     clock = new FakeClock(NOW);
     events = new Events();
-    service = new ApiKeyService(store, resolveApiKeyOptions({}), clock, events);
+    service = new ApiKeyService(store, new ApiKeySettings({}), clock, events);
   });
 
   it('create stores the hash and the metadata, and returns the key once', async () => {
@@ -210,7 +210,7 @@ describe('ApiKeyService', () => {
         throw new Error('sink down');
       }
     })();
-    const quiet = new ApiKeyService(store, resolveApiKeyOptions({}), clock, throwing);
+    const quiet = new ApiKeyService(store, new ApiKeySettings({}), clock, throwing);
     const { record } = await quiet.create({ owner: 'alice', name: 'a' });
     expect(await quiet.revoke(record.id)).toBe(true);
     expect(logged.mock.calls.map((c) => c[0])).toEqual([

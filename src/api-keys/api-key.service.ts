@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
 import { dependencyCall, unavailable } from '../core/dependency-call.js';
 import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
 import { createApiKey, digestMatches, parseApiKey } from './api-key.js';
-import { API_KEY_OPTIONS, type ResolvedApiKeyOptions } from './api-key-options.js';
+import { ApiKeySettings } from './api-key-settings.js';
 import { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-key-store.js';
 
 /** What {@link ApiKeyService.create} takes. */
@@ -72,7 +72,7 @@ export class ApiKeyService {
 
   constructor(
     private readonly store: ApiKeyStore,
-    @Inject(API_KEY_OPTIONS) private readonly options: ResolvedApiKeyOptions,
+    private readonly options: ApiKeySettings,
     private readonly clock: Clock,
     private readonly events: AuthEvents,
   ) {}

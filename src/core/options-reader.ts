@@ -1,3 +1,4 @@
+import type { Provider } from '@nestjs/common';
 import { AuthConfigurationError } from './auth-error.js';
 
 /**
@@ -6,6 +7,20 @@ import { AuthConfigurationError } from './auth-error.js';
  * {@link OptionsReader}, so no feature imports the module that aggregates them.
  */
 export const AUTH_MODULE_OPTIONS = Symbol('gatehouse:module-options');
+
+/**
+ * The one way a feature provides its settings: a class, built once from the module options at
+ * bootstrap (so a bad option fails the start, never a request), injected by its class.
+ *
+ * @example
+ * static readonly providers = [settingsProvider(JwtSettings, (options) => new JwtSettings(options.jwt))];
+ */
+export function settingsProvider<T, O extends object>(
+  settings: abstract new (...args: never[]) => T,
+  build: (options: O) => T,
+): Provider {
+  return { provide: settings, useFactory: build, inject: [AUTH_MODULE_OPTIONS] };
+}
 
 /** What an option's check says when it fails: the problem and how to fix it. */
 export interface OptionProblem {

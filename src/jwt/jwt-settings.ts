@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { AuthConfigurationError } from '../core/auth-error.js';
-import { AUTH_MODULE_OPTIONS, OptionsReader } from '../core/options-reader.js';
+import { OptionsReader, settingsProvider } from '../core/options-reader.js';
 import { readTrustedOrigins, type CsrfPolicy } from '../http/csrf.js';
 import { buildKey, JwtKey, SUPPORTED_ALGORITHMS, thumbprint } from './jwt-key.js';
 import type { JwtAlgorithm, JwtKeyOptions, JwtOptions, TokenLocation } from './jwt-options.js';
@@ -165,11 +165,10 @@ export class JwtSettings {
 }
 
 /** The provider that validates `options.jwt` at bootstrap. */
-export const jwtSettingsProvider: Provider = {
-  provide: JwtSettings,
-  useFactory: (options: { jwt?: JwtOptions }) => new JwtSettings(options.jwt),
-  inject: [AUTH_MODULE_OPTIONS],
-};
+export const jwtSettingsProvider: Provider = settingsProvider(
+  JwtSettings,
+  (options: { jwt?: JwtOptions }) => new JwtSettings(options.jwt),
+);
 
 function readAlgorithms(value: unknown): ReadonlySet<JwtAlgorithm> {
   if (!Array.isArray(value) || value.length === 0) {

@@ -4,6 +4,7 @@ import { Clock } from '../core/clock.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { hasCookie, SESSION_BINDING, type SessionBinding } from './session-binding.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
+import { SessionInstallation } from './session-installation.js';
 import { SessionSettings } from './session-settings.js';
 import { SessionStore } from './session-store.js';
 
@@ -56,8 +57,10 @@ interface FastifyInstance {
  */
 export async function configureSessions(app: INestApplication): Promise<void> {
   let settings: SessionSettings;
+  let installation: SessionInstallation;
   try {
     settings = app.get(SessionSettings, { strict: false });
+    installation = app.get(SessionInstallation, { strict: false });
   } catch {
     throw new AuthConfigurationError(
       'backends',
@@ -65,7 +68,7 @@ export async function configureSessions(app: INestApplication): Promise<void> {
       'add SessionBackend to AuthModule.forRoot({ backends }) and pass `session` options',
     );
   }
-  if (settings.isInstalled) {
+  if (installation.isInstalled) {
     throw new AuthConfigurationError(
       'session',
       'configureSessions() was called twice on the same application',
@@ -90,7 +93,7 @@ export async function configureSessions(app: INestApplication): Promise<void> {
       'use @nestjs/platform-express or @nestjs/platform-fastify',
     );
   }
-  settings.markInstalled();
+  installation.markInstalled();
 }
 
 async function installExpress(

@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { AuthConfigurationError } from '../core/auth-error.js';
-import { AUTH_MODULE_OPTIONS, OptionsReader } from '../core/options-reader.js';
+import type { Provider } from '@nestjs/common';
+import { OptionsReader, settingsProvider } from '../core/options-reader.js';
 import { readTrustedOrigins } from '../http/csrf.js';
 import type { SessionOptions } from './session-options.js';
 
@@ -23,12 +22,9 @@ const SESSION_KEYS: readonly (keyof SessionOptions)[] = [
 
 /**
  * The `session` options, validated at bootstrap and normalised. Injected by the session backend,
- * `SessionService` and `configureSessions`.
+ * `SessionService` and `configureSessions`; provided by {@link sessionSettingsProvider}.
  */
-@Injectable()
-export class SessionSettings implements OnApplicationBootstrap {
-  private static readonly logger = new Logger('Gatehouse');
-
+export class SessionSettings {
   /** The cookie's full name, `__Host-` prefix included. */
   readonly cookieName: string;
   /** The signing secrets; the first signs. */
@@ -48,13 +44,9 @@ export class SessionSettings implements OnApplicationBootstrap {
   readonly trustedOrigins: ReadonlySet<string>;
   /** The CSRF header's name, lower case (as Node exposes headers). */
   readonly csrfHeader: string;
-  private installed = false;
 
-  constructor(
-    @Inject(AUTH_MODULE_OPTIONS) options: { session?: SessionOptions },
-    @Optional() private readonly adapterHost?: HttpAdapterHost,
-  ) {
-    const session: OptionsReader = OptionsReader.of('session', options.session, SESSION_KEYS, {
+  constructor(options: SessionOptions | undefined) {
+    const session: OptionsReader = OptionsReader.of('session', options, SESSION_KEYS, {
       problem: 'is missing, and SessionBackend needs at least a secret',
       fix: 'pass `session: { secret: process.env.SESSION_SECRET }` to AuthModule.forRoot',
     });
@@ -117,34 +109,13 @@ export class SessionSettings implements OnApplicationBootstrap {
       })
       .toLowerCase();
   }
-
-  /** Called by `configureSessions` once the middleware is in place. */
-  markInstalled(): void {
-    this.installed = true;
-  }
-
-  /** Whether `configureSessions(app)` ran. */
-  get isInstalled(): boolean {
-    return this.installed;
-  }
-
-  onApplicationBootstrap(): void {
-    // Without the middleware every session request would fail; say so at start, not per request.
-    // A module compiled without an HTTP application (a unit test) has no adapter and is let be.
-    if (this.adapterHost?.httpAdapter && !this.installed) {
-      throw new AuthConfigurationError(
-        'session',
-        'SessionBackend is configured, but the session middleware is not installed',
-        'call `await configureSessions(app)` in main.ts (and in e2e tests) before `app.listen()` or `app.init()`',
-      );
-    }
-    if (!this.secure) {
-      SessionSettings.logger.warn(
-        'session.secure is false: the session cookie is sent over plain HTTP. Use this only for local development and tests.',
-      );
-    }
-  }
 }
+
+/** The provider that validates `options.session` at bootstrap. */
+export const sessionSettingsProvider: Provider = settingsProvider(
+  SessionSettings,
+  (options: { session?: SessionOptions }) => new SessionSettings(options.session),
+);
 
 function checkSecrets(secret: unknown): string[] {
   const list = typeof secret === 'string' ? [secret] : secret;

@@ -8,7 +8,8 @@ import { csrfFailure } from '../http/csrf.js';
 import { InMemorySessionStore } from './in-memory-session.store.js';
 import { requireBinding, usableSession } from './session-binding.js';
 import { readRecord, RECORD_KEY, sessionHandle, type SessionRecord } from './session-record.js';
-import { SessionSettings } from './session-settings.js';
+import { SessionInstallation } from './session-installation.js';
+import { SessionSettings, sessionSettingsProvider } from './session-settings.js';
 import { SessionStore } from './session-store.js';
 import { SessionService } from './session.service.js';
 import { AuthBackend } from '../core/auth-backend.js';
@@ -40,7 +41,8 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
 @Injectable()
 export class SessionBackend extends AuthBackend {
   static readonly providers: Provider[] = [
-    SessionSettings,
+    sessionSettingsProvider,
+    SessionInstallation,
     SessionService,
     { provide: SessionStore, useClass: InMemorySessionStore },
   ];

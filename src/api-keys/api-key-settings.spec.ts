@@ -5,11 +5,12 @@ import { ApiKeyBackend } from './api-key.backend.js';
 import { AuthModule } from '../module/auth.module.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { UserModel } from '../users/user-model.js';
-import { resolveApiKeyOptions, type ApiKeyOptions } from './api-key-options.js';
+import type { ApiKeyOptions } from './api-key-options.js';
+import { ApiKeySettings } from './api-key-settings.js';
 
-describe('resolveApiKeyOptions', () => {
+describe('ApiKeySettings', () => {
   it('defaults to the X-API-Key header, the gk prefix, no scheme and no pepper', () => {
-    expect(resolveApiKeyOptions(undefined)).toEqual({
+    expect(new ApiKeySettings(undefined)).toEqual({
       header: 'x-api-key',
       scheme: undefined,
       challenge: 'ApiKey',
@@ -19,12 +20,12 @@ describe('resolveApiKeyOptions', () => {
   });
 
   it('lower-cases the header and the scheme for matching, keeps the scheme for challenges', () => {
-    const resolved = resolveApiKeyOptions({ header: 'X-Acme-Key', scheme: 'ApiKey' });
+    const resolved = new ApiKeySettings({ header: 'X-Acme-Key', scheme: 'ApiKey' });
     expect(resolved).toMatchObject({ header: 'x-acme-key', scheme: 'apikey', challenge: 'ApiKey' });
   });
 
   it('turns the pepper into a secret KeyObject once', () => {
-    const resolved = resolveApiKeyOptions({ pepper: 'p'.repeat(32) });
+    const resolved = new ApiKeySettings({ pepper: 'p'.repeat(32) });
     expect(resolved.pepper?.type).toBe('secret');
     expect(resolved.pepper?.symmetricKeySize).toBe(32);
   });
@@ -83,10 +84,8 @@ describe('resolveApiKeyOptions', () => {
       /"apiKey\.pepper": must be a string or a Buffer/,
     ],
   ])('refuses %s, naming the option and the fix', (_case, options, message) => {
-    expect(() => resolveApiKeyOptions(options as ApiKeyOptions)).toThrowError(message);
-    expect(() => resolveApiKeyOptions(options as ApiKeyOptions)).toThrowError(
-      AuthConfigurationError,
-    );
+    expect(() => new ApiKeySettings(options as ApiKeyOptions)).toThrowError(message);
+    expect(() => new ApiKeySettings(options as ApiKeyOptions)).toThrowError(AuthConfigurationError);
   });
 });
 
