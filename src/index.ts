@@ -117,6 +117,9 @@ export {
   AuthUnavailableError,
   PermissionDeniedError,
   type AuthErrorCode,
+  type AuthErrorOptions,
 } from './core/auth-error.js';
+export { AUTH_REASONS, type AuthReasonCode, type AuthRejection } from './core/auth-reason.js';
 export type { AuthEvent, AuthEventType } from './core/auth-event.js';
 export { AuthEvents, LoggerAuthEvents } from './core/auth-events.js';
+export { AuthEventPublisher, type AuthEventInput } from './core/auth-event-publisher.js';

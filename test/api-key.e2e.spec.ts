@@ -300,9 +300,9 @@ describe.each(adapters)('API keys (%s)', (adapter) => {
       await asKey(`gk_${id}_${flip(secret)}`);
       await asKey(`zz_${id}_${secret}`);
       const failures = events.events.slice(before);
-      expect(failures.map((e) => [e.type, e.reason])).toEqual([
-        ['authentication_failed', 'wrong secret'],
-        ['authentication_failed', 'malformed key'],
+      expect(failures.map((e) => [e.type, e.reason, e.detail])).toEqual([
+        ['authentication_failed', 'API_KEY_SECRET_MISMATCH', undefined],
+        ['authentication_failed', 'API_KEY_MALFORMED', 'wrong prefix'],
       ]);
       expect(JSON.stringify(failures)).not.toContain(secret.slice(0, 10));
     });

@@ -47,7 +47,8 @@ describe.each(adapters)('failures, events and filters (%s)', (adapter) => {
       expect.objectContaining({
         type: 'authentication_failed',
         backend: 'key',
-        reason: 'signature mismatch for key',
+        reason: 'CREDENTIAL_INVALID',
+        detail: 'signature mismatch for key',
         path: '/protected',
       }),
     );

@@ -189,7 +189,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         const withSig = `${part(header('hs-new', alg))}.${part(claims())}.${b64url('x')}`;
         await expectGeneric(await get('/me', bearer(withSig)));
       }
-      expect(events.last('authentication_failed')?.reason).toBe('algorithm not allowed');
+      expect(events.last('authentication_failed')).toMatchObject({
+        reason: 'JWT_ALG_NOT_ALLOWED',
+        detail: 'expected one of "HS256", "RS256", "PS256", "ES256", "EdDSA", received "nOnE"',
+      });
     });
 
     it('refuses an HS256 token "signed" with the RSA public key', async () => {
@@ -199,7 +202,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         await expectGeneric(await get('/me', bearer(forge(h, claims(), 'HS256', pem))));
       }
       const rsaKidEvent = events.events.filter((e) => e.type === 'authentication_failed').at(-3);
-      expect(rsaKidEvent?.reason).toBe('algorithm does not match the key');
+      expect(rsaKidEvent).toMatchObject({
+        reason: 'JWT_ALG_NOT_ALLOWED',
+        detail: 'expected "RS256" (the algorithm of key "rsa"), received "HS256"',
+      });
     });
 
     it('refuses a cut or altered signature and a tampered payload', async () => {
@@ -212,7 +218,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       await expectGeneric(await get('/me', bearer(`${h}.${p}.${flipped.toString('base64url')}`)));
       const admin = part({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'root' });
       await expectGeneric(await get('/me', bearer(`${h}.${admin}.${s}`)));
-      expect(events.last('authentication_failed')?.reason).toBe('invalid signature');
+      expect(events.last('authentication_failed')?.reason).toBe('JWT_SIGNATURE_INVALID');
     });
 
     it('refuses a swapped or unknown kid', async () => {
@@ -235,7 +241,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       await expectGeneric(
         await get('/me', bearer(forge(header('nope', 'HS256'), claims(), 'HS256', keys.hsNew))),
       );
-      expect(events.last('authentication_failed')?.reason).toBe('unknown kid');
+      expect(events.last('authentication_failed')).toMatchObject({
+        reason: 'JWT_KID_UNKNOWN',
+        detail: 'expected one of "hs-new", "hs-old", "rsa", "ps", "ec", "ed", received "nope"',
+      });
     });
 
     it('never follows jwk, jku or x5u headers', async () => {
@@ -265,7 +274,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
 
     it('refuses a validly signed token with a crit header', async () => {
       await expectGeneric(await get('/me', bearer(hs({}, { crit: ['exp'] }))));
-      expect(events.last('authentication_failed')?.reason).toBe('unsupported crit header');
+      expect(events.last('authentication_failed')?.reason).toBe('JWT_CRIT_UNSUPPORTED');
     });
   });
 
@@ -342,7 +351,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       expect((await get('/me', bearer(token))).status).toBe(200);
       clock.advance(1);
       await expectGeneric(await get('/me', bearer(token)));
-      expect(events.last('authentication_failed')?.reason).toBe('token expired');
+      expect(events.last('authentication_failed')).toMatchObject({
+        reason: 'JWT_EXPIRED',
+        detail: 'exp passed',
+      });
     });
 
     it('honours nbf from the tolerance on', async () => {
@@ -519,7 +531,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       await expectGeneric(await get('/me', bearer(pair.access_token)));
       await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
       expect((await get('/me', bearer(other.access_token))).status).toBe(200);
-      expect(events.last('authentication_failed')?.reason).toBe('token revoked');
+      expect(events.last('authentication_failed')?.reason).toBe('TOKEN_REVOKED');
     });
 
     it('logout-all refuses every earlier token of the user, but not later logins', async () => {
@@ -621,7 +633,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         ),
         403,
       );
-      expect(events.last('permission_denied')?.reason).toBe('wrong CSRF token');
+      expect(events.last('permission_denied')).toMatchObject({
+        reason: 'CSRF_TOKEN_INVALID',
+        detail: 'does not match',
+      });
       expect((await post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
       const del = await app.request('/write', { method: 'DELETE', headers: { cookie } });
       await expectGeneric(del, 403);
@@ -633,9 +648,15 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       const write = (extra: Record<string, string>) =>
         post('/write', {}, { cookie, 'x-csrf-token': csrf, ...extra });
       await expectGeneric(await write({ origin: 'https://evil.example' }), 403);
-      expect(events.last('permission_denied')?.reason).toBe('cross-origin request (Origin)');
+      expect(events.last('permission_denied')).toMatchObject({
+        reason: 'CSRF_ORIGIN_REJECTED',
+        detail: 'Origin "https://evil.example"',
+      });
       await expectGeneric(await write({ 'sec-fetch-site': 'cross-site' }), 403);
-      expect(events.last('permission_denied')?.reason).toBe('cross-site request (Sec-Fetch-Site)');
+      expect(events.last('permission_denied')).toMatchObject({
+        reason: 'CSRF_ORIGIN_REJECTED',
+        detail: 'Sec-Fetch-Site "cross-site"',
+      });
       await expectGeneric(await write({ 'sec-fetch-site': 'same-site' }), 403);
       // The app's own origin and a configured trusted one pass, as do clients that send neither.
       expect((await write({ origin: app.url, 'sec-fetch-site': 'same-origin' })).status).toBe(200);

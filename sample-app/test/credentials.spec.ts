@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpException } from '@nestjs/common';
 import {
+  AuthEventPublisher,
   AuthEvents,
   AuthUnavailableError,
   type AuthEvent,
@@ -52,7 +53,12 @@ describe('CredentialsService', () => {
     hasher = new CountingHasher();
     events = new CollectedEvents();
     const throttle = new MemoryLoginThrottle({ maxAttempts: 3, lockoutSeconds: 60 }, clock);
-    service = new CredentialsService(users, hasher, throttle, events, clock);
+    service = new CredentialsService(
+      users,
+      hasher,
+      throttle,
+      new AuthEventPublisher(events, clock),
+    );
     users.create({
       username: 'alice',
       email: 'a@example.com',
@@ -97,10 +103,10 @@ describe('CredentialsService', () => {
     await outcome('nobody', 'x');
     await outcome('alice', 'x');
     await outcome('bob', 'bob secret pass');
-    expect(events.events.map((e) => [e.type, e.reason, e.ip])).toEqual([
-      ['login_failed', 'unknown user', '192.0.2.1'],
-      ['login_failed', 'wrong password', '192.0.2.1'],
-      ['login_failed', 'account disabled', '192.0.2.1'],
+    expect(events.events.map((e) => [e.type, e.reason, e.detail, e.ip])).toEqual([
+      ['login_failed', 'CREDENTIAL_INVALID', 'unknown user', '192.0.2.1'],
+      ['login_failed', 'CREDENTIAL_INVALID', 'wrong password', '192.0.2.1'],
+      ['login_failed', 'CREDENTIAL_INVALID', 'account disabled', '192.0.2.1'],
     ]);
     expect(JSON.stringify(events.events)).not.toContain('bob secret pass');
   });
@@ -123,7 +129,12 @@ describe('CredentialsService', () => {
         throw new Error('connection refused');
       }
     }
-    const broken = new CredentialsService(users, hasher, new BrokenThrottle(), events, clock);
+    const broken = new CredentialsService(
+      users,
+      hasher,
+      new BrokenThrottle(),
+      new AuthEventPublisher(events, clock),
+    );
     await expect(
       broken.verify('alice', 'alice secret pass', request, 'jwt'),
     ).rejects.toBeInstanceOf(AuthUnavailableError);

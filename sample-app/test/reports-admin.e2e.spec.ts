@@ -201,14 +201,16 @@ describe.each(adapters)('sample app, reports and administration (%s)', (adapter)
         backend: 'jwt',
         ip: '127.0.0.1',
         at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-        reason: 'missing permission',
+        reason: 'PERMISSION_MISSING',
+        detail: null,
         method: 'GET',
         path: '/admin/users',
       });
       expect(res.body[1]).toMatchObject({
         type: 'login_failed',
         user_id: user.id,
-        reason: 'wrong password',
+        reason: 'CREDENTIAL_INVALID',
+        detail: 'wrong password',
       });
       // No secret ever lands in the log.
       const all = await sample.client.get('/admin/audit?limit=500', admin.auth);

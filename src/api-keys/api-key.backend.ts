@@ -78,11 +78,13 @@ export class ApiKeyBackend extends AuthBackend {
     if (value !== undefined) {
       // Node joins a repeated custom header into one value with ", ", which no key contains.
       if (typeof value !== 'string' || value.includes(',')) {
-        return AuthResults.invalid(this.name, 'API key header sent more than once');
+        return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'header sent more than once');
       }
       if (value.length > MAX_API_KEY_LENGTH) {
-        return AuthResults.invalid(this.name, 'API key header too long');
+        return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'header too long');
       }
+      // The strategy would refuse an empty value itself, with nothing but free text to say why.
+      if (value === '') return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'empty header');
       return this.run(this.headerAdapter, request);
     }
     if (this.schemeAdapter !== undefined) {
@@ -90,10 +92,14 @@ export class ApiKeyBackend extends AuthBackend {
       if (authorization !== undefined && hasScheme(authorization, this.options.scheme!)) {
         // Node keeps only the first of repeated Authorization headers; look at the raw list.
         if (authorization.length > MAX_API_KEY_LENGTH + 64) {
-          return AuthResults.invalid(this.name, 'Authorization header too long');
+          return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'Authorization too long');
         }
         if (countRaw(request, 'authorization') > 1) {
-          return AuthResults.invalid(this.name, 'Authorization header sent more than once');
+          return AuthResults.invalid(
+            this.name,
+            'API_KEY_MALFORMED',
+            'Authorization sent more than once',
+          );
         }
         return this.run(this.schemeAdapter, request);
       }
@@ -115,14 +121,20 @@ export class ApiKeyBackend extends AuthBackend {
         fresh: false,
       });
     }
-    if (outcome.kind === 'fail') return AuthResults.invalid(this.name, outcome.reason);
-    throw unavailable(outcome.error, 'API key check failed');
+    if (outcome.kind === 'fail') {
+      return AuthResults.invalid(this.name, outcome.reason, outcome.detail);
+    }
+    throw unavailable(outcome.error, 'DEPENDENCY_UNAVAILABLE', 'the API key check threw');
   }
 
   private check(key: string, done: Verified): void {
     this.keys.verify(key).then(
       (result) =>
-        result.valid ? done(null, result.key) : done(null, undefined, { message: result.reason }),
+        // The refusal travels through the strategy's `fail` as `{ reason, detail }`, which the
+        // adapter keeps (it drops any other challenge).
+        result.valid
+          ? done(null, result.key)
+          : done(null, undefined, { reason: result.reason, detail: result.detail }),
       (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
     );
   }

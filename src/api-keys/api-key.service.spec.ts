@@ -4,6 +4,7 @@ import { FakeClock } from '../testing/fake-clock.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
 import type { AuthEvent } from '../core/auth-event.js';
 import { AuthEvents } from '../core/auth-events.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import { ApiKeySettings } from './api-key-settings.js';
 import type { ApiKeyRecord } from './api-key-store.js';
 import { ApiKeyService } from './api-key.service.js';
@@ -41,7 +42,12 @@ describe('ApiKeyService', () => {
     store = new CountingStore();
     clock = new FakeClock(NOW);
     events = new Events();
-    service = new ApiKeyService(store, new ApiKeySettings({}), clock, events);
+    service = new ApiKeyService(
+      store,
+      new ApiKeySettings({}),
+      clock,
+      new AuthEventPublisher(events, clock),
+    );
   });
 
   it('create stores the hash and the metadata, and returns the key once', async () => {
@@ -86,9 +92,14 @@ describe('ApiKeyService', () => {
     store.calls.length = 0;
     expect(await service.verify(`xx${key.slice(2)}`)).toEqual({
       valid: false,
-      reason: 'malformed key',
+      reason: 'API_KEY_MALFORMED',
+      detail: 'wrong prefix',
     });
-    expect(await service.verify('garbage')).toEqual({ valid: false, reason: 'malformed key' });
+    expect(await service.verify('garbage')).toEqual({
+      valid: false,
+      reason: 'API_KEY_MALFORMED',
+      detail: 'not in the key format',
+    });
     expect(store.calls).toEqual([]);
   });
 
@@ -104,10 +115,10 @@ describe('ApiKeyService', () => {
     clock.advance(10_000);
     reasons.push(await service.verify(live.key));
     expect(reasons).toEqual([
-      { valid: false, reason: 'wrong secret' },
-      { valid: false, reason: 'unknown key id' },
-      { valid: false, reason: 'key revoked' },
-      { valid: false, reason: 'key expired' },
+      { valid: false, reason: 'API_KEY_SECRET_MISMATCH' },
+      { valid: false, reason: 'API_KEY_UNKNOWN' },
+      { valid: false, reason: 'API_KEY_REVOKED' },
+      { valid: false, reason: 'API_KEY_EXPIRED' },
     ]);
   });
 
@@ -210,7 +221,12 @@ describe('ApiKeyService', () => {
         throw new Error('sink down');
       }
     })();
-    const quiet = new ApiKeyService(store, new ApiKeySettings({}), clock, throwing);
+    const quiet = new ApiKeyService(
+      store,
+      new ApiKeySettings({}),
+      clock,
+      new AuthEventPublisher(throwing, clock),
+    );
     const { record } = await quiet.create({ owner: 'alice', name: 'a' });
     expect(await quiet.revoke(record.id)).toBe(true);
     expect(logged.mock.calls.map((c) => c[0])).toEqual([

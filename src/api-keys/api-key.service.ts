@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
 import { dependencyCall, unavailable } from '../core/dependency-call.js';
 import type { AuthEventType } from '../core/auth-event.js';
-import { AuthEvents } from '../core/auth-events.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
+import type { AuthReasonCode } from '../core/auth-reason.js';
 import { createApiKey, digestMatches, parseApiKey } from './api-key.js';
 import { ApiKeySettings } from './api-key-settings.js';
 import { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-key-store.js';
@@ -51,7 +52,7 @@ export interface RotatedApiKey extends CreatedApiKey {
 /** The outcome of {@link ApiKeyService.verify}. */
 export type ApiKeyVerification =
   | { readonly valid: true; readonly key: ApiKeyInfo }
-  | { readonly valid: false; readonly reason: string };
+  | { readonly valid: false; readonly reason: AuthReasonCode; readonly detail?: string };
 
 /** The last use of a key is written at most this often. */
 export const LAST_USE_INTERVAL_MS = 60_000;
@@ -68,13 +69,11 @@ const MAX_NAME_LENGTH = 100;
  */
 @Injectable()
 export class ApiKeyService {
-  private static readonly logger = new Logger('Gatehouse');
-
   constructor(
     private readonly store: ApiKeyStore,
     private readonly options: ApiKeySettings,
     private readonly clock: Clock,
-    private readonly events: AuthEvents,
+    private readonly events: AuthEventPublisher,
   ) {}
 
   /** Issues a new key for `input.owner`. Throws `TypeError` on invalid input. */
@@ -154,20 +153,23 @@ export class ApiKeyService {
   async verify(key: string): Promise<ApiKeyVerification> {
     const parsed = parseApiKey(key);
     // The reason never names the expected prefix: it reaches logs, and logs get shared.
-    if (!parsed || parsed.prefix !== this.options.prefix) return failed('malformed key');
+    if (!parsed) return failed('API_KEY_MALFORMED', 'not in the key format');
+    if (parsed.prefix !== this.options.prefix) return failed('API_KEY_MALFORMED', 'wrong prefix');
     // The hot path: awaited inline rather than through `storeCall`, one closure and one promise
     // fewer per request.
     let record: ApiKeyRecord | null;
     try {
       record = await this.store.findById(parsed.id);
     } catch (error) {
-      throw unavailable(error, STORE_FAILED);
+      throw unavailable(error, 'API_KEY_STORE_UNAVAILABLE');
     }
-    if (!record) return failed('unknown key id');
-    if (!digestMatches(key, record.hash, this.options.pepper)) return failed('wrong secret');
+    if (!record) return failed('API_KEY_UNKNOWN');
+    if (!digestMatches(key, record.hash, this.options.pepper)) {
+      return failed('API_KEY_SECRET_MISMATCH');
+    }
     const now = this.clock.now();
-    if (record.revokedAt !== null && record.revokedAt <= now) return failed('key revoked');
-    if (record.expiresAt !== null && record.expiresAt <= now) return failed('key expired');
+    if (record.revokedAt !== null && record.revokedAt <= now) return failed('API_KEY_REVOKED');
+    if (record.expiresAt !== null && record.expiresAt <= now) return failed('API_KEY_EXPIRED');
     if (record.lastUsedAt === null || record.lastUsedAt <= now - LAST_USE_INTERVAL_MS) {
       await storeCall(() => this.store.recordUse(record.id, now, LAST_USE_INTERVAL_MS));
     }
@@ -201,29 +203,22 @@ export class ApiKeyService {
   }
 
   private emit(type: AuthEventType, record: ApiKeyRecord): void {
-    try {
-      this.events.emit({
-        type,
-        at: this.clock.now(),
-        backend: 'apikey',
-        identity: record.owner,
-        credentialId: record.id,
-      });
-    } catch (error) {
-      ApiKeyService.logger.error(`auth event sink failed on ${type}`, (error as Error)?.stack);
-    }
+    this.events.publish({
+      type,
+      backend: 'apikey',
+      identity: record.owner,
+      credentialId: record.id,
+    });
   }
 }
 
-const STORE_FAILED = 'API key store failed';
-
 /** Runs a store operation; a failure becomes `AuthUnavailableError` (503), never a pass. */
 function storeCall<T>(operation: () => Promise<T>): Promise<T> {
-  return dependencyCall(STORE_FAILED, operation);
+  return dependencyCall('API_KEY_STORE_UNAVAILABLE', operation);
 }
 
-function failed(reason: string): ApiKeyVerification {
-  return { valid: false, reason };
+function failed(reason: AuthReasonCode, detail?: string): ApiKeyVerification {
+  return detail === undefined ? { valid: false, reason } : { valid: false, reason, detail };
 }
 
 function isLive(record: ApiKeyInfo, now: number): boolean {

@@ -22,7 +22,9 @@ import type { AuthResult } from './auth-result.js';
  *     const value = req.headers['x-token'];
  *     if (typeof value !== 'string') return AuthResults.missing(this.name);
  *     const id = await this.tokens.lookup(value);
- *     return id ? AuthResults.success(this.name, id) : AuthResults.invalid(this.name, 'unknown token');
+ *     return id
+ *       ? AuthResults.success(this.name, id)
+ *       : AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'unknown token');
  *   }
  * }
  */

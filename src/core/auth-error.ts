@@ -1,31 +1,44 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { sanitizeDetail, type AuthReasonCode } from './auth-reason.js';
 
 /** Stable machine-readable codes of {@link AuthError}. Switch on these, never on messages. */
 export type AuthErrorCode =
   'AUTHENTICATION_FAILED' | 'PERMISSION_DENIED' | 'AUTH_UNAVAILABLE' | 'AUTH_CONFIGURATION';
+
+/** What an {@link AuthError} takes besides its reason. */
+export interface AuthErrorOptions {
+  /** What exactly went wrong, for logs and events, as `AuthFailure.detail`. No secrets. */
+  detail?: string;
+  /** The underlying error, for logs and `auth_unavailable` events. */
+  cause?: unknown;
+}
 
 /**
  * The base of every error the library throws.
  *
  * It is an `HttpException` whose response body is always generic (`{ statusCode, message }`),
  * so Nest's default exception handler answers safely. The specific reason is kept in
- * {@link AuthError.reason} and {@link AuthError.cause}, for logs and auth events only.
+ * {@link AuthError.reason}, {@link AuthError.detail} and {@link AuthError.cause}, for logs and
+ * auth events only.
  * Replace the responses with an ordinary exception filter, for example
  * `@Catch(AuthenticationFailedError)`.
  */
 export abstract class AuthError extends HttpException {
   /** Stable code for programmatic handling. */
   abstract readonly code: AuthErrorCode;
-  /** Why it failed, for logs and audit events. Never sent to the client. */
-  readonly reason: string;
+  /** Why it failed, as a stable code, for logs and audit events. Never sent to the client. */
+  readonly reason: AuthReasonCode;
+  /** What exactly, where it helps. Never sent to the client. */
+  readonly detail?: string;
 
-  protected constructor(status: number, reason: string, options?: { cause?: unknown }) {
+  protected constructor(status: number, reason: AuthReasonCode, options?: AuthErrorOptions) {
     super(
       { statusCode: status, message: genericMessage(status) },
       status,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.reason = reason;
+    this.detail = sanitizeDetail(options?.detail);
     // The message of an HttpException becomes part of some loggers' output; keep it generic too.
     this.message = genericMessage(status);
   }
@@ -36,7 +49,8 @@ export class AuthenticationFailedError extends AuthError {
   readonly code = 'AUTHENTICATION_FAILED' as const;
   override readonly name = 'AuthenticationFailedError';
 
-  constructor(reason = 'authentication failed', options?: { cause?: unknown }) {
+  /** @param reason Default: `'CREDENTIAL_INVALID'`. */
+  constructor(reason: AuthReasonCode = 'CREDENTIAL_INVALID', options?: AuthErrorOptions) {
     super(HttpStatus.UNAUTHORIZED, reason, options);
   }
 }
@@ -46,7 +60,8 @@ export class PermissionDeniedError extends AuthError {
   readonly code = 'PERMISSION_DENIED' as const;
   override readonly name = 'PermissionDeniedError';
 
-  constructor(reason = 'permission denied', options?: { cause?: unknown }) {
+  /** @param reason Default: `'PERMISSION_MISSING'`. */
+  constructor(reason: AuthReasonCode = 'PERMISSION_MISSING', options?: AuthErrorOptions) {
     super(HttpStatus.FORBIDDEN, reason, options);
   }
 }
@@ -59,7 +74,8 @@ export class AuthUnavailableError extends AuthError {
   readonly code = 'AUTH_UNAVAILABLE' as const;
   override readonly name = 'AuthUnavailableError';
 
-  constructor(reason = 'authentication unavailable', options?: { cause?: unknown }) {
+  /** @param reason Default: `'DEPENDENCY_UNAVAILABLE'`. */
+  constructor(reason: AuthReasonCode = 'DEPENDENCY_UNAVAILABLE', options?: AuthErrorOptions) {
     super(HttpStatus.SERVICE_UNAVAILABLE, reason, options);
   }
 }

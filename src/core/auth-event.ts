@@ -1,3 +1,5 @@
+import type { AuthReasonCode } from './auth-reason.js';
+
 /** The kinds of {@link AuthEvent} the library emits. Applications may emit their own kinds too. */
 export type AuthEventType =
   | 'authenticated'
@@ -31,8 +33,13 @@ export interface AuthEvent {
   readonly backend?: string | null;
   /** The user's identity, when known. */
   readonly identity?: string;
-  /** Why it failed, for failures. */
-  readonly reason?: string;
+  /** Why it failed, for failures: a stable code to switch on. */
+  readonly reason?: AuthReasonCode;
+  /**
+   * What exactly, where it helps (for example `expected "JWT", received "at+jwt"`). Short and
+   * free of control characters; for people reading the log, not for code to parse.
+   */
+  readonly detail?: string;
   /** An opaque id of the credential: a token's `jti`, an API key's id, a session's id hash. */
   readonly credentialId?: string;
   readonly method?: string;

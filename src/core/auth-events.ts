@@ -4,7 +4,8 @@ import type { AuthEvent } from './auth-event.js';
 /**
  * Where auth events go. Replace it to build an audit log: pass your class as `events` to
  * `AuthModule.forRoot`. `emit` is called on the request path, so keep it fast and non-throwing
- * (queue slow writes).
+ * (queue slow writes). The library hands events to it through `AuthEventPublisher`, which logs
+ * a throwing `emit` and carries on.
  *
  * @example
  * @Injectable()
@@ -47,6 +48,8 @@ function format(event: AuthEvent): string {
   if (event.credentialId) parts.push(`credential=${event.credentialId}`);
   if (event.method) parts.push(`${event.method} ${event.path ?? ''}`);
   if (event.ip) parts.push(`ip=${event.ip}`);
-  if (event.reason) parts.push(`reason="${event.reason}"`);
+  if (event.reason) parts.push(`reason=${event.reason}`);
+  // Quoted as JSON: a detail may hold quotes, and then still reads as one field.
+  if (event.detail) parts.push(`detail=${JSON.stringify(event.detail)}`);
   return parts.join(' ');
 }

@@ -1,3 +1,4 @@
+import { sanitizeDetail, type AuthReasonCode } from './auth-reason.js';
 import type { BaseUser } from './base-user.js';
 
 /** A backend recognised the caller. */
@@ -36,8 +37,13 @@ export interface AuthFailure {
   readonly backend: string;
   /** `true` when the request carried no credential for this backend at all. */
   readonly missing: boolean;
-  /** Why, for logs and auth events only (for example `jwt expired`). Never sent to the client. */
-  readonly reason: string;
+  /** Why, as a stable code (for example `JWT_EXPIRED`), for logs and auth events only. */
+  readonly reason: AuthReasonCode;
+  /**
+   * What exactly, where it helps (for example `expected "at+jwt", received "refresh+jwt"`).
+   * Free of secrets and control characters, and short. Never sent to the client either.
+   */
+  readonly detail?: string;
   /**
    * The credential itself was valid but this request must be refused with 403, for example a
    * cookie-authenticated write without its CSRF token. On a `@Public()` route the request simply
@@ -74,14 +80,21 @@ export const AuthResults = {
   },
   /** The request carried no credential for `backend`. */
   missing(backend: string): AuthFailure {
-    return { success: false, backend, missing: true, reason: 'no credentials' };
+    return { success: false, backend, missing: true, reason: 'CREDENTIAL_MISSING' };
   },
   /** The request carried a credential for `backend`, and it was not valid. */
-  invalid(backend: string, reason: string): AuthFailure {
-    return { success: false, backend, missing: false, reason };
+  invalid(backend: string, reason: AuthReasonCode, detail?: string): AuthFailure {
+    return { success: false, backend, missing: false, reason, detail: sanitizeDetail(detail) };
   },
   /** The credential was valid, but the request must be refused with 403 (for example CSRF). */
-  forbidden(backend: string, reason: string): AuthFailure {
-    return { success: false, backend, missing: false, reason, forbidden: true };
+  forbidden(backend: string, reason: AuthReasonCode, detail?: string): AuthFailure {
+    return {
+      success: false,
+      backend,
+      missing: false,
+      reason,
+      detail: sanitizeDetail(detail),
+      forbidden: true,
+    };
   },
 } as const;

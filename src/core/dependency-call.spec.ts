@@ -9,34 +9,37 @@ import { dependencyCall, unavailable, withTimeout } from './dependency-call.js';
 describe('a failing dependency', () => {
   it('becomes a 503 with the given reason, keeping the original error as its cause', () => {
     const cause = new Error('ECONNREFUSED 127.0.0.1:6379');
-    const error = unavailable(cause, 'revocation store unavailable');
+    const error = unavailable(cause, 'REVOCATION_STORE_UNAVAILABLE', 'isRevoked');
     expect(error).toBeInstanceOf(AuthUnavailableError);
     expect(error.getStatus()).toBe(503);
-    expect(error.reason).toBe('revocation store unavailable');
+    expect(error.reason).toBe('REVOCATION_STORE_UNAVAILABLE');
+    expect(error.detail).toBe('isRevoked');
     expect(error.cause).toBe(cause);
     // The generic body never carries the cause.
     expect(JSON.stringify(error.getResponse())).not.toContain('ECONNREFUSED');
   });
 
   it('lets an auth error thrown on purpose pass as it is', () => {
-    const denied = new PermissionDeniedError('scoped key');
-    expect(unavailable(denied, 'x')).toBe(denied);
-    const gone = new AuthUnavailableError('session store failed');
-    expect(unavailable(gone, 'x')).toBe(gone);
-    expect(unavailable(new AuthenticationFailedError(), 'x').getStatus()).toBe(401);
+    const denied = new PermissionDeniedError('PERMISSION_MISSING', { detail: 'scoped key' });
+    expect(unavailable(denied, 'DEPENDENCY_UNAVAILABLE')).toBe(denied);
+    const gone = new AuthUnavailableError('SESSION_STORE_UNAVAILABLE');
+    expect(unavailable(gone, 'DEPENDENCY_UNAVAILABLE')).toBe(gone);
+    expect(unavailable(new AuthenticationFailedError(), 'DEPENDENCY_UNAVAILABLE').getStatus()).toBe(
+      401,
+    );
   });
 
   it('is refused whether it rejects, or throws before returning a promise', async () => {
-    await expect(dependencyCall('store failed', Promise.reject(new Error('down')))).rejects.toThrow(
-      AuthUnavailableError,
-    );
+    await expect(
+      dependencyCall('API_KEY_STORE_UNAVAILABLE', Promise.reject(new Error('down'))),
+    ).rejects.toThrow(AuthUnavailableError);
     const throwsAtOnce = (): Promise<number> => {
       throw new TypeError('not a store');
     };
-    await expect(dependencyCall('store failed', throwsAtOnce)).rejects.toBeInstanceOf(
+    await expect(dependencyCall('API_KEY_STORE_UNAVAILABLE', throwsAtOnce)).rejects.toBeInstanceOf(
       AuthUnavailableError,
     );
-    await expect(dependencyCall('store failed', async () => 7)).resolves.toBe(7);
+    await expect(dependencyCall('API_KEY_STORE_UNAVAILABLE', async () => 7)).resolves.toBe(7);
   });
 });
 

@@ -1,18 +1,20 @@
 import { AuthError, AuthUnavailableError } from './auth-error.js';
+import type { AuthReasonCode } from './auth-reason.js';
 
 /**
  * The one rule for a dependency of authentication (a revocation, session or API-key store, the
  * user model, a backend's own service) that fails: the request is refused with 503, never let
  * through and never turned anonymous. An `AuthError` the dependency threw on purpose (a 401, a
  * 403, or a 503 with its own reason) passes as it is; anything else becomes an
- * {@link AuthUnavailableError} with `reason`, keeping the original as its `cause` for the logs.
+ * {@link AuthUnavailableError} with `reason` and `detail`, keeping the original as its `cause`
+ * for the logs.
  *
  * Hot paths (the guard, the API-key and token checks) call this inside their own `catch`, so a
  * request pays for no extra promise; other paths use {@link dependencyCall}.
  */
-export function unavailable(error: unknown, reason: string): AuthError {
+export function unavailable(error: unknown, reason: AuthReasonCode, detail?: string): AuthError {
   if (error instanceof AuthError) return error;
-  return new AuthUnavailableError(reason, { cause: error });
+  return new AuthUnavailableError(reason, { detail, cause: error });
 }
 
 /**
@@ -20,13 +22,14 @@ export function unavailable(error: unknown, reason: string): AuthError {
  * it also catches a store method that throws instead of rejecting.
  */
 export async function dependencyCall<T>(
-  reason: string,
+  reason: AuthReasonCode,
   operation: Promise<T> | (() => Promise<T>),
+  detail?: string,
 ): Promise<T> {
   try {
     return await (typeof operation === 'function' ? operation() : operation);
   } catch (error) {
-    throw unavailable(error, reason);
+    throw unavailable(error, reason, detail);
   }
 }
 

@@ -1,5 +1,6 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthRequest } from '../core/auth-request.js';
+import { received, type AuthRejection } from '../core/auth-reason.js';
 import type { OptionsReader } from '../core/options-reader.js';
 import { singleHeader } from './headers.js';
 
@@ -38,24 +39,26 @@ export function csrfFailure(
   request: AuthRequest,
   expected: string | undefined,
   policy: CsrfPolicy,
-): string | null {
+): AuthRejection | null {
   const originHeader = request.headers.origin;
   const siteHeader = request.headers['sec-fetch-site'];
-  if (Array.isArray(originHeader) || Array.isArray(siteHeader)) return 'repeated Origin header';
+  if (Array.isArray(originHeader) || Array.isArray(siteHeader)) {
+    return { reason: 'CSRF_ORIGIN_REJECTED', detail: 'Origin or Sec-Fetch-Site sent twice' };
+  }
   const origin = originHeader === undefined ? undefined : normaliseOrigin(originHeader);
   const trusted = origin !== undefined && policy.trustedOrigins.has(origin);
   if (!trusted) {
     if (siteHeader !== undefined && siteHeader !== 'same-origin' && siteHeader !== 'none') {
-      return 'cross-site request (Sec-Fetch-Site)';
+      return { reason: 'CSRF_ORIGIN_REJECTED', detail: `Sec-Fetch-Site ${received(siteHeader)}` };
     }
     if (originHeader !== undefined && (origin === undefined || !sameHost(origin, request))) {
-      return 'cross-origin request (Origin)';
+      return { reason: 'CSRF_ORIGIN_REJECTED', detail: `Origin ${received(originHeader)}` };
     }
   }
   const sent = singleHeader(request.headers[policy.csrfHeader]);
-  if (sent === undefined || sent === '') return 'missing CSRF token';
+  if (sent === undefined || sent === '') return { reason: 'CSRF_TOKEN_INVALID', detail: 'missing' };
   if (expected === undefined || expected === '' || !tokensEqual(sent, expected)) {
-    return 'wrong CSRF token';
+    return { reason: 'CSRF_TOKEN_INVALID', detail: 'does not match' };
   }
   return null;
 }

@@ -1,3 +1,5 @@
+import type { AuthRejection } from '../core/auth-reason.js';
+
 /** A JWS in compact form, split and decoded, but not verified. */
 export interface ParsedJwt {
   readonly header: Readonly<Record<string, unknown>>;
@@ -16,20 +18,25 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Splits and decodes a compact JWS strictly (RFC 7515 §7.1, RFC 8725 §3.11): exactly three
  * parts, canonical unpadded base64url, valid UTF-8, and a header and payload that are JSON
- * objects. Returns the reason as a string when the token is malformed.
+ * objects. A malformed token gives `JWT_MALFORMED`, whose detail says which part is wrong.
  */
-export function parseJwt(token: string): ParsedJwt | string {
-  if (token.length > MAX_TOKEN_LENGTH) return 'token too long';
+export function parseJwt(token: string): ParsedJwt | AuthRejection {
+  if (token.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH}`);
   const first = token.indexOf('.');
   const second = first === -1 ? -1 : token.indexOf('.', first + 1);
-  if (second === -1 || token.indexOf('.', second + 1) !== -1) return 'malformed token';
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) return malformed('not three parts');
   const header = decodeObject(token.slice(0, first));
-  if (typeof header === 'string') return `malformed header: ${header}`;
+  if (typeof header === 'string') return malformed(`header ${header}`);
   const payload = decodeObject(token.slice(first + 1, second));
-  if (typeof payload === 'string') return `malformed payload: ${payload}`;
+  if (typeof payload === 'string') return malformed(`payload ${payload}`);
   const signature = decodeStrict(token.slice(second + 1));
-  if (signature === undefined || signature.length === 0) return 'malformed signature';
+  if (signature === undefined || signature.length === 0)
+    return malformed('signature empty or not base64url');
   return { header, payload, signingInput: token.slice(0, second), signature };
+}
+
+function malformed(detail: string): AuthRejection {
+  return { reason: 'JWT_MALFORMED', detail };
 }
 
 /** Decodes canonical base64url, or `undefined` when the text is not. */

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import passportJwt from 'passport-jwt';
 import { Clock } from '../core/clock.js';
+import {
+  mismatch,
+  oneOf,
+  received,
+  type AuthReasonCode,
+  type AuthRejection,
+} from '../core/auth-reason.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
 import type { JwtKey } from './jwt-key.js';
 import { parseJwt } from './jwt-parser.js';
@@ -17,6 +24,20 @@ export const TOKEN_TYP: Readonly<Record<TokenType, string>> = {
 interface Carrier {
   readonly token: string;
 }
+
+/** A token {@link JwtVerifier} accepted. */
+export interface TokenAccepted {
+  readonly ok: true;
+  readonly token: VerifiedToken;
+}
+
+/** A token {@link JwtVerifier} refused, and why. */
+export interface TokenRefused extends AuthRejection {
+  readonly ok: false;
+}
+
+/** What {@link JwtVerifier.verify} returns. */
+export type TokenVerification = TokenAccepted | TokenRefused;
 
 /**
  * Verifies tokens: the library's strict checks first (structure, allowlisted algorithm bound to
@@ -42,25 +63,33 @@ export class JwtVerifier {
     }
   }
 
-  /** The verified token, or the reason it was refused (for auth events, never for clients). */
-  async verify(token: string, expected: TokenType): Promise<VerifiedToken | string> {
+  /** The verified token, or why it was refused (for auth events, never for clients). */
+  async verify(token: string, expected: TokenType): Promise<TokenVerification> {
     const cached = this.cache.get(token);
     if (cached !== undefined) {
-      return cached.type === expected ? (this.timeProblem(cached) ?? cached) : 'wrong token type';
+      if (cached.token.type !== expected) {
+        return typeRefused(expected, TOKEN_TYP[cached.token.type]);
+      }
+      return this.timeProblem(cached.token) ?? cached;
     }
     const parsed = parseJwt(token);
-    if (typeof parsed === 'string') return parsed;
+    if ('reason' in parsed) return refused(parsed.reason, parsed.detail);
     const { header, payload } = parsed;
 
     const alg = header.alg;
     if (typeof alg !== 'string' || !this.settings.algorithms.has(alg as JwtKey['algorithm'])) {
-      return 'algorithm not allowed';
+      return refused('JWT_ALG_NOT_ALLOWED', mismatch(oneOf(this.settings.algorithms), alg));
     }
-    if ('crit' in header) return 'unsupported crit header';
-    if (!typeMatches(header.typ, expected)) return 'wrong token type';
+    if ('crit' in header) return refused('JWT_CRIT_UNSUPPORTED');
+    if (!typeMatches(header.typ, expected)) return typeRefused(expected, header.typ);
     const key = this.keyFor(header.kid, alg);
-    if (typeof key === 'string') return key;
-    if (key.algorithm !== alg) return 'algorithm does not match the key';
+    if ('ok' in key) return key;
+    if (key.algorithm !== alg) {
+      return refused(
+        'JWT_ALG_NOT_ALLOWED',
+        mismatch(`${oneOf([key.algorithm])} (the algorithm of key ${oneOf([key.kid])})`, alg),
+      );
+    }
 
     const signature = await this.signatureProblem(
       key,
@@ -71,21 +100,26 @@ export class JwtVerifier {
     if (signature !== undefined) return signature;
 
     const verified = this.checkClaims(payload as TokenClaims, expected, key.kid);
-    if (typeof verified === 'string') return verified;
-    const problem = this.timeProblem(verified);
+    if (!verified.ok) return verified;
+    const problem = this.timeProblem(verified.token);
     if (problem !== undefined) return problem;
     this.cache.set(token, verified);
     return verified;
   }
 
-  private keyFor(kid: unknown, alg: string): JwtKey | string {
+  private keyFor(kid: unknown, alg: string): JwtKey | TokenRefused {
     if (kid !== undefined) {
       // `kid` only ever selects among configured keys; `jku`, `x5u` and `jwk` are never read.
-      if (typeof kid !== 'string') return 'malformed kid';
-      return this.settings.keys.get(kid) ?? 'unknown kid';
+      if (typeof kid !== 'string') return refused('JWT_MALFORMED', `kid is ${received(kid)}`);
+      return (
+        this.settings.keys.get(kid) ??
+        refused('JWT_KID_UNKNOWN', mismatch(oneOf(this.settings.keys.keys()), kid))
+      );
     }
     const candidates = this.settings.keysByAlgorithm.get(alg as JwtKey['algorithm']) ?? [];
-    return candidates.length === 1 ? candidates[0]! : 'kid required';
+    return candidates.length === 1
+      ? candidates[0]!
+      : refused('JWT_KID_UNKNOWN', `no kid, and ${candidates.length} keys use ${received(alg)}`);
   }
 
   private async signatureProblem(
@@ -93,52 +127,65 @@ export class JwtVerifier {
     token: string,
     signingInput: string,
     signature: Buffer,
-  ): Promise<string | undefined> {
+  ): Promise<TokenRefused | undefined> {
     if (key.algorithm === 'EdDSA') {
-      return key.verifyEdDsa(signingInput, signature) ? undefined : 'invalid signature';
+      return key.verifyEdDsa(signingInput, signature)
+        ? undefined
+        : refused('JWT_SIGNATURE_INVALID');
     }
     const outcome = await this.adapters.get(key.kid)!.run({ token } satisfies Carrier);
     switch (outcome.kind) {
       case 'success':
         return undefined;
       case 'fail':
-        return outcome.reason;
+        // The structure and algorithm were checked above, so what jsonwebtoken refuses here is
+        // the signature; its message is not kept.
+        return refused('JWT_SIGNATURE_INVALID');
       case 'error':
-        return `signature check failed: ${String((outcome.error as Error)?.message ?? outcome.error)}`;
+        return refused('JWT_SIGNATURE_INVALID', 'the signature check threw');
     }
   }
 
-  private checkClaims(claims: TokenClaims, type: TokenType, kid: string): VerifiedToken | string {
+  private checkClaims(claims: TokenClaims, type: TokenType, kid: string): TokenVerification {
     const { exp, iat, nbf, jti } = claims;
-    if (!isTime(exp)) return exp === undefined ? 'exp missing' : 'malformed exp';
-    if (!isTime(iat)) return iat === undefined ? 'iat missing' : 'malformed iat';
-    if (nbf !== undefined && !isTime(nbf)) return 'malformed nbf';
-    if (typeof jti !== 'string' || jti === '' || jti.length > 256) return 'jti missing';
+    if (!isTime(exp)) return claimRefused('exp', exp);
+    if (!isTime(iat)) return claimRefused('iat', iat);
+    if (nbf !== undefined && !isTime(nbf)) return claimRefused('nbf', nbf);
+    if (typeof jti !== 'string' || jti === '' || jti.length > 256) return claimRefused('jti', jti);
     const { issuer, audience, identityClaim } = this.settings;
-    if (issuer !== undefined && claims.iss !== issuer) return 'wrong issuer';
-    if (audience !== undefined && !audienceMatches(claims.aud, audience)) return 'wrong audience';
+    if (issuer !== undefined && claims.iss !== issuer) {
+      return refused('JWT_ISS_MISMATCH', mismatch(oneOf([issuer]), claims.iss));
+    }
+    if (audience !== undefined && !audienceMatches(claims.aud, audience)) {
+      return refused('JWT_AUD_MISMATCH', mismatch(oneOf(audience), claims.aud));
+    }
     const subject = claims[identityClaim];
     if (typeof subject !== 'string' || subject === '' || subject.length > 1024) {
-      return `${identityClaim} missing`;
+      return claimRefused(identityClaim, subject);
     }
     const family = claims.fam;
     if (family !== undefined && (typeof family !== 'string' || family === ''))
-      return 'malformed fam';
-    if (type === 'refresh' && (family === undefined || !isTime(claims.fam_exp))) {
-      return 'refresh token without family';
+      return claimRefused('fam', family);
+    if (type === 'refresh' && family === undefined) return claimRefused('fam', family);
+    if (type === 'refresh' && !isTime(claims.fam_exp))
+      return claimRefused('fam_exp', claims.fam_exp);
+    if (type === 'refresh' && !isGeneration(claims.fam_gen)) {
+      return claimRefused('fam_gen', claims.fam_gen);
     }
-    if (type === 'refresh' && !isGeneration(claims.fam_gen)) return 'malformed fam_gen';
     // "Log out everywhere" remembers its cut-off for the longest lifetime configured here; a
     // token living longer (another issuer's choice) would come back to life after it.
     if ((exp - iat) * 1000 > this.settings.longestLifetimeMs) {
-      return 'token lifetime too long';
+      return refused(
+        'JWT_LIFETIME_TOO_LONG',
+        `lives ${Math.round(exp - iat)} s, at most ${this.settings.longestLifetimeMs / 1000} s`,
+      );
     }
     let scopes: readonly string[] | undefined;
     if (claims.scope !== undefined) {
-      if (typeof claims.scope !== 'string') return 'malformed scope';
+      if (typeof claims.scope !== 'string') return claimRefused('scope', claims.scope);
       scopes = Object.freeze(claims.scope.split(' ').filter((s) => s !== ''));
     }
-    return Object.freeze({
+    const token: VerifiedToken = Object.freeze({
       type,
       claims: deepFreeze(claims),
       kid,
@@ -151,19 +198,22 @@ export class JwtVerifier {
       fresh: type === 'access' && claims.fresh === true,
       scopes,
     });
+    return Object.freeze({ ok: true, token });
   }
 
   /** Expiry, not-before, issued-in-the-future and maximum age, with the tolerance. */
-  timeProblem(token: VerifiedToken): string | undefined {
+  timeProblem(token: VerifiedToken): TokenRefused | undefined {
     const now = this.clock.now();
     const tolerance = this.settings.toleranceMs;
-    if (now >= token.expiresAt + tolerance) return 'token expired';
+    if (now >= token.expiresAt + tolerance) return refused('JWT_EXPIRED', 'exp passed');
     if (token.notBefore !== undefined && now + tolerance < token.notBefore) {
-      return 'token not yet valid';
+      return refused('JWT_NOT_YET_VALID', 'nbf in the future');
     }
-    if (token.issuedAt > now + tolerance) return 'token issued in the future';
+    if (token.issuedAt > now + tolerance) return refused('JWT_NOT_YET_VALID', 'iat in the future');
     const maxAge = this.settings.maxAgeMs;
-    if (maxAge !== undefined && now >= token.issuedAt + maxAge + tolerance) return 'token too old';
+    if (maxAge !== undefined && now >= token.issuedAt + maxAge + tolerance) {
+      return refused('JWT_EXPIRED', 'older than jwt.maxTokenAgeSeconds');
+    }
     return undefined;
   }
 
@@ -181,6 +231,18 @@ export class JwtVerifier {
     );
     return new PassportAdapter(`jwt:${key.kid}`, strategy);
   }
+}
+
+function refused(reason: AuthReasonCode, detail?: string): TokenRefused {
+  return { ok: false, reason, detail };
+}
+
+function typeRefused(expected: TokenType, typ: unknown): TokenRefused {
+  return refused('JWT_TYP_MISMATCH', mismatch(oneOf([TOKEN_TYP[expected]]), typ));
+}
+
+function claimRefused(claim: string, value: unknown): TokenRefused {
+  return refused('JWT_CLAIM_INVALID', `${claim} ${value === undefined ? 'missing' : 'malformed'}`);
 }
 
 function typeMatches(typ: unknown, expected: TokenType): boolean {

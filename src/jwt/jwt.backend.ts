@@ -65,7 +65,13 @@ export class JwtBackend extends AuthBackend {
     let fromCookie = false;
     for (const location of this.settings.locations) {
       const found = this.read(request, location);
-      if (found === null) return AuthResults.invalid(this.name, `malformed ${location} credential`);
+      if (found === null) {
+        return AuthResults.invalid(
+          this.name,
+          'JWT_MALFORMED',
+          `empty or broken ${location} credential`,
+        );
+      }
       if (found !== undefined) {
         token = found;
         fromCookie = location === 'cookie';
@@ -74,14 +80,17 @@ export class JwtBackend extends AuthBackend {
     }
     if (token === undefined) return AuthResults.missing(this.name);
 
-    const verified = await this.verifier.verify(token, 'access');
-    if (typeof verified === 'string') return AuthResults.invalid(this.name, verified);
+    const verification = await this.verifier.verify(token, 'access');
+    if (!verification.ok) {
+      return AuthResults.invalid(this.name, verification.reason, verification.detail);
+    }
+    const verified = verification.token;
     if (await this.tokens.isRevoked(verified)) {
-      return AuthResults.invalid(this.name, 'token revoked');
+      return AuthResults.invalid(this.name, 'TOKEN_REVOKED');
     }
     if (fromCookie && isUnsafeMethod(request.method)) {
       const failure = this.cookies.csrfFailure(request);
-      if (failure !== null) return AuthResults.forbidden(this.name, failure);
+      if (failure !== null) return AuthResults.forbidden(this.name, failure.reason, failure.detail);
     }
     let success = this.successes.get(verified);
     if (success === undefined) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { SerializeOptions } from 'cookie';
 import type { AuthRequest } from '../core/auth-request.js';
 import { appendSetCookie, readCookie } from '../http/cookies.js';
+import type { AuthRejection } from '../core/auth-reason.js';
 import { csrfFailure, newCsrfToken } from '../http/csrf.js';
 import { JwtSettings, type ResolvedCookieSettings } from './jwt-settings.js';
 import type { TokenPair } from './token-claims.js';
@@ -100,7 +101,7 @@ export class TokenCookies {
    * must equal the CSRF cookie (double submit, compared in constant time). The same check as the
    * session backend's. The JWT backend applies it to cookie-borne tokens on unsafe methods.
    */
-  csrfFailure(request: AuthRequest): string | null {
+  csrfFailure(request: AuthRequest): AuthRejection | null {
     return csrfFailure(request, readCookie(request, this.config.csrfName), this.config);
   }
 

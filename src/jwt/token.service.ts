@@ -4,7 +4,8 @@ import type { AuthSuccess } from '../core/auth-result.js';
 import { Clock } from '../core/clock.js';
 import { AuthConfigurationError, AuthenticationFailedError } from '../core/auth-error.js';
 import type { AuthEventType } from '../core/auth-event.js';
-import { AuthEvents } from '../core/auth-events.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
+import type { AuthReasonCode } from '../core/auth-reason.js';
 import { dependencyCall } from '../core/dependency-call.js';
 import { RevocationStore, type RevocationSubject } from './revocation/revocation-store.js';
 import { JwtSettings } from './jwt-settings.js';
@@ -51,7 +52,7 @@ export interface IssueAccessTokenOptions extends IssueTokenOptions {
  * @Public() @Post('login')
  * async login(@Body() body: LoginDto) {
  *   const user = await this.users.checkPassword(body.username, body.password);
- *   if (!user) throw new AuthenticationFailedError('bad credentials');
+ *   if (!user) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
  *   return this.tokens.issuePair(user.id); // { access_token, refresh_token, token_type, expires_in }
  * }
  */
@@ -64,7 +65,7 @@ export class TokenService {
     private readonly settings: JwtSettings,
     private readonly verifier: JwtVerifier,
     private readonly store: RevocationStore,
-    private readonly events: AuthEvents,
+    private readonly events: AuthEventPublisher,
     private readonly clock: Clock,
   ) {}
 
@@ -137,11 +138,14 @@ export class TokenService {
   async verify(token: string, options: { type?: TokenType } = {}): Promise<VerifiedToken> {
     const type = options.type ?? 'access';
     if (typeof token !== 'string' || token === '') {
-      throw new AuthenticationFailedError(`no ${type} token`);
+      throw new AuthenticationFailedError('CREDENTIAL_MISSING', { detail: `no ${type} token` });
     }
-    const verified = await this.verifier.verify(token, type);
-    if (typeof verified === 'string') throw new AuthenticationFailedError(verified);
-    if (await this.isRevoked(verified)) throw new AuthenticationFailedError('token revoked');
+    const verification = await this.verifier.verify(token, type);
+    if (!verification.ok) {
+      throw new AuthenticationFailedError(verification.reason, { detail: verification.detail });
+    }
+    const verified = verification.token;
+    if (await this.isRevoked(verified)) throw new AuthenticationFailedError('TOKEN_REVOKED');
     return verified;
   }
 
@@ -180,11 +184,13 @@ export class TokenService {
         claims.fam_exp! * 1000 + this.settings.toleranceMs,
       ),
     );
-    if (result === 'family_revoked') throw new AuthenticationFailedError('family revoked');
+    if (result === 'family_revoked') {
+      throw new AuthenticationFailedError('TOKEN_REVOKED', { detail: 'refresh family revoked' });
+    }
     if (result === 'reused') {
       await this.revokeFamilyUntil(family, claims.fam_exp! * 1000);
-      this.emit('token_reuse_detected', token.subject, token.id, 'refresh token reused');
-      throw new AuthenticationFailedError('refresh token reused');
+      this.emit('token_reuse_detected', token.subject, token.id, 'TOKEN_REFRESH_REUSED');
+      throw new AuthenticationFailedError('TOKEN_REFRESH_REUSED');
     }
     const custom: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(claims)) {
@@ -225,7 +231,7 @@ export class TokenService {
       t.family,
       t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeMs,
     );
-    this.emit('token_revoked', t.subject, t.id, 'family revoked');
+    this.emit('token_revoked', t.subject, t.id, undefined, 'refresh family');
   }
 
   /**
@@ -243,8 +249,8 @@ export class TokenService {
     if (t.family !== undefined) await this.revokeFamily(access);
     if (typeof refreshToken === 'string' && refreshToken !== '') {
       const refresh = await this.verifier.verify(refreshToken, 'refresh');
-      if (typeof refresh !== 'string' && refresh.subject === t.subject) {
-        await this.revokeFamily(refresh);
+      if (refresh.ok && refresh.token.subject === t.subject) {
+        await this.revokeFamily(refresh.token);
       }
     }
     this.emit('logout', t.subject, t.id);
@@ -290,7 +296,9 @@ export class TokenService {
     const seconds = Math.floor(p.now / 1000);
     const accessExp = Math.min(seconds + this.settings.accessTtlMs / 1000, p.familyExpires);
     const refreshExp = Math.min(seconds + this.settings.refreshTtlMs / 1000, p.familyExpires);
-    if (refreshExp <= seconds) throw new AuthenticationFailedError('refresh family expired');
+    if (refreshExp <= seconds) {
+      throw new AuthenticationFailedError('JWT_EXPIRED', { detail: 'refresh family ended' });
+    }
     const shared = {
       ...p.custom,
       ...(p.scope === undefined ? {} : { scope: p.scope }),
@@ -390,27 +398,17 @@ export class TokenService {
   }
 
   private guard<T>(operation: Promise<T>): Promise<T> {
-    return dependencyCall('revocation store unavailable', operation);
+    return dependencyCall('REVOCATION_STORE_UNAVAILABLE', operation);
   }
 
   private emit(
     type: AuthEventType,
     identity: string,
     credentialId?: string,
-    reason?: string,
+    reason?: AuthReasonCode,
+    detail?: string,
   ): void {
-    try {
-      this.events.emit({
-        type,
-        at: this.clock.now(),
-        backend: 'jwt',
-        identity,
-        credentialId,
-        reason,
-      });
-    } catch {
-      // An audit sink's failure must not change the outcome of issuing or revoking.
-    }
+    this.events.publish({ type, backend: 'jwt', identity, credentialId, reason, detail });
   }
 }
 

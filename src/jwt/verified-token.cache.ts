@@ -1,4 +1,4 @@
-import type { VerifiedToken } from './token-claims.js';
+import type { TokenAccepted } from './jwt-verifier.js';
 
 /**
  * A bounded map from a token to its verification result, so a token presented
@@ -13,18 +13,18 @@ export class VerifiedTokenCache {
   // fraction of the token. The entry keeps the full token, and a hit needs the exact same bytes.
   private readonly entries = new Map<
     string,
-    { readonly token: string; readonly value: VerifiedToken }
+    { readonly token: string; readonly value: TokenAccepted }
   >();
 
   constructor(private readonly capacity: number) {}
 
-  get(token: string): VerifiedToken | undefined {
+  get(token: string): TokenAccepted | undefined {
     if (this.capacity === 0) return undefined;
     const entry = this.entries.get(signatureOf(token));
     return entry !== undefined && entry.token === token ? entry.value : undefined;
   }
 
-  set(token: string, value: VerifiedToken): void {
+  set(token: string, value: TokenAccepted): void {
     if (this.capacity === 0) return;
     const key = signatureOf(token);
     if (this.entries.size >= this.capacity && !this.entries.has(key)) {

@@ -11,6 +11,7 @@ import type { AuthModuleExtras, UserModelProvider } from './auth-module-options.
 import type { AuthBackend, AuthBackendType } from '../core/auth-backend.js';
 import { Clock, SystemClock } from '../core/clock.js';
 import { AuthEvents, LoggerAuthEvents } from '../core/auth-events.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import { AuthGuard } from '../routes/auth.guard.js';
 import { RoutePolicies } from '../routes/route-policy.js';
 import { AuthRouteScanner } from '../routes/route-scanner.js';
@@ -61,6 +62,7 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
     // Checks the top level of the options at bootstrap; each feature checks its own slice.
     { provide: OPTIONS_CHECKED, useFactory: checkOptions, inject: [AUTH_MODULE_OPTIONS] },
     { provide: AuthEvents, useClass: extras.events ?? LoggerAuthEvents },
+    AuthEventPublisher,
     userModelProvider(extras.userModel!),
     ...backendTypes,
     {

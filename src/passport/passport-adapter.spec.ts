@@ -35,18 +35,22 @@ describe('PassportAdapter', () => {
       user: { id: 'a' },
       info: undefined,
     });
+    // The strategy's message ("bad credentials") is free text and never becomes the reason.
     expect(await adapter.run({ action: 'fail' })).toEqual({
       kind: 'fail',
-      reason: 'bad credentials',
+      reason: 'CREDENTIAL_INVALID',
+      detail: 'the strategy failed with status 401',
     });
     expect(await adapter.run({ action: 'error' })).toMatchObject({ kind: 'error' });
     expect(await adapter.run({ action: 'pass' })).toEqual({
       kind: 'fail',
-      reason: 'strategy passed',
+      reason: 'PASSPORT_STRATEGY_DECLINED',
+      detail: 'it passed',
     });
     expect(await adapter.run({ action: 'redirect' })).toEqual({
       kind: 'fail',
-      reason: 'strategy redirected',
+      reason: 'PASSPORT_STRATEGY_DECLINED',
+      detail: 'it redirected',
     });
     expect(await adapter.run({ action: 'throw' })).toMatchObject({ kind: 'error' });
   });

@@ -1,10 +1,11 @@
 import passport from 'passport';
 import type { Strategy } from 'passport';
+import { isAuthReasonCode, type AuthRejection } from '../core/auth-reason.js';
 
 /** How one run of a passport strategy ended. */
 export type StrategyOutcome =
   | { kind: 'success'; user: unknown; info: unknown }
-  | { kind: 'fail'; reason: string }
+  | ({ kind: 'fail' } & AuthRejection)
   | { kind: 'error'; error: unknown };
 
 /** The action functions passport binds onto a per-request copy of a strategy. */
@@ -49,12 +50,18 @@ export class PassportAdapter {
       // A promise settles once, so a strategy that calls two actions cannot change the outcome.
       const run = Object.create(this.strategy) as StrategyActions;
       run.success = (user, info) =>
-        resolve(user ? { kind: 'success', user, info } : { kind: 'fail', reason: 'no user' });
-      run.fail = (challenge) => resolve({ kind: 'fail', reason: describe(challenge) });
+        resolve(
+          user
+            ? { kind: 'success', user, info }
+            : { kind: 'fail', reason: 'CREDENTIAL_INVALID', detail: 'the strategy gave no user' },
+        );
+      run.fail = (challenge, status) => resolve(failure(challenge, status));
       run.error = (error) => resolve({ kind: 'error', error });
-      run.pass = () => resolve({ kind: 'fail', reason: 'strategy passed' });
+      run.pass = () =>
+        resolve({ kind: 'fail', reason: 'PASSPORT_STRATEGY_DECLINED', detail: 'it passed' });
       // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
-      run.redirect = () => resolve({ kind: 'fail', reason: 'strategy redirected' });
+      run.redirect = () =>
+        resolve({ kind: 'fail', reason: 'PASSPORT_STRATEGY_DECLINED', detail: 'it redirected' });
       try {
         run.authenticate(request, OPTIONS);
       } catch (error) {
@@ -64,13 +71,24 @@ export class PassportAdapter {
   }
 }
 
-function describe(info: unknown): string {
-  if (info === undefined || info === null) return 'strategy failed';
-  if (typeof info === 'string') return info;
-  if (typeof info === 'number') return `strategy failed (${info})`;
-  if (info instanceof Error) return info.message;
-  if (typeof info === 'object' && 'message' in info && typeof info.message === 'string') {
-    return info.message;
+/**
+ * The reason of a strategy's `fail`. A challenge of the form `{ reason, detail? }` with a known
+ * code (what a verify callback hands to `done(null, false, info)`) keeps its code and detail.
+ * Anything else is `CREDENTIAL_INVALID`: a strategy's own challenge or message is free text, and
+ * may echo what the client sent, so it never becomes the reason or the detail.
+ */
+function failure(challenge: unknown, status: unknown): StrategyOutcome {
+  if (typeof challenge === 'object' && challenge !== null && 'reason' in challenge) {
+    const { reason, detail } = challenge as { reason: unknown; detail?: unknown };
+    if (isAuthReasonCode(reason)) {
+      return { kind: 'fail', reason, detail: typeof detail === 'string' ? detail : undefined };
+    }
   }
-  return 'strategy failed';
+  const code = typeof challenge === 'number' ? challenge : status;
+  return {
+    kind: 'fail',
+    reason: 'CREDENTIAL_INVALID',
+    detail:
+      typeof code === 'number' ? `the strategy failed with status ${code}` : 'the strategy failed',
+  };
 }

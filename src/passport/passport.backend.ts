@@ -13,6 +13,11 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
  * What the verify callback hands to `done(null, user)` becomes the identity: a string as it is,
  * or an object's `identity`, `id` or `sub`. Override {@link PassportBackend.toResult} to change that.
  *
+ * A failed strategy gives `CREDENTIAL_INVALID`; its challenge text is dropped, since it may echo
+ * what the client sent. To pick the code and keep a detail, refuse with an `AuthReasonCode`:
+ * `done(null, false, { reason: 'USER_NOT_FOUND', detail: 'no such account' })` (for strategies
+ * that hand the verify callback's info to `fail`, as most do).
+ *
  * @example
  * @Injectable()
  * export class BasicBackend extends PassportBackend {
@@ -37,9 +42,13 @@ export abstract class PassportBackend extends AuthBackend {
       case 'success':
         return this.toResult(outcome.user, outcome.info);
       case 'fail':
-        return AuthResults.invalid(this.name, outcome.reason);
+        return AuthResults.invalid(this.name, outcome.reason, outcome.detail);
       case 'error':
-        throw unavailable(outcome.error, `${this.name} strategy error`);
+        throw unavailable(
+          outcome.error,
+          'DEPENDENCY_UNAVAILABLE',
+          'the strategy reported an error',
+        );
     }
   }
 
@@ -47,7 +56,7 @@ export abstract class PassportBackend extends AuthBackend {
   protected toResult(user: unknown, _info: unknown): AuthResult {
     const identity = identityOf(user);
     return identity === undefined
-      ? AuthResults.invalid(this.name, 'strategy produced no identity')
+      ? AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'the strategy gave no identity')
       : AuthResults.success(this.name, identity);
   }
 }

@@ -54,7 +54,7 @@ class CaseBackend extends AuthBackend {
           user: new SimpleUser({ identity: 'ghost', roles: ['reader'] }),
         });
       case 'denies':
-        throw new PermissionDeniedError('backend says no');
+        throw new PermissionDeniedError('PERMISSION_MISSING', { detail: 'backend says no' });
       case 'crashes':
         throw new Error('socket hang up');
       default:

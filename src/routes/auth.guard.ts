@@ -1,4 +1,4 @@
-import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { AuthInfo, AuthRequest } from '../core/auth-request.js';
 import type { AuthBackend } from '../core/auth-backend.js';
 import type { AuthFailure, AuthResult, AuthSuccess } from '../core/auth-result.js';
@@ -9,8 +9,9 @@ import {
   AuthUnavailableError,
   PermissionDeniedError,
 } from '../core/auth-error.js';
-import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
-import { AuthEvents } from '../core/auth-events.js';
+import type { AuthEventType } from '../core/auth-event.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
+import type { AuthReasonCode, AuthRejection } from '../core/auth-reason.js';
 import { pathOf, setResponseHeader } from '../http/headers.js';
 import { PermissionChecker } from '../permissions/permission-checker.js';
 import type { BaseUser } from '../core/base-user.js';
@@ -32,7 +33,7 @@ export class AuthGuard implements CanActivate {
     protected readonly policies: RoutePolicies,
     protected readonly users: UserModel,
     protected readonly permissions: PermissionChecker,
-    protected readonly events: AuthEvents,
+    protected readonly events: AuthEventPublisher,
     protected readonly clock: Clock,
   ) {}
 
@@ -61,16 +62,10 @@ export class AuthGuard implements CanActivate {
 
     if (success === undefined) {
       if (failure?.forbidden && !policy.public) {
-        this.emit('permission_denied', request, failure.backend, undefined, failure.reason);
-        throw new PermissionDeniedError(failure.reason);
+        this.emit('permission_denied', request, failure.backend, undefined, failure);
+        throw new PermissionDeniedError(failure.reason, { detail: failure.detail });
       }
-      return this.anonymous(
-        context,
-        request,
-        policy,
-        failure?.reason ?? 'no credentials',
-        failure?.backend,
-      );
+      return this.anonymous(context, request, policy, failure ?? NO_CREDENTIAL, failure?.backend);
     }
 
     let user: unknown = success.user;
@@ -89,7 +84,7 @@ export class AuthGuard implements CanActivate {
         context,
         request,
         policy,
-        'user not found or disabled',
+        USER_NOT_FOUND,
         success.backend,
         success.identity,
       );
@@ -103,13 +98,13 @@ export class AuthGuard implements CanActivate {
 
     if (!policy.public) {
       if (policy.fresh && !this.isFresh(success, policy)) {
-        this.deny(request, success, 'credential not fresh');
+        this.deny(request, success, 'CREDENTIAL_NOT_FRESH');
       }
       if (
         policy.requirements.length > 0 &&
         !this.permissions.satisfies(permissions, policy.requirements)
       ) {
-        this.deny(request, success, 'missing permission');
+        this.deny(request, success, 'PERMISSION_MISSING');
       }
     }
     this.emit(
@@ -145,7 +140,7 @@ export class AuthGuard implements CanActivate {
   private backendFailure(backend: AuthBackend, request: AuthRequest, error: unknown): unknown {
     // A backend throws only when something it depends on failed, or on a bug. Either way the
     // request must not go through, and must not silently become anonymous.
-    const refusal = unavailable(error, `backend ${backend.name} failed`);
+    const refusal = unavailable(error, 'DEPENDENCY_UNAVAILABLE', 'the backend threw');
     if (refusal instanceof AuthUnavailableError)
       this.emitUnavailable(request, backend.name, refusal);
     return refusal;
@@ -157,7 +152,7 @@ export class AuthGuard implements CanActivate {
     result: AuthSuccess,
     error: unknown,
   ): AuthUnavailableError {
-    const unavailable = new AuthUnavailableError('user model failed', { cause: error });
+    const unavailable = new AuthUnavailableError('USER_MODEL_UNAVAILABLE', { cause: error });
     this.emitUnavailable(request, result.backend, unavailable, result.identity);
     return unavailable;
   }
@@ -166,7 +161,7 @@ export class AuthGuard implements CanActivate {
     context: ExecutionContext,
     request: AuthRequest,
     policy: RoutePolicy,
-    reason: string,
+    why: AuthRejection,
     backend?: string,
     identity?: string,
   ): true {
@@ -174,18 +169,18 @@ export class AuthGuard implements CanActivate {
     request.auth = null;
     request.authInfo = undefined;
     if (policy.public) return true;
-    this.emit('authentication_failed', request, backend ?? null, identity, reason);
+    this.emit('authentication_failed', request, backend ?? null, identity, why);
     this.onUnauthenticated(context, policy);
-    throw new AuthenticationFailedError(reason);
+    throw new AuthenticationFailedError(why.reason, { detail: why.detail });
   }
 
-  private deny(request: AuthRequest, success: AuthSuccess, reason: string): never {
+  private deny(request: AuthRequest, success: AuthSuccess, reason: AuthReasonCode): never {
     this.emit(
       'permission_denied',
       request,
       success.backend,
       success.identity,
-      reason,
+      { reason },
       success.credentialId,
     );
     throw new PermissionDeniedError(reason);
@@ -204,15 +199,15 @@ export class AuthGuard implements CanActivate {
     request: AuthRequest,
     backend: string | null,
     identity: string | undefined,
-    reason?: string,
+    why?: AuthRejection,
     credentialId?: string,
   ): void {
-    this.publish({
+    this.events.publish({
       type,
-      at: this.clock.now(),
       backend,
       identity,
-      reason,
+      reason: why?.reason,
+      detail: why?.detail,
       credentialId,
       method: request.method,
       path: pathOf(request.url),
@@ -226,30 +221,24 @@ export class AuthGuard implements CanActivate {
     error: AuthUnavailableError,
     identity?: string,
   ): void {
-    this.publish({
+    this.events.publish({
       type: 'auth_unavailable',
-      at: this.clock.now(),
       backend,
       identity,
       reason: error.reason,
+      detail: error.detail,
       method: request.method,
       path: pathOf(request.url),
       ip: request.ip,
       error: error.cause ?? error,
     });
   }
-
-  private publish(event: AuthEvent): void {
-    try {
-      this.events.emit(event);
-    } catch (error) {
-      // An audit sink's failure must neither grant nor deny access.
-      AuthGuard.logger.error(`auth event sink failed on ${event.type}`, (error as Error)?.stack);
-    }
-  }
-
-  private static readonly logger = new Logger('Gatehouse');
 }
+
+// Why a request is anonymous when no backend said more (none was tried), and when the user
+// model found no one.
+const NO_CREDENTIAL: AuthRejection = Object.freeze({ reason: 'CREDENTIAL_MISSING' });
+const USER_NOT_FOUND: AuthRejection = Object.freeze({ reason: 'USER_NOT_FOUND' });
 
 /**
  * The request's `AuthInfo`: the backend's result and the effective permissions. Spelled out

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AuthBackend } from '../core/auth-backend.js';
+import { AuthResults } from '../core/auth-result.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { AUTH_BACKENDS, AUTH_TEST_BACKEND } from '../core/injection-tokens.js';
 import { AUTH_MODULE_OPTIONS, OptionsReader } from '../core/options-reader.js';
@@ -138,12 +139,7 @@ function restrictTo(test: AuthBackend, allowed: readonly string[] | undefined): 
   wrapper.authenticate = async (request) => {
     const result = await test.authenticate(request);
     return result.success && !allowed.includes(result.backend)
-      ? {
-          success: false,
-          backend: test.name,
-          missing: false,
-          reason: 'backend not allowed on route',
-        }
+      ? AuthResults.invalid(test.name, 'BACKEND_NOT_ALLOWED', `came through ${result.backend}`)
       : result;
   };
   return wrapper;

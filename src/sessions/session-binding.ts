@@ -45,9 +45,7 @@ export function bindingOf(request: object): SessionBinding | undefined {
 export function requireBinding(request: object): SessionBinding {
   const binding = bindingOf(request);
   if (!binding) {
-    throw new AuthUnavailableError(
-      'the session middleware is not installed: call configureSessions(app)',
-    );
+    throw new AuthUnavailableError('SESSION_MIDDLEWARE_MISSING');
   }
   return binding;
 }
@@ -61,7 +59,8 @@ export function usableSession(binding: SessionBinding): Record<string, unknown> 
   if (session) {
     const failure = storeFailureOf(session);
     if (failure !== undefined) {
-      throw new AuthUnavailableError('session store failed', {
+      throw new AuthUnavailableError('SESSION_STORE_UNAVAILABLE', {
+        detail: 'read',
         cause: new Error(String(failure)),
       });
     }

@@ -2,11 +2,12 @@ import { Injectable, type Provider } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { unavailable } from '../core/dependency-call.js';
-import { AuthEvents } from '../core/auth-events.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
+import type { AuthRejection } from '../core/auth-reason.js';
 import { isUnsafeMethod, pathOf } from '../http/headers.js';
 import { csrfFailure } from '../http/csrf.js';
 import { InMemorySessionStore } from './in-memory-session.store.js';
-import { requireBinding, usableSession } from './session-binding.js';
+import { requireBinding, usableSession, type SessionBinding } from './session-binding.js';
 import { readRecord, RECORD_KEY, sessionHandle, type SessionRecord } from './session-record.js';
 import { SessionInstallation } from './session-installation.js';
 import { SessionSettings, sessionSettingsProvider } from './session-settings.js';
@@ -53,7 +54,7 @@ export class SessionBackend extends AuthBackend {
     private readonly settings: SessionSettings,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
-    private readonly events: AuthEvents,
+    private readonly events: AuthEventPublisher,
   ) {
     super();
   }
@@ -66,25 +67,33 @@ export class SessionBackend extends AuthBackend {
     if (!session || !record || !sid) {
       // A bad signature, an unsigned or unknown id all arrive here as a fresh, empty session.
       return binding.hadCookie
-        ? AuthResults.invalid(this.name, 'unknown, tampered or ended session cookie')
+        ? AuthResults.invalid(this.name, 'SESSION_INVALID')
         : AuthResults.missing(this.name);
     }
     const now = this.clock.now();
     if (now - record.createdAt >= this.settings.absoluteTimeoutMs) {
-      await this.sessions.end(binding, sid, record.identity, 'absolute timeout', request);
-      return AuthResults.invalid(this.name, 'session reached its absolute timeout');
+      return this.expire(binding, sid, record, request, ABSOLUTE_TIMEOUT);
     }
     if (now - record.lastActivity >= this.settings.idleTimeoutMs) {
-      await this.sessions.end(binding, sid, record.identity, 'idle timeout', request);
-      return AuthResults.invalid(this.name, 'session idle timeout');
+      return this.expire(binding, sid, record, request, IDLE_TIMEOUT);
     }
     const handle = sessionHandle(sid);
     if (isUnsafeMethod(request.method)) {
       const failure = csrfFailure(request, record.csrf, this.settings);
       if (failure !== null) {
-        this.reportCsrf(request, record, handle, failure);
+        this.events.publish({
+          type: 'csrf_rejected',
+          backend: this.name,
+          identity: record.identity,
+          reason: failure.reason,
+          detail: failure.detail,
+          credentialId: handle,
+          method: request.method,
+          path: pathOf(request.url),
+          ip: request.ip,
+        });
         // Nothing is written: a refused request does not even count as activity.
-        return AuthResults.forbidden(this.name, failure);
+        return AuthResults.forbidden(this.name, failure.reason, failure.detail);
       }
     }
     if (now - record.lastActivity >= this.settings.activityWriteIntervalMs) {
@@ -95,7 +104,7 @@ export class SessionBackend extends AuthBackend {
       try {
         await binding.save();
       } catch (error) {
-        throw unavailable(error, 'session store failed (save)');
+        throw unavailable(error, 'SESSION_STORE_UNAVAILABLE', 'save');
       }
     }
     return AuthResults.success(this.name, record.identity, {
@@ -106,26 +115,23 @@ export class SessionBackend extends AuthBackend {
     });
   }
 
-  private reportCsrf(
-    request: AuthRequest,
+  private async expire(
+    binding: SessionBinding,
+    sid: string,
     record: SessionRecord,
-    handle: string,
-    reason: string,
-  ): void {
-    try {
-      this.events.emit({
-        type: 'csrf_rejected',
-        at: this.clock.now(),
-        backend: this.name,
-        identity: record.identity,
-        reason,
-        credentialId: handle,
-        method: request.method,
-        path: pathOf(request.url),
-        ip: request.ip,
-      });
-    } catch {
-      // An audit sink's failure changes nothing about the decision; the guard logs its own.
-    }
+    request: AuthRequest,
+    why: AuthRejection,
+  ): Promise<AuthResult> {
+    await this.sessions.end(binding, sid, record.identity, why, request);
+    return AuthResults.invalid(this.name, why.reason, why.detail);
   }
 }
+
+const ABSOLUTE_TIMEOUT: AuthRejection = Object.freeze({
+  reason: 'SESSION_EXPIRED',
+  detail: 'absolute timeout',
+});
+const IDLE_TIMEOUT: AuthRejection = Object.freeze({
+  reason: 'SESSION_EXPIRED',
+  detail: 'idle timeout',
+});

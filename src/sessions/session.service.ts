@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { dependencyCall } from '../core/dependency-call.js';
-import type { AuthEvent, AuthEventType } from '../core/auth-event.js';
-import { AuthEvents } from '../core/auth-events.js';
+import type { AuthEventType } from '../core/auth-event.js';
+import { AuthEventPublisher } from '../core/auth-event-publisher.js';
+import type { AuthRejection } from '../core/auth-reason.js';
 import { pathOf } from '../http/headers.js';
 import type { BaseUser } from '../core/base-user.js';
 import { newCsrfToken } from '../http/csrf.js';
@@ -27,6 +28,18 @@ import { SessionStore } from './session-store.js';
 
 const BACKEND = 'session';
 
+// Why a session ended, for its `session_destroyed` event. Only running out is a failure.
+const LOGOUT: Partial<AuthRejection> = Object.freeze({ detail: 'logout' });
+const REVOKED: Partial<AuthRejection> = Object.freeze({ detail: 'revoked' });
+const EXPIRED: AuthRejection = Object.freeze({
+  reason: 'SESSION_EXPIRED',
+  detail: 'found expired',
+});
+const GONE: AuthRejection = Object.freeze({
+  reason: 'SESSION_EXPIRED',
+  detail: 'gone from the store',
+});
+
 /**
  * Logs users in and out of cookie sessions, and lists and revokes their sessions.
  * Brought by `SessionBackend`; needs `configureSessions(app)`.
@@ -36,20 +49,18 @@ const BACKEND = 'session';
  * @Post('login')
  * async login(@Req() req: AuthRequest, @Body() body: Credentials) {
  *   const user = await this.users.check(body.username, body.password);
- *   if (!user) throw new AuthenticationFailedError('bad credentials');
+ *   if (!user) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
  *   const { csrfToken } = await this.sessions.login(req, user);
  *   return { csrf_token: csrfToken };
  * }
  */
 @Injectable()
 export class SessionService {
-  private static readonly logger = new Logger('Gatehouse');
-
   constructor(
     private readonly settings: SessionSettings,
     private readonly store: SessionStore,
     private readonly clock: Clock,
-    private readonly events: AuthEvents,
+    private readonly events: AuthEventPublisher,
   ) {}
 
   /**
@@ -111,7 +122,7 @@ export class SessionService {
     const record = this.currentRecord(binding);
     const sid = binding.id();
     if (!session || !record || !sid) return false;
-    await this.end(binding, sid, record.identity, 'logout', request);
+    await this.end(binding, sid, record.identity, LOGOUT, request);
     return true;
   }
 
@@ -154,7 +165,7 @@ export class SessionService {
       await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
       return false;
     }
-    await this.end(undefined, sid, identity, 'revoked');
+    await this.end(undefined, sid, identity, REVOKED);
     return true;
   }
 
@@ -171,7 +182,7 @@ export class SessionService {
     let ended = 0;
     for (const sid of sids) {
       if (sid === keep) continue;
-      await this.end(undefined, sid, identity, 'revoked');
+      await this.end(undefined, sid, identity, REVOKED);
       ended++;
     }
     return ended;
@@ -179,8 +190,9 @@ export class SessionService {
 
   /**
    * Destroys the session `sid` of `identity` and its index entry; given the request's binding,
-   * also drops it from the request and the browser. Used by `SessionBackend` on timeouts;
-   * applications call `logout`, `revokeSession` or `revokeAllSessions`.
+   * also drops it from the request and the browser. `why` goes into the `session_destroyed`
+   * event: a code when the session ran out, a detail always. Used by `SessionBackend` on
+   * timeouts; applications call `logout`, `revokeSession` or `revokeAllSessions`.
    *
    * @internal
    */
@@ -188,7 +200,7 @@ export class SessionService {
     binding: SessionBinding | undefined,
     sid: string,
     identity: string,
-    reason: string,
+    why: Partial<AuthRejection>,
     request?: AuthRequest,
   ): Promise<void> {
     await this.unavailableOnError('destroy', async () => {
@@ -196,12 +208,12 @@ export class SessionService {
       await this.store.removeFromIndex(identity, sid);
       await binding?.end();
     });
-    this.publish({
+    this.events.publish({
       type: 'session_destroyed',
-      at: this.clock.now(),
       backend: BACKEND,
       identity,
-      reason,
+      reason: why.reason,
+      detail: why.detail,
       credentialId: sessionHandle(sid),
       method: request?.method,
       path: request ? pathOf(request.url) : undefined,
@@ -230,7 +242,7 @@ export class SessionService {
       } else if (record && record.identity !== identity) {
         await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
       } else {
-        await this.end(undefined, sid, identity, record ? 'expired' : 'gone');
+        await this.end(undefined, sid, identity, record ? EXPIRED : GONE);
       }
     }
     return live;
@@ -242,25 +254,12 @@ export class SessionService {
   }
 
   private unavailableOnError<T>(what: string, run: () => Promise<T>): Promise<T> {
-    return dependencyCall(`session store failed (${what})`, run);
-  }
-
-  private publish(event: AuthEvent): void {
-    try {
-      this.events.emit(event);
-    } catch (error) {
-      // An audit sink's failure must not undo a login or a logout.
-      SessionService.logger.error(
-        `auth event sink failed on ${event.type}`,
-        (error as Error)?.stack,
-      );
-    }
+    return dependencyCall('SESSION_STORE_UNAVAILABLE', run, what);
   }
 
   private emit(type: AuthEventType, request: AuthRequest, identity: string, handle: string): void {
-    this.publish({
+    this.events.publish({
       type,
-      at: this.clock.now(),
       backend: BACKEND,
       identity,
       credentialId: handle,

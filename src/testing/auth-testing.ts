@@ -36,7 +36,8 @@ export class TestAuthBackend extends AuthBackend {
     const header = singleHeader(request.headers.authorization);
     if (!header?.startsWith(`${SCHEME} `)) return AuthResults.missing(this.name);
     const entry = this.credentials.get(header.slice(SCHEME.length + 1));
-    if (!entry) return AuthResults.invalid(this.name, 'unknown test credential');
+    if (!entry)
+      return AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'unknown test credential');
     return AuthResults.success(entry.backend ?? this.name, entry.user.identity, {
       user: entry.user,
       scopes: entry.scopes,

@@ -49,7 +49,7 @@ export class HeaderBackend extends AuthBackend {
     const token = request.headers['x-token'];
     if (typeof token !== 'string') return AuthResults.missing(this.name);
     const entry = this.directory.tokens.get(token);
-    if (!entry) return AuthResults.invalid(this.name, 'unknown token');
+    if (!entry) return AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'unknown token');
     return AuthResults.success(this.name, entry.identity, {
       scopes: entry.scopes,
       fresh: entry.fresh,

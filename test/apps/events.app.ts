@@ -44,9 +44,9 @@ export class KeyBackend extends AuthBackend {
     const key = request.headers['x-key'];
     if (key === undefined) return AuthResults.missing(this.name);
     if (key === 'boom') throw new Error('ECONNREFUSED 127.0.0.1:6379 secret-internal-detail');
-    if (key === 'nocsrf') return AuthResults.forbidden(this.name, 'csrf token missing');
+    if (key === 'nocsrf') return AuthResults.forbidden(this.name, 'CSRF_TOKEN_INVALID', 'missing');
     if (key === 'ok') return AuthResults.success(this.name, 'u', { credentialId: 'key-1' });
-    return AuthResults.invalid(this.name, 'signature mismatch for key');
+    return AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'signature mismatch for key');
   }
 }
 

@@ -142,7 +142,7 @@ export class JwtController {
   @Post('auth/refresh-cookie')
   @HttpCode(204)
   async refreshCookie(@Req() request: AuthRequest, @Res({ passthrough: true }) response: unknown) {
-    if (!this.cookies.csrfMatches(request)) throw new PermissionDeniedError('csrf');
+    if (!this.cookies.csrfMatches(request)) throw new PermissionDeniedError('CSRF_TOKEN_INVALID');
     this.cookies.set(response, await this.tokens.refresh(this.cookies.refreshToken(request) ?? ''));
   }
 

@@ -70,7 +70,7 @@ export class SessionController {
   async login(@Req() req: AuthRequest, @Body() body: LoginBody) {
     const account = accounts[body?.username ?? ''];
     if (!account || account.password !== body?.password) {
-      throw new AuthenticationFailedError('bad credentials');
+      throw new AuthenticationFailedError('CREDENTIAL_INVALID', { detail: 'bad credentials' });
     }
     const result = await this.sessions.login(req, account.user);
     return { id: account.user.identity, csrf_token: result.csrfToken, session: result.sessionId };

@@ -10,7 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuthEvents, Clock, CurrentUser, HasPermission } from 'nestjs-gatehouse';
+import { AuthEventPublisher, CurrentUser, HasPermission } from 'nestjs-gatehouse';
 import { AuditRepository, type AuditEntry } from '../audit/audit.repository.js';
 import { CredentialRevoker } from '../auth/credential-revoker.service.js';
 import { ApiAuth } from '../docs/api-security.decorator.js';
@@ -38,8 +38,7 @@ export class AdminController {
     private readonly users: UsersRepository,
     private readonly audit: AuditRepository,
     private readonly revoker: CredentialRevoker,
-    private readonly events: AuthEvents,
-    private readonly clock: Clock,
+    private readonly events: AuthEventPublisher,
   ) {}
 
   @Get('users')
@@ -68,12 +67,11 @@ export class AdminController {
       await this.revoker.revokeLogins(id);
       await this.revoker.revokeApiKeys(id);
     }
-    this.events.emit({
+    this.events.publish({
       type: body.disabled === true ? 'user_disabled' : 'user_updated',
-      at: this.clock.now(),
       identity: id,
       backend: null,
-      reason: `by ${admin.identity}`,
+      detail: `by ${admin.identity}`,
     });
     return view(updated);
   }

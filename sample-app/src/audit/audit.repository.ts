@@ -9,7 +9,10 @@ export interface AuditEntry {
   backend: string | null;
   ip: string | null;
   at: string;
+  /** The library's reason code (`AuthReasonCode`), for failures. */
   reason: string | null;
+  /** What exactly, when the event says more than its code. */
+  detail: string | null;
   method: string | null;
   path: string | null;
 }
@@ -20,6 +23,7 @@ interface AuditRow {
   backend: string | null;
   ip: string | null;
   reason: string | null;
+  detail: string | null;
   method: string | null;
   path: string | null;
   at: number;
@@ -33,15 +37,16 @@ export class AuditRepository {
   insert(event: AuthEvent): void {
     this.database.db
       .prepare(
-        `INSERT INTO audit_events (type, user_id, backend, ip, reason, credential_id, method, path, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit_events (type, user_id, backend, ip, reason, detail, credential_id, method, path, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         event.type,
         event.identity ?? null,
         event.backend ?? null,
         event.ip ?? null,
-        truncate(event.reason),
+        event.reason ?? null,
+        truncate(event.detail),
         truncate(event.credentialId),
         event.method ?? null,
         truncate(event.path),
@@ -63,7 +68,7 @@ export class AuditRepository {
     }
     const rows = this.database.db
       .prepare(
-        `SELECT type, user_id, backend, ip, reason, method, path, at FROM audit_events
+        `SELECT type, user_id, backend, ip, reason, detail, method, path, at FROM audit_events
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY id DESC LIMIT ?`,
       )
@@ -75,6 +80,7 @@ export class AuditRepository {
       ip: row.ip,
       at: new Date(row.at).toISOString(),
       reason: row.reason,
+      detail: row.detail,
       method: row.method,
       path: row.path,
     }));

@@ -65,7 +65,9 @@ export class AuthController {
     @CurrentAuth() auth: AuthInfo,
   ): MeView {
     if (auth.scopes !== undefined) {
-      throw new PermissionDeniedError('a scoped credential cannot change the account email');
+      throw new PermissionDeniedError('PERMISSION_MISSING', {
+        detail: 'a scoped credential cannot change the account email',
+      });
     }
     const updated = this.accounts.changeEmail(user.identity, body.email);
     return meView(new AppUser(updated), auth);

@@ -100,4 +100,9 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX token_families_user ON token_families(user_id, created_at);`,
   },
+  {
+    version: 7,
+    name: 'audit events keep the detail beside the reason code',
+    sql: `ALTER TABLE audit_events ADD COLUMN detail TEXT;`,
+  },
 ];

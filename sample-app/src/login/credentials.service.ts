@@ -1,5 +1,10 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { AuthEvents, AuthUnavailableError, Clock, type AuthRequest } from 'nestjs-gatehouse';
+import {
+  AuthEventPublisher,
+  AuthUnavailableError,
+  type AuthReasonCode,
+  type AuthRequest,
+} from 'nestjs-gatehouse';
 import { LoginLockedException } from '../common/login-locked.exception.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/password-policy.js';
@@ -25,8 +30,7 @@ export class CredentialsService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
-    private readonly events: AuthEvents,
-    private readonly clock: Clock,
+    private readonly events: AuthEventPublisher,
   ) {}
 
   /** The user whose credentials these are; throws 401, 429 or 503. */
@@ -38,7 +42,7 @@ export class CredentialsService {
   ): Promise<UserRecord> {
     const locked = await this.store(() => this.throttle.attempt(username));
     if (locked > 0) {
-      this.emit('login_locked', request, via, undefined, 'account locked out');
+      this.emit('login_locked', request, via, undefined, undefined, 'account locked out');
       throw new LoginLockedException(locked);
     }
     const user = this.users.findByUsername(username);
@@ -54,6 +58,7 @@ export class CredentialsService {
         request,
         via,
         user?.id,
+        'CREDENTIAL_INVALID',
         !user ? 'unknown user' : !matches ? 'wrong password' : 'account disabled',
       );
       throw new UnauthorizedException(INVALID_CREDENTIALS);
@@ -78,7 +83,14 @@ export class CredentialsService {
     const locked = await this.store(() => this.throttle.attempt(user.username));
     if (locked > 0) throw new LoginLockedException(locked);
     if (!(await this.hasher.verify(user.passwordHash, password))) {
-      this.emit('password_change_failed', request, 'jwt', user.id, 'wrong current password');
+      this.emit(
+        'password_change_failed',
+        request,
+        'jwt',
+        user.id,
+        'CREDENTIAL_INVALID',
+        'wrong current password',
+      );
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
     await this.store(() => this.throttle.reset(user.username));
@@ -90,7 +102,10 @@ export class CredentialsService {
       return await operation();
     } catch (error) {
       // Without the counter the lockout cannot be enforced: refuse the login (fail closed).
-      throw new AuthUnavailableError('login throttle store failed', { cause: error });
+      throw new AuthUnavailableError('DEPENDENCY_UNAVAILABLE', {
+        detail: 'login throttle store failed',
+        cause: error,
+      });
     }
   }
 
@@ -99,14 +114,15 @@ export class CredentialsService {
     request: AuthRequest,
     backend: string,
     identity?: string,
-    reason?: string,
+    reason?: AuthReasonCode,
+    detail?: string,
   ): void {
-    this.events.emit({
+    this.events.publish({
       type,
-      at: this.clock.now(),
       backend,
       identity,
       reason,
+      detail,
       method: request.method,
       path: request.url.split('?')[0],
       ip: request.ip,

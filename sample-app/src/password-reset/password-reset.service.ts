@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { AuthEvents, Clock } from 'nestjs-gatehouse';
+import { AuthEventPublisher, Clock, type AuthReasonCode } from 'nestjs-gatehouse';
 import { CredentialRevoker } from '../auth/credential-revoker.service.js';
 import { BackgroundWork } from '../common/background-work.js';
 import { SqliteDatabase } from '../database/sqlite.database.js';
@@ -27,7 +27,7 @@ export class PasswordResetService {
     private readonly users: UsersRepository,
     private readonly accounts: AccountsService,
     private readonly mailer: Mailer,
-    private readonly events: AuthEvents,
+    private readonly events: AuthEventPublisher,
     private readonly clock: Clock,
     private readonly work: BackgroundWork,
     private readonly revoker: CredentialRevoker,
@@ -58,7 +58,13 @@ export class PasswordResetService {
     const found = hash ? this.live(hash) : undefined;
     const user = found ? this.users.findById(found.user_id) : null;
     if (!hash || !user || user.disabled) {
-      this.emit('password_reset_failed', user?.id, ip, 'bad, used or expired token');
+      this.emit(
+        'password_reset_failed',
+        user?.id,
+        ip,
+        'CREDENTIAL_INVALID',
+        'bad, used or expired token',
+      );
       throw new UnauthorizedException('Invalid or expired token');
     }
     const passwordHash = await this.accounts.newPasswordHash(user, password);
@@ -77,7 +83,13 @@ export class PasswordResetService {
       return true;
     })();
     if (!spent) {
-      this.emit('password_reset_failed', user.id, ip, 'token spent concurrently');
+      this.emit(
+        'password_reset_failed',
+        user.id,
+        ip,
+        'CREDENTIAL_INVALID',
+        'token spent concurrently',
+      );
       throw new UnauthorizedException('Invalid or expired token');
     }
     this.emit('password_reset', user.id, ip);
@@ -131,8 +143,14 @@ export class PasswordResetService {
     });
   }
 
-  private emit(type: string, identity: string | undefined, ip?: string, reason?: string): void {
-    this.events.emit({ type, at: this.clock.now(), identity, ip, reason, backend: null });
+  private emit(
+    type: string,
+    identity: string | undefined,
+    ip?: string,
+    reason?: AuthReasonCode,
+    detail?: string,
+  ): void {
+    this.events.publish({ type, identity, ip, reason, detail, backend: null });
   }
 }
 

@@ -107,9 +107,9 @@ export class InMemoryRevocationStore extends RevocationStore {
     if (!map.has(key) && this.size >= this.maxEntries) {
       this.sweep();
       if (this.size >= this.maxEntries) {
-        throw new AuthUnavailableError(
-          `in-memory revocation store is full (${this.maxEntries} live entries)`,
-        );
+        throw new AuthUnavailableError('REVOCATION_STORE_UNAVAILABLE', {
+          detail: `in-memory store full (${this.maxEntries} live entries)`,
+        });
       }
     }
     map.set(key, entry);

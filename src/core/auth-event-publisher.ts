@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { sanitizeDetail } from './auth-reason.js';
+import type { AuthEvent } from './auth-event.js';
+import { AuthEvents } from './auth-events.js';
+import { Clock } from './clock.js';
+
+/** An {@link AuthEvent} before the publisher stamps its time. */
+export type AuthEventInput = Omit<AuthEvent, 'at'>;
+
+/**
+ * The one way auth events reach the {@link AuthEvents} sink, with one policy: the time comes from
+ * the `Clock`, and a sink that throws is logged (one error line per failed event, naming its
+ * type) and otherwise ignored. An audit failure never grants, denies or undoes anything, and
+ * `publish` never throws.
+ *
+ * `AuthModule` provides it. Applications may publish their own events through it too.
+ *
+ * @example
+ * constructor(private readonly events: AuthEventPublisher) {}
+ * // …
+ * this.events.publish({ type: 'password_changed', identity: user.identity, backend: null });
+ */
+@Injectable()
+export class AuthEventPublisher {
+  private static readonly logger = new Logger('Gatehouse');
+
+  constructor(
+    private readonly sink: AuthEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stamps `event` with the time and hands it to the sink. */
+  publish(event: AuthEventInput): void {
+    // Field by field, so every event has one shape whichever site built it, and a detail an
+    // application wrote is sanitised like the library's own.
+    const stamped: AuthEvent = {
+      type: event.type,
+      at: this.clock.now(),
+      backend: event.backend,
+      identity: event.identity,
+      reason: event.reason,
+      detail: sanitizeDetail(event.detail),
+      credentialId: event.credentialId,
+      method: event.method,
+      path: event.path,
+      ip: event.ip,
+      error: event.error,
+    };
+    try {
+      this.sink.emit(stamped);
+    } catch (error) {
+      AuthEventPublisher.logger.error(
+        `auth event sink failed on ${stamped.type}`,
+        error instanceof Error ? error.stack : String(error),
+      );
+    }
+  }
+}
