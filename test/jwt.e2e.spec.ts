@@ -635,7 +635,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       );
       expect(events.last('permission_denied')).toMatchObject({
         reason: 'CSRF_TOKEN_INVALID',
-        detail: 'does not match',
+        detail: 'header does not match',
       });
       expect((await post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
       const del = await app.request('/write', { method: 'DELETE', headers: { cookie } });

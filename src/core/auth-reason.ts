@@ -134,7 +134,7 @@ export function received(value: unknown): string {
   }
   if (value === undefined) return 'none';
   if (value === null) return 'null';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** `expected <expected>, received <value>`, the detail of a header or claim mismatch. */

@@ -10,8 +10,8 @@ const policy = {
 };
 const token = newCsrfToken();
 
-const MISSING = { reason: 'CSRF_TOKEN_INVALID', detail: 'missing' };
-const WRONG = { reason: 'CSRF_TOKEN_INVALID', detail: 'does not match' };
+const MISSING = { reason: 'CSRF_TOKEN_INVALID', detail: 'header missing' };
+const WRONG = { reason: 'CSRF_TOKEN_INVALID', detail: 'header does not match' };
 const REPEATED = { reason: 'CSRF_ORIGIN_REJECTED', detail: 'Origin or Sec-Fetch-Site sent twice' };
 const crossSite = (site: string) => ({
   reason: 'CSRF_ORIGIN_REJECTED',

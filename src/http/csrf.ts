@@ -56,9 +56,11 @@ export function csrfFailure(
     }
   }
   const sent = singleHeader(request.headers[policy.csrfHeader]);
-  if (sent === undefined || sent === '') return { reason: 'CSRF_TOKEN_INVALID', detail: 'missing' };
+  if (sent === undefined || sent === '') {
+    return { reason: 'CSRF_TOKEN_INVALID', detail: 'header missing' };
+  }
   if (expected === undefined || expected === '' || !tokensEqual(sent, expected)) {
-    return { reason: 'CSRF_TOKEN_INVALID', detail: 'does not match' };
+    return { reason: 'CSRF_TOKEN_INVALID', detail: 'header does not match' };
   }
   return null;
 }

@@ -111,4 +111,37 @@ describe('PassportAdapter', () => {
     );
     expect(outcome).toMatchObject({ kind: 'success', user: { id: 'bob' } });
   });
+
+  it('keeps a code handed to fail, and drops any other challenge text', async () => {
+    const failingWith = (challenge: unknown) =>
+      new PassportAdapter('failing', {
+        name: 'failing',
+        authenticate(this: Actions) {
+          this.fail(challenge);
+        },
+      } as unknown as Strategy).run({});
+    expect(await failingWith({ reason: 'API_KEY_REVOKED', detail: 'since Monday' })).toEqual({
+      kind: 'fail',
+      reason: 'API_KEY_REVOKED',
+      detail: 'since Monday',
+    });
+    // Free text, an unknown code, or a message echoing the client: the reason stays generic.
+    for (const challenge of [
+      'Invalid token\r\nINFO admin logged in',
+      { reason: 'made up', detail: 'x' },
+      { message: 'no user alice<script>' },
+      new Error('jwt malformed'),
+    ]) {
+      expect(await failingWith(challenge)).toEqual({
+        kind: 'fail',
+        reason: 'CREDENTIAL_INVALID',
+        detail: 'the strategy failed',
+      });
+    }
+    expect(await failingWith(400)).toEqual({
+      kind: 'fail',
+      reason: 'CREDENTIAL_INVALID',
+      detail: 'the strategy failed with status 400',
+    });
+  });
 });

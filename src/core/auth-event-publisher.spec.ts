@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from 'nestjs-gatehouse/testing';
+import { AuthEventPublisher } from './auth-event-publisher.js';
+import type { AuthEvent } from './auth-event.js';
+import { AuthEvents } from './auth-events.js';
+
+class Kept extends AuthEvents {
+  readonly events: AuthEvent[] = [];
+  emit(event: AuthEvent): void {
+    this.events.push(event);
+  }
+}
+
+describe('AuthEventPublisher', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('stamps the time from the Clock and hands the event on, detail sanitised', () => {
+    const clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
+    const kept = new Kept();
+    const publisher = new AuthEventPublisher(kept, clock);
+    publisher.publish({ type: 'login', backend: null, identity: 'ada', detail: 'a\r\nb' });
+    clock.advance(1500);
+    publisher.publish({ type: 'authentication_failed', backend: 'jwt', reason: 'JWT_EXPIRED' });
+    expect(kept.events).toEqual([
+      {
+        type: 'login',
+        at: Date.parse('2030-01-01T00:00:00Z'),
+        backend: null,
+        identity: 'ada',
+        detail: 'ab',
+      },
+      {
+        type: 'authentication_failed',
+        at: Date.parse('2030-01-01T00:00:01.500Z'),
+        backend: 'jwt',
+        reason: 'JWT_EXPIRED',
+      },
+    ]);
+  });
+
+  it('logs a throwing sink once per event, with its type, and never throws', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const broken = new (class extends AuthEvents {
+      emit(): void {
+        throw new Error('audit database unreachable');
+      }
+    })();
+    const publisher = new AuthEventPublisher(broken, new FakeClock(0));
+    expect(() => publisher.publish({ type: 'token_issued', identity: 'ada' })).not.toThrow();
+    expect(() =>
+      publisher.publish({ type: 'csrf_rejected', reason: 'CSRF_TOKEN_INVALID' }),
+    ).not.toThrow();
+    expect(logged.mock.calls.map((call) => call[0])).toEqual([
+      'auth event sink failed on token_issued',
+      'auth event sink failed on csrf_rejected',
+    ]);
+    expect(String(logged.mock.calls[0]![1])).toContain('audit database unreachable');
+  });
+
+  it('logs nothing while the sink works', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    new AuthEventPublisher(new Kept(), new FakeClock(0)).publish({ type: 'logout' });
+    expect(logged).not.toHaveBeenCalled();
+  });
+});
