@@ -12,7 +12,7 @@ import { readRecord, RECORD_KEY, sessionHandle, type SessionRecord } from './ses
 import { SessionInstallation } from './session-installation.js';
 import { SessionSettings, sessionSettingsProvider } from './session-settings.js';
 import { SessionStore } from './session-store.js';
-import { SessionService } from './session.service.js';
+import { SESSION_ENDS, SessionService } from './session.service.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
 
@@ -72,10 +72,10 @@ export class SessionBackend extends AuthBackend {
     }
     const now = this.clock.now();
     if (now - record.createdAt >= this.settings.absoluteTimeoutMs) {
-      return this.expire(binding, sid, record, request, ABSOLUTE_TIMEOUT);
+      return this.expire(binding, sid, record, request, SESSION_ENDS.absoluteTimeout);
     }
     if (now - record.lastActivity >= this.settings.idleTimeoutMs) {
-      return this.expire(binding, sid, record, request, IDLE_TIMEOUT);
+      return this.expire(binding, sid, record, request, SESSION_ENDS.idleTimeout);
     }
     const handle = sessionHandle(sid);
     if (isUnsafeMethod(request.method)) {
@@ -126,12 +126,3 @@ export class SessionBackend extends AuthBackend {
     return AuthResults.invalid(this.name, why.reason, why.detail);
   }
 }
-
-const ABSOLUTE_TIMEOUT: AuthRejection = Object.freeze({
-  reason: 'SESSION_EXPIRED',
-  detail: 'absolute timeout',
-});
-const IDLE_TIMEOUT: AuthRejection = Object.freeze({
-  reason: 'SESSION_EXPIRED',
-  detail: 'idle timeout',
-});

@@ -28,17 +28,18 @@ import { SessionStore } from './session-store.js';
 
 const BACKEND = 'session';
 
-// Why a session ended, for its `session_destroyed` event. Only running out is a failure.
-const LOGOUT: Partial<AuthRejection> = Object.freeze({ detail: 'logout' });
-const REVOKED: Partial<AuthRejection> = Object.freeze({ detail: 'revoked' });
-const EXPIRED: AuthRejection = Object.freeze({
-  reason: 'SESSION_EXPIRED',
-  detail: 'found expired',
-});
-const GONE: AuthRejection = Object.freeze({
-  reason: 'SESSION_EXPIRED',
-  detail: 'gone from the store',
-});
+/**
+ * Why a session ended, for its `session_destroyed` event. Only running out is a failure, with a
+ * code. Internal.
+ */
+export const SESSION_ENDS = Object.freeze({
+  logout: { detail: 'logout' },
+  revoked: { detail: 'revoked' },
+  idleTimeout: { reason: 'SESSION_EXPIRED', detail: 'idle timeout' },
+  absoluteTimeout: { reason: 'SESSION_EXPIRED', detail: 'absolute timeout' },
+  foundExpired: { reason: 'SESSION_EXPIRED', detail: 'found expired' },
+  gone: { reason: 'SESSION_EXPIRED', detail: 'gone from the store' },
+} as const satisfies Record<string, Partial<AuthRejection>>);
 
 /**
  * Logs users in and out of cookie sessions, and lists and revokes their sessions.
@@ -122,7 +123,7 @@ export class SessionService {
     const record = this.currentRecord(binding);
     const sid = binding.id();
     if (!session || !record || !sid) return false;
-    await this.end(binding, sid, record.identity, LOGOUT, request);
+    await this.end(binding, sid, record.identity, SESSION_ENDS.logout, request);
     return true;
   }
 
@@ -165,7 +166,7 @@ export class SessionService {
       await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
       return false;
     }
-    await this.end(undefined, sid, identity, REVOKED);
+    await this.end(undefined, sid, identity, SESSION_ENDS.revoked);
     return true;
   }
 
@@ -182,7 +183,7 @@ export class SessionService {
     let ended = 0;
     for (const sid of sids) {
       if (sid === keep) continue;
-      await this.end(undefined, sid, identity, REVOKED);
+      await this.end(undefined, sid, identity, SESSION_ENDS.revoked);
       ended++;
     }
     return ended;
@@ -242,7 +243,12 @@ export class SessionService {
       } else if (record && record.identity !== identity) {
         await this.unavailableOnError('index', () => this.store.removeFromIndex(identity, sid));
       } else {
-        await this.end(undefined, sid, identity, record ? EXPIRED : GONE);
+        await this.end(
+          undefined,
+          sid,
+          identity,
+          record ? SESSION_ENDS.foundExpired : SESSION_ENDS.gone,
+        );
       }
     }
     return live;
