@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { Clock, configureSessions } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
@@ -44,10 +44,9 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
   const clock = new FakeClock(Date.parse('2026-03-01T09:00:00Z'));
   let a: RunningApp;
   let b: RunningApp;
-  const redis = createClient({ url });
+  const redis = new Redis(url);
 
   beforeAll(async () => {
-    await redis.connect();
     [a, b] = await Promise.all([
       start(adapter, url, prefix, clock),
       start(adapter, url, prefix, clock),
@@ -55,7 +54,7 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
   });
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
-    await redis.close();
+    await redis.quit();
   });
 
   const me = (app: RunningApp, jar: CookieJar) =>
@@ -71,7 +70,7 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
     const ttl = await redis.ttl(keys.at(-1)!);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(IDLE_MS / 1000);
-    expect(await redis.sMembers(`${prefix}user:alice`)).toHaveLength(keys.length);
+    expect(await redis.smembers(`${prefix}user:alice`)).toHaveLength(keys.length);
   });
 
   it('a session made on one instance works on the other', async () => {

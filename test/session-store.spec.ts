@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InMemorySessionStore, SessionStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { RedisSessionStore, type NodeRedisClient } from 'nestjs-gatehouse/redis';
+import { RedisSessionStore } from 'nestjs-gatehouse/redis';
+import { startRedisServer } from './support/redis-server.js';
 
 /** The contract every SessionStore keeps, run against the in-memory and the Redis store. */
 function contract(name: string, make: () => Promise<SessionStore>) {
@@ -58,36 +59,58 @@ describe('InMemorySessionStore expiry follows the Clock', () => {
 
 describe('RedisSessionStore', () => {
   const url = inject('redisUrl');
-  const client = createClient({ url });
+  const client = new Redis(url);
   const prefix = `gatehouse-contract:${randomBytes(6).toString('hex')}:`;
-  beforeAll(() => client.connect());
-  afterAll(() => client.close());
+  afterAll(() => client.quit());
 
-  contract(
-    'RedisSessionStore',
-    async () => new RedisSessionStore(client as unknown as NodeRedisClient, { keyPrefix: prefix }),
-  );
+  contract('RedisSessionStore', async () => new RedisSessionStore(client, { keyPrefix: prefix }));
 
   it('writes sessions with the given TTL and keeps the index set alive as long', async () => {
-    const store = new RedisSessionStore(client as unknown as NodeRedisClient, {
-      keyPrefix: prefix,
-    });
+    const store = new RedisSessionStore(client, { keyPrefix: prefix });
     await store.set('ttl', { x: 1 }, 90_000);
     await store.addToIndex('ttl-user', 'ttl', 120_000);
     const ttl = await client.ttl(`${prefix}sid:ttl`);
     expect(ttl).toBeGreaterThan(85);
     expect(ttl).toBeLessThanOrEqual(90);
-    expect(await client.pTTL(`${prefix}user:ttl-user`)).toBeGreaterThan(110_000);
+    expect(await client.pttl(`${prefix}user:ttl-user`)).toBeGreaterThan(110_000);
+  });
+
+  it('never closes a client it was given, and closes the one it opened from a url', async () => {
+    const given = new RedisSessionStore(client, { keyPrefix: prefix });
+    await given.onModuleDestroy();
+    expect(await client.ping()).toBe('PONG');
+
+    const provider = RedisSessionStore.provider({ url, keyPrefix: prefix }) as {
+      useFactory: () => Promise<RedisSessionStore>;
+    };
+    const owned = await provider.useFactory();
+    expect(owned).toBeInstanceOf(SessionStore);
+    await owned.set('owned', { x: 1 }, 60_000);
+    expect(await client.get(`${prefix}sid:owned`)).toBe('{"x":1}');
+    await owned.onModuleDestroy();
+    await expect(owned.get('owned')).rejects.toThrow();
+  });
+
+  it('refuses a provider without a Redis, and a client that is not ioredis', () => {
+    expect(() => RedisSessionStore.provider({})).toThrowError(/give `url` or `client`/);
+    const nodeRedisLike = { sMembers: () => Promise.resolve([]) };
+    expect(() => new RedisSessionStore(nodeRedisLike as never)).toThrowError(
+      /must be an ioredis Redis or Cluster/,
+    );
   });
 
   it('rejects, rather than hangs, when Redis does not answer in time', async () => {
-    const stuck = {
-      multi: () => ({}),
-      sAdd: () => new Promise(() => undefined),
-      sRem: () => new Promise(() => undefined),
-      sMembers: () => new Promise(() => undefined),
-    } as unknown as NodeRedisClient;
-    const store = new RedisSessionStore(stuck, { commandTimeoutMs: 20 });
-    await expect(store.listIndex('u')).rejects.toThrow(/did not answer within 20 ms/);
+    // A client of the caller's that queues commands while Redis is away, and retries forever.
+    const server = await startRedisServer();
+    const stuck = new Redis(server.url, { maxRetriesPerRequest: null });
+    stuck.on('error', () => undefined);
+    try {
+      await server.stop();
+      const store = new RedisSessionStore(stuck, { commandTimeoutMs: 20 });
+      await expect(store.listIndex('u')).rejects.toThrow(/did not answer within 20 ms/);
+    } finally {
+      stuck.disconnect();
+      await server.close();
+    }
   });
 });

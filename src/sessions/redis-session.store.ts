@@ -1,11 +1,7 @@
-import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
-import type { RedisStore } from 'connect-redis';
-import type { RedisClientOptions, RedisClientType } from 'redis';
+import type { OnModuleDestroy, Provider } from '@nestjs/common';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { openRedis } from '../core/redis-client.js';
 import { SessionStore, type StoredSession } from './session-store.js';
-
-/** A connected node-redis (v5) client, as `createClient()` returns it. */
-export type NodeRedisClient = Pick<RedisClientType, 'sAdd' | 'sRem' | 'sMembers' | 'multi'> &
-  Partial<Pick<RedisClientType, 'close' | 'on' | 'connect'>>;
 
 /** Settings of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -22,23 +18,20 @@ export interface RedisSessionStoreOptions {
 export interface RedisSessionProviderOptions extends RedisSessionStoreOptions {
   /** A Redis URL, for example `redis://127.0.0.1:6379/0`. The store owns and closes the client. */
   url?: string;
-  /** An existing, connected node-redis client instead of `url`; you keep owning it. */
-  client?: NodeRedisClient;
-  /** Extra node-redis options when `url` is used. */
-  redisOptions?: RedisClientOptions;
+  /**
+   * An existing ioredis client (`Redis`, or `Cluster`) instead of `url`; you keep owning it (the
+   * store never closes it), so one connection can serve every store of the application.
+   */
+  client?: Redis | Cluster;
+  /** Extra ioredis options when `url` is used. */
+  redisOptions?: RedisOptions;
 }
 
 /**
- * A {@link SessionStore} in Redis, shared by every instance of the application. Session data
- * goes through connect-redis (the maintained Redis store of express-session, which
- * @fastify/session accepts too); the per-user index is a Redis set per identity. Keys expire with
- * the sessions. Every command is bounded by `commandTimeoutMs`; when Redis cannot answer,
- * requests get 503.
- *
- * connect-redis 9 speaks node-redis (the `redis` package, v5), not ioredis. Install
- * `connect-redis@^9 redis@^5` (and `express-session`, which connect-redis builds on, also on
- * Fastify). They are loaded on first use, so `nestjs-gatehouse/redis` works without them for
- * the other stores.
+ * A {@link SessionStore} in Redis (ioredis), shared by every instance of the application. Each
+ * session is one JSON string key, each user's index one set; both expire with the sessions
+ * (`PX`). Every command touches a single key, so the store runs on a Cluster as well. Every
+ * command is bounded by `commandTimeoutMs`; when Redis cannot answer, requests get 503.
  *
  * @example
  * AuthModule.forRoot({
@@ -49,15 +42,15 @@ export interface RedisSessionProviderOptions extends RedisSessionStoreOptions {
  * })
  */
 export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
-  private static readonly logger = new Logger('Gatehouse');
   private readonly prefix: string;
   private readonly timeoutMs: number;
-  /** The TTL of each write, handed to connect-redis, which asks for it by session object. */
-  private readonly ttls = new WeakMap<object, number>();
-  private sessions?: Promise<RedisStore>;
 
+  /**
+   * @param client an ioredis `Redis` or `Cluster`.
+   * @param ownsClient whether {@link onModuleDestroy} closes `client`. Default: `false`.
+   */
   constructor(
-    private readonly client: NodeRedisClient,
+    private readonly client: Redis | Cluster,
     options: RedisSessionStoreOptions = {},
     private readonly ownsClient = false,
   ) {
@@ -67,87 +60,74 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
       throw new TypeError('RedisSessionStore: commandTimeoutMs must be a positive whole number');
     }
+    if (typeof client?.smembers !== 'function') {
+      throw new TypeError('RedisSessionStore: the client must be an ioredis Redis or Cluster');
+    }
   }
 
   /**
-   * A provider of `SessionStore` for `AuthModule.forRoot({ providers })`. With `url` it creates
-   * its own client (offline queue off, so an outage fails fast) and closes it on shutdown.
+   * A provider of `SessionStore` for `AuthModule.forRoot({ providers })`. With `url`, the client
+   * fails fast while Redis is away (no offline queue) and reconnects on its own; a Redis that is
+   * down at start only makes session requests answer 503 until it is back.
    */
   static provider(options: RedisSessionProviderOptions): Provider {
+    if (!options.client && !options.url) {
+      throw new TypeError('RedisSessionStore.provider: give `url` or `client`');
+    }
     return {
       provide: SessionStore,
       useFactory: async () => {
         if (options.client) return new RedisSessionStore(options.client, options);
-        if (!options.url) {
-          throw new TypeError('RedisSessionStore.provider: pass `url` or `client`');
-        }
-        const { createClient } = await import('redis');
-        const client = createClient({
-          disableOfflineQueue: true,
-          ...options.redisOptions,
-          url: options.url,
-        });
-        let healthy = true;
-        client.on('error', (error: Error) => {
-          // One line per outage, not one per reconnection attempt.
-          if (healthy) RedisSessionStore.logger.error(`Redis session store: ${error.message}`);
-          healthy = false;
-        });
-        client.on('ready', () => {
-          healthy = true;
-        });
-        client.connect().catch(() => undefined);
-        return new RedisSessionStore(client as unknown as NodeRedisClient, options, true);
+        const client = await openRedis(
+          options.url!,
+          options.commandTimeoutMs ?? 1000,
+          'session store',
+          options.redisOptions,
+        );
+        return new RedisSessionStore(client, options, true);
       },
     };
   }
 
   async get(sid: string): Promise<StoredSession | null> {
-    const sessions = await this.connectRedis();
-    return ((await this.bounded(sessions.get(sid))) as StoredSession | null) ?? null;
+    const json = await this.bounded(this.client.get(this.sessionKey(sid)));
+    return json === null ? null : (JSON.parse(json) as StoredSession);
   }
 
   async set(sid: string, session: StoredSession, ttlMs: number): Promise<void> {
-    const sessions = await this.connectRedis();
-    this.ttls.set(session, Math.max(1, Math.ceil(ttlMs / 1000)));
-    await this.bounded(sessions.set(sid, session as never));
+    const json = JSON.stringify(session);
+    await this.bounded(this.client.set(this.sessionKey(sid), json, 'PX', wholeMs(ttlMs)));
   }
 
   async destroy(sid: string): Promise<void> {
-    const sessions = await this.connectRedis();
-    await this.bounded(sessions.destroy(sid));
+    await this.bounded(this.client.del(this.sessionKey(sid)));
   }
 
   async addToIndex(identity: string, sid: string, ttlMs: number): Promise<void> {
     const key = this.indexKey(identity);
-    // The newest session lives at most ttlMs, so the set may go when it does.
-    await this.bounded(this.client.multi().sAdd(key, sid).pExpire(key, ttlMs).exec());
+    // The newest session lives at most ttlMs, so the set may go when it does. One key, so the
+    // transaction stays in one Cluster slot.
+    const results = await this.bounded(
+      this.client.multi().sadd(key, sid).pexpire(key, wholeMs(ttlMs)).exec(),
+    );
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (results === null || failed) throw failed ?? new Error('Redis discarded the transaction');
   }
 
   async removeFromIndex(identity: string, sid: string): Promise<void> {
-    await this.bounded(this.client.sRem(this.indexKey(identity), sid));
+    await this.bounded(this.client.srem(this.indexKey(identity), sid));
   }
 
   async listIndex(identity: string): Promise<string[]> {
-    return (await this.bounded(this.client.sMembers(this.indexKey(identity)))) as string[];
+    return this.bounded(this.client.smembers(this.indexKey(identity)));
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.ownsClient && this.client.close) {
-      await this.client.close().catch(() => undefined);
-    }
+    if (this.ownsClient) this.client.disconnect();
   }
 
-  private connectRedis(): Promise<RedisStore> {
-    this.sessions ??= import('connect-redis').then(
-      ({ RedisStore }) =>
-        new RedisStore({
-          client: this.client,
-          prefix: `${this.prefix}sid:`,
-          ttl: (session: object) => this.ttls.get(session) ?? 60,
-        }),
-    );
-    return this.sessions;
+  private sessionKey(sid: string): string {
+    return `${this.prefix}sid:${sid}`;
   }
 
   private indexKey(identity: string): string {
@@ -155,7 +135,7 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   }
 
   private bounded<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)),
@@ -165,4 +145,9 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
     });
     return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
   }
+}
+
+/** Redis takes whole milliseconds, and at least one (`PX 0` is an error). */
+function wholeMs(ms: number): number {
+  return Math.max(1, Math.ceil(ms));
 }

@@ -1,5 +1,6 @@
-import { Logger, type OnModuleDestroy, type Provider } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { OnModuleDestroy, Provider } from '@nestjs/common';
+import type { Redis, RedisOptions } from 'ioredis';
+import { openRedis } from '../../core/redis-client.js';
 import { Clock } from '../../core/clock.js';
 import { withTimeout } from '../../core/dependency-call.js';
 import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
@@ -70,7 +71,6 @@ type ScriptClient = Redis & {
  * })
  */
 export class RedisRevocationStore extends RevocationStore implements OnModuleDestroy {
-  private static readonly logger = new Logger('Gatehouse');
   private readonly client: ScriptClient;
   private readonly prefix: string;
   /** The time bound added per command; `undefined` when the client bounds its commands. */
@@ -113,26 +113,12 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
       inject: [Clock],
       useFactory: async (clock: Clock) => {
         if (options.client) return new RedisRevocationStore(options.client, clock, options);
-        const timeout = options.commandTimeoutMs ?? 1000;
-        const client = new Redis(options.url!, {
-          lazyConnect: true,
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-          connectTimeout: Math.max(timeout, 1000),
-          commandTimeout: timeout,
-          retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
-          ...options.redisOptions,
-        });
-        let lastError = '';
-        client.on('error', (error: Error) => {
-          // ioredis repeats the same error on every reconnect attempt; log each cause once.
-          if (error.message !== lastError) {
-            lastError = error.message;
-            RedisRevocationStore.logger.warn(`revocation store: ${error.message}`);
-          }
-        });
-        client.on('ready', () => (lastError = ''));
-        await client.connect().catch(() => undefined);
+        const client = await openRedis(
+          options.url!,
+          options.commandTimeoutMs ?? 1000,
+          'revocation store',
+          options.redisOptions,
+        );
         return new RedisRevocationStore(client, clock, options, true);
       },
     };
