@@ -93,6 +93,86 @@ export function revocationStoreContract(
       expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff - 1 }))).toBe(false);
     });
 
+    it('spares one refresh family from a cut-off, and only that one', async () => {
+      const subject = unique('user');
+      const [kept, other] = [unique('fam'), unique('fam')];
+      const cutoff = clock.now();
+      await h.store.revokeSubject(subject, cutoff, cutoff + 60_000, kept);
+      const before = cutoff - 5000;
+      expect(await h.store.isRevoked(token({ subject, family: kept, issuedAt: before }))).toBe(
+        false,
+      );
+      expect(await h.store.isRevoked(token({ subject, family: kept, issuedAt: cutoff }))).toBe(
+        false,
+      );
+      expect(await h.store.isRevoked(token({ subject, family: other, issuedAt: before }))).toBe(
+        true,
+      );
+      expect(await h.store.isRevoked(token({ subject, issuedAt: cutoff }))).toBe(true);
+      expect(await h.store.isRevoked(token({ subject, family: other, issuedAt: cutoff + 1 }))).toBe(
+        false,
+      );
+      expect(await h.store.isRevoked(token({ family: other, issuedAt: before }))).toBe(false);
+      await h.advance(61_000);
+      expect(await h.store.isRevoked(token({ subject, family: other, issuedAt: before }))).toBe(
+        false,
+      );
+    });
+
+    it('never lets a spared family through a cut-off that did not spare it, in any order', async () => {
+      const [f, g] = [unique('fam'), unique('fam')];
+      const t0 = clock.now() - 20_000;
+      const [t1, t2] = [t0 + 10_000, t0 + 20_000];
+      const until = clock.now() + 60_000;
+      /** Whether a token of `family` from `at` is refused after the cut-offs `writes`, in order. */
+      const refusedAfter = async (
+        writes: [before: number, except?: string][],
+        family: string | undefined,
+        at: number,
+      ) => {
+        const subject = unique('user');
+        for (const [before, except] of writes) {
+          await h.store.revokeSubject(subject, before, until, except);
+        }
+        return h.store.isRevoked(token({ subject, family, issuedAt: at }));
+      };
+      for (const writes of [
+        [[t1], [t2, f]],
+        [[t2, f], [t1]],
+      ] as [number, string?][][]) {
+        // Everything up to t1 is refused, F too; from t1 to t2 everything but F.
+        expect(await refusedAfter(writes, f, t1)).toBe(true);
+        expect(await refusedAfter(writes, f, t1 + 1)).toBe(false);
+        expect(await refusedAfter(writes, g, t2)).toBe(true);
+        expect(await refusedAfter(writes, g, t2 + 1)).toBe(false);
+      }
+      for (const writes of [
+        [
+          [t1, f],
+          [t2, g],
+        ],
+        [
+          [t2, g],
+          [t1, f],
+        ],
+      ] as [number, string][][]) {
+        // Each family is refused by the cut-off that spares the other one.
+        expect(await refusedAfter(writes, f, t1)).toBe(true);
+        expect(await refusedAfter(writes, g, t1)).toBe(true);
+        expect(await refusedAfter(writes, f, t1 + 1)).toBe(true);
+        expect(await refusedAfter(writes, g, t1 + 1)).toBe(false);
+        expect(await refusedAfter(writes, undefined, t2)).toBe(true);
+        expect(await refusedAfter(writes, g, t2 + 1)).toBe(false);
+      }
+      // Sparing the same family twice spares it up to the later cut-off.
+      const twice: [number, string][] = [
+        [t1, f],
+        [t2, f],
+      ];
+      expect(await refusedAfter(twice, f, t0)).toBe(false);
+      expect(await refusedAfter(twice, g, t2)).toBe(true);
+    });
+
     it('spends each generation once: consumed, then reused', async () => {
       const family = unique('fam');
       const until = clock.now() + 60_000;

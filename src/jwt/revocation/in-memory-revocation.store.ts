@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../../core/clock.js';
 import { AuthUnavailableError } from '../../core/auth-error.js';
 import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
+import { cutoffRefuses, mergeCutoff, type SubjectCutoff } from './subject-cutoff.js';
 
 /** Settings of {@link InMemoryRevocationStore}. */
 export interface InMemoryRevocationOptions {
@@ -17,8 +18,10 @@ export const IN_MEMORY_REVOCATION_OPTIONS = Symbol('gatehouse:in-memory-revocati
 
 interface Entry {
   until: number;
-  /** For subject cut-offs: tokens issued at or before this are refused. */
+  /** For spent refresh tokens: the family's highest spent generation. */
   before?: number;
+  /** For subjects: the tokens refused. */
+  cutoff?: SubjectCutoff;
 }
 
 const SWEEP_EVERY = 1024;
@@ -63,10 +66,15 @@ export class InMemoryRevocationStore extends RevocationStore {
     this.put(this.families, family, { until });
   }
 
-  async revokeSubject(subject: string, before: number, until: number): Promise<void> {
+  async revokeSubject(
+    subject: string,
+    before: number,
+    until: number,
+    exceptFamily?: string,
+  ): Promise<void> {
     const current = this.live(this.subjects, subject);
     this.put(this.subjects, subject, {
-      before: Math.max(before, current?.before ?? -Infinity),
+      cutoff: mergeCutoff(current?.cutoff, before, exceptFamily),
       until: Math.max(until, current?.until ?? -Infinity),
     });
   }
@@ -74,8 +82,8 @@ export class InMemoryRevocationStore extends RevocationStore {
   async isRevoked(token: RevocationSubject): Promise<boolean> {
     if (this.live(this.tokens, token.tokenId)) return true;
     if (token.family !== undefined && this.live(this.families, token.family)) return true;
-    const cutoff = this.live(this.subjects, token.subject);
-    return cutoff !== undefined && token.issuedAt <= cutoff.before!;
+    const entry = this.live(this.subjects, token.subject);
+    return entry !== undefined && cutoffRefuses(entry.cutoff!, token);
   }
 
   async consumeRefreshToken(

@@ -4,6 +4,7 @@ import { openRedis } from '../../core/redis-client.js';
 import { Clock } from '../../core/clock.js';
 import { withTimeout } from '../../core/dependency-call.js';
 import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
+import { cutoffRefuses, parseCutoff } from './subject-cutoff.js';
 
 /** Settings of {@link RedisRevocationStore}. */
 export interface RedisRevocationStoreOptions {
@@ -39,19 +40,39 @@ if left > ttl then ttl = left end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
 return 'consumed'`;
 
+// Folds one more cut-off into the subject's, as mergeCutoff() in subject-cutoff.ts does (keep
+// them in step). The value is "<all>" or "<all>|<before>|<family>"; ARGV[3] is the family to
+// spare, empty for none.
 const CUTOFF = `
-local before = tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]))
-if current and current > before then before = current end
+local all, before, family
+local current = redis.call('GET', KEYS[1])
+if current then
+  local a, b, f = string.match(current, '^([^|]*)|([^|]*)|(.*)$')
+  if b then all, before, family = tonumber(a), tonumber(b), f else all = tonumber(current) end
+end
+local cut, spare = tonumber(ARGV[1]), ARGV[3]
+if spare == '' then
+  if not all or cut > all then all = cut end
+elseif not before or family == spare then
+  if not before or cut > before then before = cut end
+  family = spare
+else
+  local older = math.min(cut, before)
+  if not all or older > all then all = older end
+  if cut > before then before, family = cut, spare end
+end
+if before and all and all >= before then before = nil end
+local value = all and tostring(all) or ''
+if before then value = value .. '|' .. tostring(before) .. '|' .. family end
 local ttl = tonumber(ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
 if left > ttl then ttl = left end
-redis.call('SET', KEYS[1], tostring(before), 'PX', ttl)
+redis.call('SET', KEYS[1], value, 'PX', ttl)
 return 1`;
 
 type ScriptClient = Redis & {
   gatehouseConsume(k1: string, k2: string, generation: number, ttl: number): Promise<ConsumeResult>;
-  gatehouseCutoff(k1: string, before: number, ttl: number): Promise<number>;
+  gatehouseCutoff(k1: string, before: number, ttl: number, spare: string): Promise<number>;
 };
 
 /**
@@ -132,10 +153,16 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     await this.setUntil(this.familyKey(family), until);
   }
 
-  async revokeSubject(subject: string, before: number, until: number): Promise<void> {
+  async revokeSubject(
+    subject: string,
+    before: number,
+    until: number,
+    exceptFamily?: string,
+  ): Promise<void> {
     const ttl = until - this.clock.now();
     if (ttl <= 0) return;
-    await this.bounded(this.client.gatehouseCutoff(`${this.prefix}s:${subject}`, before, ttl));
+    const key = `${this.prefix}s:${subject}`;
+    await this.bounded(this.client.gatehouseCutoff(key, before, ttl, exceptFamily ?? ''));
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
@@ -143,7 +170,7 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     if (token.family !== undefined) keys.push(this.familyKey(token.family));
     const [byId, cutoff, byFamily] = await this.bounded(this.client.mget(keys));
     if (byId != null || byFamily != null) return true;
-    return cutoff != null && token.issuedAt <= Number(cutoff);
+    return cutoff != null && cutoffRefuses(parseCutoff(cutoff), token);
   }
 
   async consumeRefreshToken(

@@ -46,9 +46,17 @@ export abstract class RevocationStore {
 
   /**
    * Refuses every token of `subject` issued at or before `before` ("log out everywhere"), until
-   * `until`. A later call with an earlier `before` does not undo a later cut-off.
+   * `until`. With `exceptFamily`, the tokens of that refresh family are spared ("log out the
+   * other devices"). Cut-offs add up: none undoes what another refuses, whatever their order
+   * (a later call with an earlier `before` does not undo a later cut-off, and sparing a family
+   * does not spare it from a cut-off that did not).
    */
-  abstract revokeSubject(subject: string, before: number, until: number): Promise<void>;
+  abstract revokeSubject(
+    subject: string,
+    before: number,
+    until: number,
+    exceptFamily?: string,
+  ): Promise<void>;
 
   /** Whether `token` is revoked by its id, its family or its subject's cut-off. One round trip. */
   abstract isRevoked(token: RevocationSubject): Promise<boolean>;
