@@ -54,6 +54,7 @@ export {
 export { TokenCookies } from './jwt/token-cookies.js';
 export {
   RESERVED_CLAIMS,
+  type IssuedTokenPair,
   type JwksDocument,
   type TokenClaims,
   type TokenPair,

@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
   AuthConfigurationError,
   AuthenticationFailedError,
@@ -12,18 +14,24 @@ import {
   TokenService,
   type JwtOptions,
 } from 'nestjs-gatehouse';
+import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { JwtUsers, RecordingEvents } from './apps/jwt.app.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 
-async function service(jwt: JwtOptions | undefined, clock = new FakeClock(START)) {
+async function service(
+  jwt: JwtOptions | undefined,
+  clock = new FakeClock(START),
+  providers: Provider[] = [],
+) {
   const moduleRef = await Test.createTestingModule({
     imports: [
       AuthModule.forRoot({
         backends: [JwtBackend],
         userModel: JwtUsers,
         events: RecordingEvents,
+        providers,
         ...(jwt ? { jwt } : {}),
       }),
     ],
@@ -194,3 +202,138 @@ describe('TokenService', () => {
     await expect(tokens.createJwt({ sub: 'u1' })).rejects.toThrowError(/jwt.keys.*Fix:/);
   });
 });
+
+describe('TokenService.issuePair and refresh', () => {
+  it('tell the refresh family and when the refresh token expires, outside the JSON body', async () => {
+    const { tokens, clock } = await service({
+      algorithms: ['HS256'],
+      secret: randomBytes(32),
+      refreshTokenTtlSeconds: 3600,
+    });
+    const pair = await tokens.issuePair('u1');
+    const refresh = await tokens.verify(pair.refresh_token, { type: 'refresh' });
+    expect(pair.family).toBe(refresh.family);
+    expect(pair.refreshExpiresAt).toBe(refresh.expiresAt);
+    expect(pair.refreshExpiresAt).toBe(START + 3_600_000);
+    // What is sent as the response is the RFC 6749 pair, nothing more.
+    expect(Object.keys(JSON.parse(JSON.stringify(pair))).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'refresh_token',
+      'token_type',
+    ]);
+    expect(Object.keys({ ...pair })).not.toContain('family');
+
+    clock.advance(60_000);
+    const rotated = await tokens.refresh(pair.refresh_token);
+    expect(rotated.family).toBe(pair.family);
+    expect(rotated.refreshExpiresAt).toBe(START + 60_000 + 3_600_000);
+    expect(rotated.refreshExpiresAt).toBe(
+      (await tokens.verify(rotated.refresh_token, { type: 'refresh' })).expiresAt,
+    );
+    expect((await tokens.issuePair('u1')).family).not.toBe(pair.family);
+  });
+});
+
+const redis = new Redis(inject('redisUrl'), { lazyConnect: true });
+afterAll(() => redis.quit());
+
+const prefix = `gatehouse-except-${process.pid}-${randomBytes(4).toString('hex')}:`;
+
+/**
+ * Each store, and how long it still remembers a subject's cut-off, in ms of the store's own time
+ * (the in-memory store ages by the FakeClock; Redis by its own clock, so its key's TTL is read).
+ */
+const stores: [string, () => Provider[], (subject: string) => Promise<number> | undefined][] = [
+  ['in-memory', () => [], () => undefined],
+  [
+    'redis',
+    () => [RedisRevocationStore.provider({ client: redis, keyPrefix: prefix })],
+    (subject) => redis.pttl(`${prefix}s:${subject}`),
+  ],
+];
+
+describe.each(stores)(
+  'TokenService.revokeAllForUser except the current login (%s)',
+  (_, store, ttlOf) => {
+    const jwt: JwtOptions = {
+      algorithms: ['HS256'],
+      secret: randomBytes(32),
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 3600,
+      refreshFamilyLifetimeSeconds: 7200,
+      clockToleranceSeconds: 5,
+    };
+    const refused = (promise: Promise<unknown>) =>
+      expect(promise).rejects.toThrowError(AuthenticationFailedError);
+
+    it('keeps the current login through its refreshes, and refuses every other token of the user issued before', async () => {
+      const { tokens, clock } = await service(jwt, new FakeClock(START), store());
+      const earlier = await tokens.issuePair('u1');
+      clock.advance(1000);
+      const current = await tokens.issuePair('u1');
+      clock.advance(1000);
+      const later = await tokens.issuePair('u1');
+      const standalone = await tokens.issueAccessToken('u1');
+      const someoneElse = await tokens.issuePair('u2');
+      clock.advance(1000);
+      const rotated = await tokens.refresh(current.refresh_token);
+      const auth = await tokens.verify(rotated.access_token);
+      clock.advance(1000);
+
+      await tokens.revokeAllForUser('u1', { except: auth });
+
+      // The kept login: its first access token, the rotated pair, and the refreshes to come.
+      await expect(tokens.verify(current.access_token)).resolves.toMatchObject({ subject: 'u1' });
+      await expect(tokens.verify(rotated.access_token)).resolves.toMatchObject({ subject: 'u1' });
+      const next = await tokens.refresh(rotated.refresh_token);
+      await expect(tokens.verify(next.access_token)).resolves.toMatchObject({ subject: 'u1' });
+      // Every other token of u1, whether its login started before the kept one or after it.
+      await refused(tokens.verify(earlier.access_token));
+      await refused(tokens.verify(later.access_token));
+      await refused(tokens.verify(standalone));
+      await refused(tokens.refresh(earlier.refresh_token));
+      await refused(tokens.refresh(later.refresh_token));
+      // Other users, and tokens issued afterwards, are fine.
+      await expect(tokens.verify(someoneElse.access_token)).resolves.toMatchObject({
+        subject: 'u2',
+      });
+      clock.advance(1);
+      const fresh = await tokens.issuePair('u1');
+      await expect(tokens.verify(fresh.access_token)).resolves.toMatchObject({ subject: 'u1' });
+      await expect(tokens.refresh(fresh.refresh_token)).resolves.toMatchObject({
+        family: fresh.family,
+      });
+    });
+
+    it('remembers the cut-off as long as a token it refuses could verify, the clock tolerance included', async () => {
+      const { tokens, clock } = await service(jwt, new FakeClock(START), store());
+      const current = await tokens.verify((await tokens.issuePair('u3')).access_token);
+      // The longest-lived token possible (the family lifetime), and one of another user as control.
+      const longest = await tokens.issueAccessToken('u3', { expiresIn: 7200 });
+      const control = await tokens.issueAccessToken('u4', { expiresIn: 7200 });
+      await tokens.revokeAllForUser('u3', { except: current });
+      const ttl = await ttlOf('u3');
+      if (ttl !== undefined) expect(ttl).toBeGreaterThan(7200_000 + 5_000);
+      // Past `exp`, within the tolerance: the control still verifies, the revoked one must not.
+      clock.advance(7200_000 + 4_000);
+      await expect(tokens.verify(control)).resolves.toMatchObject({ subject: 'u4' });
+      await refused(tokens.verify(longest));
+    });
+
+    it('refuses an `except` of another user, or outside any login', async () => {
+      const { tokens } = await service(jwt, new FakeClock(START), store());
+      const login = (await tokens.issuePair('u5')).access_token;
+      const standalone = await tokens.issueAccessToken('u5');
+      await expect(
+        tokens.revokeAllForUser('u6', { except: await tokens.verify(login) }),
+      ).rejects.toThrowError(/same user/);
+      await expect(
+        tokens.revokeAllForUser('u5', { except: await tokens.verify(standalone) }),
+      ).rejects.toThrowError(/token of a login/);
+      // The refused calls revoked nothing.
+      await expect(tokens.verify(login)).resolves.toMatchObject({ subject: 'u5' });
+      await expect(tokens.verify(standalone)).resolves.toMatchObject({ subject: 'u5' });
+    });
+  },
+);

@@ -89,6 +89,19 @@ export interface TokenPair {
   expires_in: number;
 }
 
+/**
+ * A pair as `TokenService.issuePair` and `TokenService.refresh` return it: the response to send,
+ * plus what an application may record about the login (a list of its users' devices, say).
+ * `family` and `refreshExpiresAt` are not enumerable, so the pair sent as a response body (or
+ * spread) carries only the four fields above.
+ */
+export interface IssuedTokenPair extends TokenPair {
+  /** The refresh family: the login, the same through every rotation (the `fam` claim). */
+  readonly family: string;
+  /** When the refresh token expires, in ms since the epoch. */
+  readonly refreshExpiresAt: number;
+}
+
 /** A JSON Web Key Set of the public verification keys. */
 export interface JwksDocument {
   keys: Array<Record<string, unknown> & { kid: string; alg: string; use: 'sig' }>;

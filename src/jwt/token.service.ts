@@ -12,9 +12,9 @@ import { JwtSettings } from './jwt-settings.js';
 import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
 import {
   RESERVED_CLAIMS,
+  type IssuedTokenPair,
   type JwksDocument,
   type TokenClaims,
-  type TokenPair,
   type TokenType,
   type VerifiedToken,
 } from './token-claims.js';
@@ -71,9 +71,9 @@ export class TokenService {
 
   /**
    * Issues an access and refresh token after a credential check (a login). The access token is
-   * fresh; the pair starts a new refresh family.
+   * fresh; the pair starts a new refresh family, whose id is `family` on the result.
    */
-  async issuePair(subject: string, options: IssueTokenOptions = {}): Promise<TokenPair> {
+  async issuePair(subject: string, options: IssueTokenOptions = {}): Promise<IssuedTokenPair> {
     const now = this.clock.now();
     const seconds = Math.floor(now / 1000);
     const pair = this.pair(subject, {
@@ -170,7 +170,7 @@ export class TokenService {
    * (RFC 9700 §4.14.2) and emits `token_reuse_detected`; of concurrent refreshes with one token,
    * exactly one succeeds.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string): Promise<IssuedTokenPair> {
     const token = await this.verify(refreshToken, { type: 'refresh' });
     const claims = token.claims;
     const family = token.family!;
@@ -259,12 +259,24 @@ export class TokenService {
   /**
    * "Log out everywhere": every token of `subject` issued until now is refused. For a password
    * change, a disabled account or an admin's kill switch.
+   *
+   * With `except` (the `AuthInfo` of the current request, or a `VerifiedToken` of `subject`),
+   * the login that token belongs to keeps working, through its refreshes: "log out the other
+   * devices". It must be a token of a login (issued by `issuePair`), not a standalone token.
+   *
+   * @example
+   * await this.tokens.revokeAllForUser(user.identity, { except: auth }); // @CurrentAuth() auth
    */
-  async revokeAllForUser(subject: string): Promise<void> {
+  async revokeAllForUser(
+    subject: string,
+    options: { except?: RevocableToken } = {},
+  ): Promise<void> {
     checkSubject(subject);
+    const keep = options.except === undefined ? undefined : this.loginOf(options.except, subject);
     const now = this.clock.now();
+    // Remembered until every token issued by now has expired, the clock tolerance included.
     const until = now + this.settings.longestLifetimeMs + this.settings.toleranceMs + 1000;
-    await this.guard(this.store.revokeSubject(subject, now, until));
+    await this.guard(this.store.revokeSubject(subject, now, until, keep));
     this.emit('user_tokens_revoked', subject);
   }
 
@@ -291,7 +303,7 @@ export class TokenService {
       custom: Record<string, unknown>;
       scope: string | undefined;
     },
-  ): TokenPair {
+  ): IssuedTokenPair {
     checkSubject(subject);
     const seconds = Math.floor(p.now / 1000);
     const accessExp = Math.min(seconds + this.settings.accessTtlMs / 1000, p.familyExpires);
@@ -316,12 +328,17 @@ export class TokenService {
       fam_exp: p.familyExpires,
       fam_gen: p.generation,
     });
-    return {
+    const pair = {
       access_token: access,
       refresh_token: refresh,
-      token_type: 'bearer',
+      token_type: 'bearer' as const,
       expires_in: accessExp - seconds,
     };
+    // Not enumerable: a pair returned as the response body stays the RFC 6749 §5.1 shape.
+    return Object.defineProperties(pair, {
+      family: { value: p.family },
+      refreshExpiresAt: { value: refreshExp * 1000 },
+    }) as IssuedTokenPair;
   }
 
   private standard(subject: string, now: number, exp: number): TokenClaims {
@@ -391,6 +408,20 @@ export class TokenService {
       expiresAt: claims.exp * 1000,
       familyEnd: typeof claims.fam_exp === 'number' ? claims.fam_exp * 1000 : undefined,
     };
+  }
+
+  /** The refresh family of `token`, a token of `subject`'s. */
+  private loginOf(token: RevocableToken, subject: string): string {
+    const t = this.revocable(token);
+    if (t.subject !== subject) {
+      throw new TypeError('TokenService: `except` must be a token of the same user');
+    }
+    if (t.family === undefined) {
+      throw new TypeError(
+        'TokenService: `except` must be a token of a login (from issuePair); a standalone token has no login to keep',
+      );
+    }
+    return t.family;
   }
 
   private async revokeFamilyUntil(family: string, familyEnd: number): Promise<void> {
