@@ -235,6 +235,37 @@ describe('TokenService.issuePair and refresh', () => {
   });
 });
 
+describe('TokenService.revokeFamilyById', () => {
+  it('ends one login by its family id, until every token of it has expired', async () => {
+    const { tokens, clock, events } = await service({
+      algorithms: ['HS256'],
+      secret: randomBytes(32),
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 7200,
+      refreshFamilyLifetimeSeconds: 7200,
+      clockToleranceSeconds: 5,
+    });
+    const ended = await tokens.issuePair('u1');
+    const kept = await tokens.issuePair('u1');
+    await tokens.revokeFamilyById('u1', ended.family);
+    await expect(tokens.verify(ended.access_token)).rejects.toThrowError(AuthenticationFailedError);
+    await expect(tokens.refresh(ended.refresh_token)).rejects.toThrowError(
+      AuthenticationFailedError,
+    );
+    await expect(tokens.verify(kept.access_token)).resolves.toMatchObject({ subject: 'u1' });
+    expect(events.events.at(-1)).toMatchObject({ type: 'token_revoked', identity: 'u1' });
+    // At the family's end, within the clock tolerance: its twin verifies, it still may not.
+    clock.advance(7200_000 + 4_000);
+    await expect(tokens.verify(kept.refresh_token, { type: 'refresh' })).resolves.toMatchObject({
+      family: kept.family,
+    });
+    await expect(tokens.verify(ended.refresh_token, { type: 'refresh' })).rejects.toThrowError(
+      AuthenticationFailedError,
+    );
+    await expect(tokens.revokeFamilyById('u1', '')).rejects.toThrowError(/non-empty/);
+  });
+});
+
 const redis = new Redis(inject('redisUrl'), { lazyConnect: true });
 afterAll(() => redis.quit());
 

@@ -235,6 +235,23 @@ export class TokenService {
   }
 
   /**
+   * Revokes the refresh family `family` (a pair's `family`, or a token's `fam` claim) without a
+   * token at hand: every token of that login stops working. For ending one login from a list of
+   * the user's devices. The library keeps no index of families, so checking that `family` is
+   * `subject`'s is the caller's; `subject` names the user in the `token_revoked` event.
+   */
+  async revokeFamilyById(subject: string, family: string): Promise<void> {
+    checkSubject(subject);
+    if (typeof family !== 'string' || family === '') {
+      throw new TypeError('TokenService: the family must be a non-empty string');
+    }
+    // The family ends within its lifetime from now at the latest (it started by now).
+    const end = this.clock.now() + this.settings.familyLifetimeMs;
+    await this.revokeFamilyUntil(family, end);
+    this.emit('token_revoked', subject, undefined, 'family revoked');
+  }
+
+  /**
    * Logs one login out: revokes the access token and its refresh family, and the family of
    * `refreshToken` when one is given and belongs to the same user.
    *
