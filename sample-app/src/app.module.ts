@@ -1,91 +1,73 @@
-import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, ValidationPipe, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import {
   ApiKeyBackend,
   ApiKeyStore,
   AuthModule,
-  Clock,
   JwtBackend,
   SessionBackend,
-  SystemClock,
 } from 'nestjs-gatehouse';
-import { RedisRevocationStore, RedisSessionStore } from 'nestjs-gatehouse/redis';
-import { AdminController } from './admin/admin.controller.js';
-import { API_KEY_PREFIX, ApiKeysController } from './api-keys/api-keys.controller.js';
+import { AdminModule } from './admin/admin.module.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { SqliteApiKeyStore } from './api-keys/sqlite-api-key.store.js';
+import { AuditModule } from './audit/audit.module.js';
 import { SqliteAuditEvents } from './audit/sqlite-audit.events.js';
-import { AuthController } from './auth/auth.controller.js';
-import { CredentialRevoker } from './auth/credential-revoker.service.js';
-import { jwtOptions } from './auth/jwt-options.js';
-import { LoginsRepository } from './auth/logins.repository.js';
-import { SessionAuthController } from './auth/session-auth.controller.js';
-import { JwksController, TokenAuthController } from './auth/token-auth.controller.js';
-import { ROLES } from './auth/roles.js';
-import { BackgroundWork } from './common/background-work.js';
+import { authOptions } from './auth/auth-options.js';
+import { LoginModule } from './auth/login.module.js';
+import { clockProvider } from './common/clock.module.js';
 import { HttpLayerErrorFilter } from './common/http-layer-error.filter.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
 import type { AppConfig } from './config/app-config.js';
-import { SESSION_COOKIE } from './docs/swagger.js';
-import { HealthController } from './health/health.controller.js';
-import { InfrastructureModule } from './infrastructure.module.js';
-import { CredentialsService } from './login/credentials.service.js';
-import { PasswordResetController } from './password-reset/password-reset.controller.js';
-import { PasswordResetService } from './password-reset/password-reset.service.js';
-import { ReportsController } from './reports/reports.controller.js';
-import { AccountsService } from './users/accounts.service.js';
+import { HealthModule } from './health/health.module.js';
+import { PasswordResetModule } from './password-reset/password-reset.module.js';
+import { RedisModule, redisStores } from './redis/redis.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { SqliteUserModel } from './users/sqlite-user.model.js';
+import { UsersModule } from './users/users.module.js';
 
-/** The sample app, built from an {@link AppConfig}. */
+/**
+ * The sample app, built from an {@link AppConfig} (validated by `loadConfig` or built by a
+ * test): the configuration, the library's AuthModule configured from it, and the feature modules.
+ */
 @Module({})
 export class AppModule {
   static register(config: AppConfig): DynamicModule {
-    const clock = config.clock ?? new SystemClock();
-    const infrastructure = InfrastructureModule.register(config, clock);
     return {
       module: AppModule,
       imports: [
-        infrastructure,
-        AuthModule.forRoot({
+        // The validated configuration is the only source: no .env file, no process.env lookups.
+        ConfigModule.forRoot({
+          load: [() => config],
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          isGlobal: true,
+        }),
+        AuthModule.forRootAsync({
           backends: [JwtBackend, SessionBackend, ApiKeyBackend],
           userModel: { useExisting: SqliteUserModel },
           events: SqliteAuditEvents,
-          imports: [infrastructure],
-          roles: ROLES,
-          jwt: jwtOptions(config),
-          session: {
-            secret: config.sessionSecret,
-            cookieName: SESSION_COOKIE,
-            secure: config.sessionCookieSecure !== false,
-            hostPrefix: config.sessionCookieSecure !== false,
-          },
-          // A distinctive prefix lets secret scanners recognise leaked keys.
-          apiKey: { prefix: API_KEY_PREFIX },
+          // The modules the user model, the audit sink, the key store and the Redis stores live in.
+          imports: [UsersModule, AuditModule, ApiKeysModule, RedisModule],
+          inject: [ConfigService],
+          useFactory: authOptions,
           providers: [
-            { provide: Clock, useValue: clock },
-            { provide: ApiKeyStore, useClass: SqliteApiKeyStore },
-            ...sharedStores(config),
+            clockProvider,
+            { provide: ApiKeyStore, useExisting: SqliteApiKeyStore },
+            // Which stores exist is decided here; their settings come from ConfigService.
+            ...(config.redisUrl === undefined ? [] : redisStores),
           ],
         }),
-      ],
-      controllers: [
-        HealthController,
-        JwksController,
-        AuthController,
-        TokenAuthController,
-        SessionAuthController,
-        ApiKeysController,
-        PasswordResetController,
-        ReportsController,
-        AdminController,
+        HealthModule,
+        UsersModule,
+        LoginModule,
+        ApiKeysModule,
+        ReportsModule,
+        AdminModule,
+        PasswordResetModule,
       ],
       providers: [
-        AccountsService,
-        BackgroundWork,
-        CredentialsService,
-        CredentialRevoker,
-        LoginsRepository,
-        PasswordResetService,
         ShutdownLogger,
         // Nest tries the global filters last one first: LoginLockedFilter must come after
         // HttpLayerErrorFilter, which catches every HttpException (LoginLockedException too).
@@ -105,13 +87,4 @@ export class AppModule {
       ],
     };
   }
-}
-
-/** With REDIS_URL, the library's stores live in Redis, shared by every instance. */
-function sharedStores(config: AppConfig): Provider[] {
-  if (config.redisUrl === undefined) return [];
-  return [
-    RedisRevocationStore.provider({ url: config.redisUrl }),
-    RedisSessionStore.provider({ url: config.redisUrl }),
-  ];
 }

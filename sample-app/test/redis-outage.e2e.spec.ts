@@ -60,8 +60,8 @@ describe.each(adapters)('Redis outage (%s)', (adapter) => {
         interval: 100,
       })
       .toBe(200);
-    // The login throttle has a connection of its own; an unknown user is refused with 401 once
-    // it is back (a new name each time, so that the failures do not lock it).
+    // The login throttle counts again once it is back: an unknown user is refused with 401 (a
+    // new name each time, so that the failures do not lock it).
     await expect
       .poll(
         async () =>

@@ -84,6 +84,15 @@ export class LoginsRepository {
       .run(this.clock.now(), userId);
   }
 
+  /** Marks every login of `userId` but `family` ended. */
+  endAllExcept(userId: string, family: string): void {
+    this.db
+      .prepare(
+        'UPDATE token_families SET revoked_at = ? WHERE user_id = ? AND id != ? AND revoked_at IS NULL',
+      )
+      .run(this.clock.now(), userId, family);
+  }
+
   /** The live logins of `userId`, oldest first. */
   active(userId: string): LoginRecord[] {
     return (

@@ -113,7 +113,7 @@ export class SessionAuthController {
   async revoke(@Param('id') id: string, @CurrentUser() user: AppUser): Promise<void> {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new NotFoundException();
     if (this.logins.findActive(user.identity, id)) {
-      await this.revoker.revokeLogin(id);
+      await this.revoker.revokeLogin(user.identity, id);
       return;
     }
     if (!(await this.sessions.revokeSession(user.identity, id))) throw new NotFoundException();

@@ -45,11 +45,10 @@ export class TokenAuthController {
   async login(@Body() body: LoginDto, @Req() request: AuthRequest): Promise<TokenPair> {
     const user = await this.credentials.verify(body.username, body.password, request, 'jwt');
     const pair = await this.tokens.issuePair(user.id, { claims: { username: user.username } });
-    const refresh = await this.tokens.verify(pair.refresh_token, { type: 'refresh' });
     this.logins.record({
-      family: refresh.family!,
+      family: pair.family,
       userId: user.id,
-      expiresAt: refresh.expiresAt,
+      expiresAt: pair.refreshExpiresAt,
       userAgent: header(request, 'user-agent'),
       ip: request.ip,
     });
@@ -65,8 +64,7 @@ export class TokenAuthController {
   @HttpCode(200)
   async refresh(@Body() body: RefreshDto): Promise<TokenPair> {
     const pair = await this.tokens.refresh(body.refresh_token);
-    const refresh = await this.tokens.verify(pair.refresh_token, { type: 'refresh' });
-    this.logins.touch(refresh.family!, refresh.expiresAt);
+    this.logins.touch(pair.family, pair.refreshExpiresAt);
     return pair;
   }
 

@@ -6,7 +6,8 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 /**
  * Everything the sample app is configured with. `loadConfig(process.env)` builds it from the
- * environment (see sample-app-http.md); tests build it directly with `testConfig()`.
+ * environment (see sample-app-http.md); tests build it directly with `testConfig()`. The app's
+ * modules read it through `ConfigService<AppConfig, true>` (`config.get('jwt', { infer: true })`).
  */
 export interface AppConfig {
   /** `NODE_ENV=production`: missing or weak secrets stop the start instead of a warning. */
@@ -50,6 +51,3 @@ export interface AppConfig {
   /** Nest's logger setting. Default: Nest's default logger. */
   readonly logger?: false | readonly ('log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal')[];
 }
-
-/** DI token of the {@link AppConfig}. */
-export const APP_CONFIG = Symbol('sample-app:config');

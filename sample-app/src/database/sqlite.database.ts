@@ -1,16 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 import { migrations as allMigrations, type Migration } from './migrations.js';
 
 /**
  * The app's SQLite database (better-sqlite3): opened, configured and migrated when the app is
  * built, closed when it shuts down. Several processes may share the file (WAL mode, a busy
- * timeout, and migrations under an immediate transaction).
+ * timeout, and migrations under an immediate transaction). `DatabaseModule` provides it.
  */
-@Injectable()
 export class SqliteDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger('Database');
   /** The open connection. */
@@ -18,7 +17,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
   /** The absolute path of the file, or `:memory:`. */
   readonly location: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(config: Pick<AppConfig, 'databasePath'>) {
     const path = config.databasePath;
     this.location = path === ':memory:' ? path : resolve(path);
     if (path !== ':memory:') mkdirSync(dirname(this.location), { recursive: true });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clock } from 'nestjs-gatehouse';
+import { Logger } from '@nestjs/common';
+import type { Clock } from 'nestjs-gatehouse';
 import { createTransport } from 'nodemailer';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 import { Mailer, type MailMessage } from './mailer.js';
 
 /** The sender of the app's mail. */
@@ -13,8 +13,8 @@ export const MAIL_FROM = 'Sample App <no-reply@sample-app.invalid>';
 /**
  * Writes each message as one RFC 5322 `.eml` file into `MAIL_OUTBOX_DIR`, built by nodemailer
  * (headers encoded and folded, a Message-ID, CRLF line ends). Open the files with any mail client.
+ * `MailModule` provides it as the {@link Mailer}.
  */
-@Injectable()
 export class OutboxMailer extends Mailer {
   private readonly logger = new Logger('Mail');
   private readonly transport = createTransport({
@@ -27,7 +27,7 @@ export class OutboxMailer extends Mailer {
   readonly directory: string;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    config: Pick<AppConfig, 'mailOutboxDir'>,
     private readonly clock: Clock,
   ) {
     super();

@@ -7,10 +7,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Public, type AuthRequest } from 'nestjs-gatehouse';
-import {
-  PasswordResetConfirmDto,
-  PasswordResetRequestDto,
-} from '../auth/dto/password-reset.dto.js';
+import { PasswordResetConfirmDto, PasswordResetRequestDto } from './password-reset.dto.js';
 import { responseSent } from '../common/background-work.js';
 import { PasswordResetService } from './password-reset.service.js';
 

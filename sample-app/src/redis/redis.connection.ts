@@ -1,18 +1,19 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 
 /**
- * The app's one Redis connection (ioredis), when `REDIS_URL` is set. Commands fail fast while
- * Redis is down instead of queueing, so callers can refuse the request (fail closed).
+ * The app's one Redis connection (ioredis), when `REDIS_URL` is set: the library's revocation
+ * and session stores and the login throttle all use it. Commands fail fast while Redis is down
+ * instead of queueing, so callers can refuse the request (fail closed). `RedisModule` provides
+ * it and closes it at shutdown; the stores never close a client they were given.
  */
-@Injectable()
 export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   /** The client, or `null` without `REDIS_URL`. */
   readonly client: Redis | null;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(config: Pick<AppConfig, 'redisUrl'>) {
     if (config.redisUrl === undefined) {
       this.client = null;
       return;
@@ -34,6 +35,12 @@ export class RedisConnection implements OnApplicationShutdown {
     this.client.on('ready', () => {
       reported = false;
     });
+  }
+
+  /** The client, for what needs Redis; only wired in with `REDIS_URL`, so it throws without. */
+  get shared(): Redis {
+    if (this.client === null) throw new Error('REDIS_URL is not set, so there is no Redis client');
+    return this.client;
   }
 
   /** Resolves once the client is connected (or at once without Redis). */

@@ -1,12 +1,12 @@
 import {
   BadRequestException,
   ConflictException,
-  Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../config/app-config.js';
 import { ConfigError } from '../config/load-config.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { PasswordPolicy } from '../passwords/password-policy.js';
@@ -27,7 +27,7 @@ export class AccountsService implements OnApplicationBootstrap {
   adminStatus: 'none' | 'created' | 'exists' = 'none';
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly config: ConfigService<AppConfig, true>,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
@@ -91,7 +91,7 @@ export class AccountsService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const admin = this.config.admin;
+    const admin = this.config.get('admin', { infer: true });
     if (!admin) return;
     if (this.users.findByUsername(admin.username)) {
       this.adminStatus = 'exists';

@@ -1,4 +1,4 @@
-import { NewPasswordField, PresentedPasswordField } from './fields.js';
+import { NewPasswordField, PresentedPasswordField } from '../../common/fields.js';
 
 /** The body of `POST /auth/password/change`. */
 export class ChangePasswordDto {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { PresentedPasswordField } from './fields.js';
+import { PresentedPasswordField } from '../../common/fields.js';
 
 /** The body of `POST /auth/login` and `POST /auth/session/login`. */
 export class LoginDto {

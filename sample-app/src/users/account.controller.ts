@@ -14,8 +14,8 @@ import {
   type AuthInfo,
 } from 'nestjs-gatehouse';
 import { ApiAuth } from '../docs/api-security.decorator.js';
-import { AccountsService } from '../users/accounts.service.js';
-import { AppUser, publicUser } from '../users/app-user.js';
+import { AccountsService } from './accounts.service.js';
+import { AppUser, publicUser } from './app-user.js';
 import { RegisterDto } from './dto/register.dto.js';
 import { UpdateMeDto } from './dto/update-me.dto.js';
 
@@ -29,10 +29,10 @@ export interface MeView {
   auth: string;
 }
 
-/** Registration and the caller's own account. */
+/** Registration and the caller's own account (under `/auth`, next to the logins). */
 @ApiTags('auth')
 @Controller('auth')
-export class AuthController {
+export class AccountController {
   constructor(private readonly accounts: AccountsService) {}
 
   @ApiCreatedResponse({ description: 'The new account, with the `user` role' })

@@ -1,4 +1,4 @@
-import { EmailField, NewPasswordField, UsernameField } from './fields.js';
+import { EmailField, NewPasswordField, UsernameField } from '../../common/fields.js';
 
 /** The body of `POST /auth/register`. Other fields (such as `roles`) are dropped. */
 export class RegisterDto {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
-import { EmailField, NewPasswordField } from './fields.js';
+import { EmailField, NewPasswordField } from '../common/fields.js';
 
 /** The body of `POST /auth/password-reset/request`. */
 export class PasswordResetRequestDto {

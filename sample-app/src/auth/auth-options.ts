@@ -1,0 +1,42 @@
+import type { ConfigService } from '@nestjs/config';
+import type { AuthModuleOptions, JwtOptions } from 'nestjs-gatehouse';
+import { API_KEY_PREFIX } from '../api-keys/api-keys.controller.js';
+import type { AppConfig } from '../config/app-config.js';
+import { SESSION_COOKIE } from '../docs/swagger.js';
+import { ROLES } from './roles.js';
+
+/** The longest a login (refresh family) lasts through rotations, unless refresh tokens live longer. */
+const FAMILY_LIFETIME_SECONDS = 30 * 86_400;
+
+/** The library's options from the app's configuration: `AuthModule.forRootAsync`'s factory. */
+export function authOptions(config: ConfigService<AppConfig, true>): AuthModuleOptions {
+  const secure = config.get('sessionCookieSecure', { infer: true }) !== false;
+  return {
+    roles: ROLES,
+    jwt: jwtOptions(config.get('jwt', { infer: true })),
+    session: {
+      secret: config.get('sessionSecret', { infer: true }),
+      cookieName: SESSION_COOKIE,
+      secure,
+      hostPrefix: secure,
+    },
+    // A distinctive prefix lets secret scanners recognise leaked keys.
+    apiKey: { prefix: API_KEY_PREFIX },
+  };
+}
+
+function jwtOptions(jwt: AppConfig['jwt']): JwtOptions {
+  return {
+    algorithms: [jwt.algorithm],
+    ...(jwt.algorithm === 'HS256'
+      ? { secret: jwt.secret! }
+      : { privateKey: jwt.privateKeyPem!, publicKey: jwt.publicKeyPem! }),
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    accessTokenTtlSeconds: jwt.accessTokenTtl,
+    refreshTokenTtlSeconds: jwt.refreshTokenTtl,
+    refreshFamilyLifetimeSeconds: Math.max(FAMILY_LIFETIME_SECONDS, jwt.refreshTokenTtl),
+    // Browsers use the session cookie; tokens travel in the Authorization header only.
+    tokenLocations: ['header'],
+  };
+}
