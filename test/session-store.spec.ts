@@ -91,6 +91,21 @@ describe('RedisSessionStore', () => {
     await expect(owned.get('owned')).rejects.toThrow();
   });
 
+  it("leaves the bound to a client's own commandTimeout, without a second timer", async () => {
+    const server = await startRedisServer();
+    const own = new Redis(server.url, { maxRetriesPerRequest: null, commandTimeout: 30 });
+    own.on('error', () => undefined);
+    try {
+      await server.stop();
+      // Had the store added its own (shorter) timer, that would have answered first.
+      const store = new RedisSessionStore(own, { commandTimeoutMs: 5 });
+      await expect(store.listIndex('u')).rejects.toThrow(/Command timed out/);
+    } finally {
+      own.disconnect();
+      await server.close();
+    }
+  });
+
   it('refuses a provider without a Redis, and a client that is not ioredis', () => {
     expect(() => RedisSessionStore.provider({})).toThrowError(/give `url` or `client`/);
     const nodeRedisLike = { sMembers: () => Promise.resolve([]) };

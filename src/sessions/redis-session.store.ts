@@ -1,5 +1,6 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { withTimeout } from '../core/dependency-call.js';
 import { openRedis } from '../core/redis-client.js';
 import { SessionStore, type StoredSession } from './session-store.js';
 
@@ -43,7 +44,8 @@ export interface RedisSessionProviderOptions extends RedisSessionStoreOptions {
  */
 export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   private readonly prefix: string;
-  private readonly timeoutMs: number;
+  /** The time bound added per command; `undefined` when the client bounds its commands. */
+  private readonly timeoutMs: number | undefined;
 
   /**
    * @param client an ioredis `Redis` or `Cluster`.
@@ -56,13 +58,17 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   ) {
     super();
     this.prefix = options.keyPrefix ?? 'gatehouse:session:';
-    this.timeoutMs = options.commandTimeoutMs ?? 1000;
-    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs <= 0) {
+    const timeoutMs = options.commandTimeoutMs ?? 1000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       throw new TypeError('RedisSessionStore: commandTimeoutMs must be a positive whole number');
     }
     if (typeof client?.smembers !== 'function') {
       throw new TypeError('RedisSessionStore: the client must be an ioredis Redis or Cluster');
     }
+    // A Redis client that bounds its commands itself (`commandTimeout`, as the provider's own
+    // client does) needs no second timer per command; a Cluster is always bounded here.
+    const own = 'commandTimeout' in client.options ? client.options.commandTimeout : undefined;
+    this.timeoutMs = own ? undefined : timeoutMs;
   }
 
   /**
@@ -135,15 +141,7 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   }
 
   private bounded<T>(operation: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-      timer.unref();
-    });
-    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(operation, this.timeoutMs, 'Redis');
   }
 }
 
