@@ -248,7 +248,7 @@ export class TokenService {
     // The family ends within its lifetime from now at the latest (it started by now).
     const end = this.clock.now() + this.settings.familyLifetimeMs;
     await this.revokeFamilyUntil(family, end);
-    this.emit('token_revoked', subject, undefined, 'family revoked');
+    this.emit('token_revoked', subject, undefined, undefined, 'refresh family');
   }
 
   /**
