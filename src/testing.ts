@@ -6,8 +6,11 @@
  * @example
  * const auth = new AuthTesting();
  * const moduleRef = await auth.install(Test.createTestingModule({ imports: [AppModule] })).compile();
- * const app = moduleRef.createNestApplication(); await app.listen(0);
- * await fetch(url + '/reports', { headers: auth.as(new SimpleUser({ identity: 'u1', roles: ['admin'] })) });
+ * const app = moduleRef.createNestApplication();
+ * await app.listen(0);
+ * await fetch(`${await app.getUrl()}/reports`, {
+ *   headers: auth.as(new SimpleUser({ identity: 'u1', roles: ['admin'] })),
+ * });
  */
 export {
   AuthTesting,

@@ -48,6 +48,12 @@ const CANARY_SOURCE = [
   ' *',
   ' * @example',
   ' * @returns nothing', // an empty example
+  ' *',
+  ' * @example',
+  ' * @Injectable()',
+  ' * export class Canary {',
+  ' *   @unknownDecorator() field = 1;', // line 14: not a JSDoc tag, so it is compiled
+  ' * }',
   ' */',
   'export const canary = 1;',
 ].join('\n');
@@ -90,6 +96,13 @@ describe('docs that cannot drift: code in README.md, docs/ and JSDoc typechecks'
     );
   });
 
+  it('every JSDoc @example of the files the public entries export typechecks', () => {
+    const failures = examples.flatMap((example) =>
+      report.failures.filter((f) => f.snippet === example).map(describeFailure),
+    );
+    expect(failures).toEqual([]);
+  });
+
   it('reports a broken markdown block with its file, line and diagnostic', () => {
     const failures = failuresOf('canary.md');
     expect(failures).toEqual([
@@ -107,6 +120,9 @@ describe('docs that cannot drift: code in README.md, docs/ and JSDoc typechecks'
     expect(failuresOf('src/canary.ts')).toEqual([
       expect.stringMatching(/^src\/canary\.ts:6 \(example at line 5\): TS2339: .*'rewind'/),
       'src/canary.ts:8 (example at line 8): empty @example',
+      expect.stringMatching(
+        /^src\/canary\.ts:14 \(example at line 12\): TS2304: .*'unknownDecorator'/,
+      ),
     ]);
   });
 });

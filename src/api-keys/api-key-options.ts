@@ -2,7 +2,11 @@
  * Settings of the API-key backend, under `apiKey` in `AuthModule.forRoot` options.
  *
  * @example
- * apiKey: { prefix: 'acme', scheme: 'ApiKey', pepper: process.env.API_KEY_PEPPER }
+ * const apiKey: ApiKeyOptions = {
+ *   prefix: 'acme',
+ *   scheme: 'ApiKey',
+ *   pepper: process.env.API_KEY_PEPPER,
+ * };
  */
 export interface ApiKeyOptions {
   /**

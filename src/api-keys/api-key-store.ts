@@ -44,14 +44,49 @@ export interface ApiKeyRecord extends ApiKeyInfo {
  *   statements, such as `UPDATE … WHERE …`, so concurrent requests cannot undo each other.
  *
  * @example
+ * import type { Database } from 'better-sqlite3';
+ *
+ * // One row per key: a column per ApiKeyRecord field, of the same name; `scopes` as JSON text.
+ * type Row = Omit<ApiKeyRecord, 'scopes'> & { scopes: string };
+ * const toRecord = (row: Row): ApiKeyRecord => ({ ...row, scopes: JSON.parse(row.scopes) });
+ *
  * @Injectable()
  * export class SqlApiKeyStore extends ApiKeyStore {
- *   async findById(id: string) { return rowToRecord(await db.get('SELECT * FROM api_keys WHERE id = ?', id)); }
- *   async recordUse(id: string, at: number, minIntervalMs: number) {
- *     await db.run('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)',
- *       at, id, at - minIntervalMs);
+ *   constructor(private readonly db: Database) { super(); }
+ *
+ *   async insert(record: ApiKeyRecord) {
+ *     this.db
+ *       .prepare('INSERT INTO api_keys VALUES (:id, :prefix, :owner, :name, :scopes, :createdAt, ' +
+ *         ':expiresAt, :revokedAt, :lastUsedAt, :rotatedFrom, :hash)')
+ *       .run({ ...record, scopes: JSON.stringify(record.scopes) });
  *   }
- *   // insert, listByOwner, revoke, limitExpiry…
+ *   async findById(id: string) {
+ *     const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+ *     return row ? toRecord(row) : null;
+ *   }
+ *   async listByOwner(owner: string) {
+ *     const rows = this.db.prepare('SELECT * FROM api_keys WHERE owner = ? ORDER BY createdAt');
+ *     return (rows.all(owner) as Row[]).map(toRecord);
+ *   }
+ *   // The conditional updates are single statements, so concurrent requests cannot undo each other.
+ *   async revoke(id: string, at: number) {
+ *     const revoke = this.db.prepare(
+ *       'UPDATE api_keys SET revokedAt = COALESCE(revokedAt, ?) WHERE id = ?',
+ *     );
+ *     return revoke.run(at, id).changes > 0;
+ *   }
+ *   async limitExpiry(id: string, expiresAt: number) {
+ *     const limit = this.db.prepare(
+ *       'UPDATE api_keys SET expiresAt = MIN(COALESCE(expiresAt, ?1), ?1) WHERE id = ?2',
+ *     );
+ *     return limit.run(expiresAt, id).changes > 0;
+ *   }
+ *   async recordUse(id: string, at: number, minIntervalMs: number) {
+ *     const use = this.db.prepare(
+ *       'UPDATE api_keys SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt <= ?)',
+ *     );
+ *     use.run(at, id, at - minIntervalMs);
+ *   }
  * }
  */
 export abstract class ApiKeyStore {

@@ -27,9 +27,10 @@ type Verified = (err: Error | null, user?: object, info?: object) => void;
  * AuthModule.forRoot({
  *   backends: [JwtBackend, ApiKeyBackend],
  *   userModel: Users,
+ *   jwt: { algorithms: ['HS256'], secret: process.env.JWT_SECRET! },
  *   apiKey: { prefix: 'acme' },
- *   providers: [{ provide: ApiKeyStore, useClass: SqlApiKeyStore }],
- * })
+ *   providers: [{ provide: ApiKeyStore, useClass: InMemoryApiKeyStore }], // or your own store
+ * });
  */
 @Injectable()
 export class ApiKeyBackend extends AuthBackend {

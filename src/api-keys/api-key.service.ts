@@ -65,7 +65,15 @@ const MAX_NAME_LENGTH = 100;
  * a key in clear.
  *
  * @example
- * const { key, record } = await apiKeys.create({ owner: user.identity, name: 'CI', scopes: ['reports:read'] });
+ * @Controller('api-keys')
+ * export class ApiKeysController {
+ *   constructor(private readonly apiKeys: ApiKeyService) {}
+ *
+ *   @Auth({ fresh: true }) @Post()
+ *   create(@CurrentUser() user: BaseUser, @Body() body: { name: string; scopes?: string[] }) {
+ *     return this.apiKeys.create({ owner: user.identity, name: body.name, scopes: body.scopes });
+ *   }
+ * }
  */
 @Injectable()
 export class ApiKeyService {

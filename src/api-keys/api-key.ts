@@ -60,7 +60,7 @@ export interface ApiKeyHashOptions {
  *
  * @example
  * const { key, id, hash } = createApiKey({ prefix: 'acme' });
- * await db.insert({ id, hash });   // store the hash, show `key` to the user once
+ * // store `id` and `hash`; show `key` to its owner, once
  */
 export function createApiKey(
   options: ApiKeyHashOptions & { readonly prefix?: string } = {},
@@ -79,7 +79,9 @@ export function createApiKey(
  * not a plausible key; it never throws on bad input.
  *
  * @example
- * if (!verifyKey(presented, row.hash)) throw new UnauthorizedException();
+ * function check(presented: string, storedHash: string): void {
+ *   if (!verifyKey(presented, storedHash)) throw new UnauthorizedException();
+ * }
  */
 export function verifyKey(
   key: unknown,

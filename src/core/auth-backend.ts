@@ -17,14 +17,13 @@ import type { AuthResult } from './auth-result.js';
  * @Injectable()
  * export class HeaderBackend extends AuthBackend {
  *   readonly name = 'header';
- *   constructor(private readonly tokens: TokenTable) { super(); }
+ *   constructor(private readonly accounts: Accounts) { super(); }
  *   async authenticate(req: AuthRequest) {
- *     const value = req.headers['x-token'];
+ *     const value = req.headers['x-account'];
  *     if (typeof value !== 'string') return AuthResults.missing(this.name);
- *     const id = await this.tokens.lookup(value);
- *     return id
- *       ? AuthResults.success(this.name, id)
- *       : AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'unknown token');
+ *     const account = await this.accounts.findById(value);
+ *     if (!account) return AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'no such account');
+ *     return AuthResults.success(this.name, account.id);
  *   }
  * }
  */

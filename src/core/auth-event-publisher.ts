@@ -16,9 +16,15 @@ export type AuthEventInput = Omit<AuthEvent, 'at'>;
  * `AuthModule` provides it. Applications may publish their own events through it too.
  *
  * @example
- * constructor(private readonly events: AuthEventPublisher) {}
- * // …
- * this.events.publish({ type: 'password_changed', identity: user.identity, backend: null });
+ * @Injectable()
+ * export class Passwords {
+ *   constructor(private readonly events: AuthEventPublisher) {}
+ *
+ *   async changed(user: BaseUser) {
+ *     // … after the new hash is stored
+ *     this.events.publish({ type: 'password_changed', identity: user.identity, backend: null });
+ *   }
+ * }
  */
 @Injectable()
 export class AuthEventPublisher {

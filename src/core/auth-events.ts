@@ -10,8 +10,9 @@ import type { AuthEvent } from './auth-event.js';
  * @example
  * @Injectable()
  * export class AuditLog extends AuthEvents {
- *   constructor(private readonly db: Db) { super(); }
- *   emit(event: AuthEvent) { this.db.queueInsert('audit', event); }
+ *   private readonly queue: AuthEvent[] = [];
+ *   // emit runs on the request path: queue here, write to your database in batches elsewhere
+ *   emit(event: AuthEvent) { this.queue.push(event); }
  * }
  */
 export abstract class AuthEvents {

@@ -75,16 +75,23 @@ export interface JwtCookieOptions {
  * Settings of the JWT backend and `TokenService`: `AuthModule.forRoot({ jwt: { … } })`.
  *
  * @example
- * jwt: { algorithms: ['HS256'], secret: process.env.JWT_SECRET, issuer: 'my-api', audience: 'my-api' }
+ * import { readFileSync } from 'node:fs';
  *
- * jwt: {
+ * const hmac: JwtOptions = {
+ *   algorithms: ['HS256'],
+ *   secret: process.env.JWT_SECRET!,
+ *   issuer: 'my-api',
+ *   audience: 'my-api',
+ * };
+ *
+ * const rotated: JwtOptions = {
  *   algorithms: ['ES256'],
  *   keys: [
  *     { kid: '2026-02', privateKey: readFileSync('es256-new.pem') },    // signs
  *     { kid: '2025-11', publicKey: readFileSync('es256-old.pub.pem') }, // still verifies
  *   ],
  *   signingKeyId: '2026-02',
- * }
+ * };
  */
 export interface JwtOptions {
   /** The algorithms accepted, an explicit allowlist. `none` can never be listed. Required. */

@@ -15,10 +15,25 @@ import type { TokenPair } from './token-claims.js';
  * Names and attributes come from `jwt.cookies`.
  *
  * @example
- * @Public() @Post('login')
- * async login(@Body() body: LoginDto, @Res({ passthrough: true }) res: Response) {
- *   const pair = await this.tokens.issuePair(await this.check(body));
- *   return { csrf_token: this.cookies.set(res, pair) };
+ * import type { Response } from 'express';
+ *
+ * @Controller('auth')
+ * export class CookieLoginController {
+ *   constructor(
+ *     private readonly accounts: Accounts,
+ *     private readonly tokens: TokenService,
+ *     private readonly cookies: TokenCookies,
+ *   ) {}
+ *
+ *   @Public() @Post('login')
+ *   async login(
+ *     @Body() body: { username: string; password: string },
+ *     @Res({ passthrough: true }) response: Response,
+ *   ) {
+ *     const account = await this.accounts.check(body.username, body.password);
+ *     if (!account) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
+ *     return { csrf_token: this.cookies.set(response, await this.tokens.issuePair(account.id)) };
+ *   }
  * }
  */
 @Injectable()

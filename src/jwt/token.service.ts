@@ -49,11 +49,17 @@ export interface IssueAccessTokenOptions extends IssueTokenOptions {
  * Issues, verifies, refreshes and revokes the JWTs of the JWT backend.
  *
  * @example
- * @Public() @Post('login')
- * async login(@Body() body: LoginDto) {
- *   const user = await this.users.checkPassword(body.username, body.password);
- *   if (!user) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
- *   return this.tokens.issuePair(user.id); // { access_token, refresh_token, token_type, expires_in }
+ * @Controller('auth')
+ * export class LoginController {
+ *   constructor(private readonly accounts: Accounts, private readonly tokens: TokenService) {}
+ *
+ *   @Public() @Post('login')
+ *   async login(@Body() body: { username: string; password: string }) {
+ *     const account = await this.accounts.check(body.username, body.password);
+ *     if (!account) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
+ *     // { access_token, refresh_token, token_type, expires_in }
+ *     return this.tokens.issuePair(account.id);
+ *   }
  * }
  */
 @Injectable()
@@ -256,8 +262,14 @@ export class TokenService {
    * `refreshToken` when one is given and belongs to the same user.
    *
    * @example
-   * @Post('logout') logout(@CurrentAuth() auth: AuthInfo, @Body() body: { refresh_token?: string }) {
-   *   return this.tokens.logout(auth, body.refresh_token);
+   * @Controller('auth')
+   * export class LogoutController {
+   *   constructor(private readonly tokens: TokenService) {}
+   *
+   *   @Post('logout') @HttpCode(204)
+   *   logout(@CurrentAuth() auth: AuthInfo, @Body() body: { refresh_token?: string }) {
+   *     return this.tokens.logout(auth, body.refresh_token);
+   *   }
    * }
    */
   async logout(access: RevocableToken, refreshToken?: string): Promise<void> {

@@ -17,11 +17,13 @@ export interface AuthModuleOptions {
    * Default: no roles (only the users' own permissions count).
    *
    * @example
-   * roles: {
-   *   user: { permissions: ['reports:read'] },
-   *   moderator: { inherits: ['user'], permissions: ['reports:write'] },
-   *   admin: { inherits: ['moderator'], permissions: ['users:manage'] },
-   * }
+   * const options: AuthModuleOptions = {
+   *   roles: {
+   *     user: { permissions: ['reports:read'] },
+   *     moderator: { inherits: ['user'], permissions: ['reports:write'] },
+   *     admin: { inherits: ['moderator'], permissions: ['users:manage'] },
+   *   },
+   * };
    */
   roles?: Readonly<Record<string, RoleDefinition>>;
   /** The realm named in `WWW-Authenticate` challenges. Default: `'api'`. */

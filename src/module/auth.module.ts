@@ -23,20 +23,24 @@ import { UserModel } from '../users/user-model.js';
  * Authentication and authorization for the whole application.
  *
  * @example
+ * import { ConfigModule, ConfigService } from '@nestjs/config';
+ *
  * AuthModule.forRoot({
  *   backends: [JwtBackend, ApiKeyBackend],
- *   userModel: UsersModel,
+ *   userModel: Users,
  *   roles: { admin: { inherits: ['user'] }, user: { permissions: ['reports:read'] } },
- *   jwt: { secret: process.env.JWT_SECRET },
- * })
+ *   jwt: { algorithms: ['HS256'], secret: process.env.JWT_SECRET! },
+ * });
  *
  * AuthModule.forRootAsync({
  *   backends: [JwtBackend],
- *   userModel: UsersModel,
+ *   userModel: Users,
  *   imports: [ConfigModule],
  *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({ jwt: { secret: config.getOrThrow('JWT_SECRET') } }),
- * })
+ *   useFactory: (config: ConfigService) => ({
+ *     jwt: { algorithms: ['HS256'], secret: config.getOrThrow<string>('JWT_SECRET') },
+ *   }),
+ * });
  */
 const OPTIONS_CHECKED = Symbol('gatehouse:options-checked');
 

@@ -19,13 +19,18 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
  * that hand the verify callback's info to `fail`, as most do).
  *
  * @example
+ * import { BasicStrategy } from 'passport-http';
+ *
  * @Injectable()
  * export class BasicBackend extends PassportBackend {
  *   readonly name = 'basic';
  *   constructor(private readonly accounts: Accounts) { super(); }
  *   protected createStrategy() {
- *     return new BasicStrategy((user, pass, done) =>
- *       this.accounts.check(user, pass).then((id) => done(null, id ?? false), done));
+ *     return new BasicStrategy((username, password, done) => {
+ *       this.accounts
+ *         .check(username, password)
+ *         .then((account) => done(null, account?.id ?? false), done);
+ *     });
  *   }
  * }
  */

@@ -20,10 +20,18 @@ export interface AuthRouteOptions {
  * controller's `@Auth` or `@Public`.
  *
  * @example
- * @Auth()                       // any backend
- * @Auth('jwt')                  // JWT only
- * @Auth(['jwt', 'session'])     // either
- * @Auth({ backends: 'jwt', fresh: true, freshWithinSeconds: 300 })
+ * @Controller('account')
+ * @Auth()                                // any backend
+ * export class AccountController {
+ *   @Auth('jwt') @Get('tokens')          // JWT only
+ *   tokens() {}
+ *
+ *   @Auth(['jwt', 'session']) @Get()     // either
+ *   show() {}
+ *
+ *   @Auth({ backends: 'jwt', fresh: true, freshWithinSeconds: 300 }) @Post('password')
+ *   changePassword() {}
+ * }
  */
 export function Auth(
   backends?: string | readonly string[] | AuthRouteOptions,

@@ -7,8 +7,11 @@ import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
  * route called anonymously. Type the parameter with your own user class.
  *
  * @example
- * @Get('me')
- * me(@CurrentUser() user: AppUser) { return user.profile(); }
+ * @Controller('me')
+ * export class MeController {
+ *   @Get()
+ *   me(@CurrentUser() user: SimpleUser) { return { id: user.identity, name: user.displayName }; }
+ * }
  */
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext) => {
   const request = context.switchToHttp().getRequest<AuthRequest>();
@@ -20,8 +23,11 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
  * effective permissions of the request; `undefined` when anonymous.
  *
  * @example
- * @Get('claims')
- * claims(@CurrentAuth() auth: AuthInfo) { return auth.claims; }
+ * @Controller('me')
+ * export class ClaimsController {
+ *   @Get('claims')
+ *   claims(@CurrentAuth() auth: AuthInfo) { return auth.claims; }
+ * }
  */
 export const CurrentAuth = createParamDecorator((_data: unknown, context: ExecutionContext) => {
   return context.switchToHttp().getRequest<AuthRequest>().authInfo;

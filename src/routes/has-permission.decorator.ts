@@ -6,8 +6,12 @@ import { PERMISSIONS_METADATA } from './route-metadata.js';
  * the caller must meet all of them. Anonymous callers get 401, others without them 403.
  *
  * @example
- * @HasPermission('reports:read')
- * @HasPermission(['reports:write', 'reports:publish'])   // both
+ * @Controller('reports')
+ * @HasPermission('reports:read')                              // every route of the controller
+ * export class ReportsController {
+ *   @HasPermission(['reports:write', 'reports:publish']) @Post() // both, and reports:read
+ *   publish() {}
+ * }
  */
 export function HasPermission(
   permissions: string | readonly string[],
@@ -19,7 +23,11 @@ export function HasPermission(
  * Requires at least one of the listed permissions.
  *
  * @example
- * @HasAnyPermission(['reports:write', 'users:manage'])
+ * @Controller('reports')
+ * export class ReportsController {
+ *   @HasAnyPermission(['reports:write', 'users:manage']) @Delete(':id')
+ *   remove(@Param('id') id: string) {}
+ * }
  */
 export function HasAnyPermission(
   permissions: string | readonly string[],

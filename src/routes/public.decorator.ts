@@ -9,9 +9,11 @@ import type { AccessRule } from './access-rule.js';
  * or missing ones leave the request anonymous instead of failing.
  *
  * @example
- * @Public()
- * @Get('health')
- * health() { return { status: 'ok' }; }
+ * @Controller()
+ * export class HealthController {
+ *   @Public() @Get('health')
+ *   health() { return { status: 'ok' }; }
+ * }
  */
 export const Public = (): MethodDecorator & ClassDecorator =>
   SetMetadata<string, AccessRule>(ACCESS_METADATA, { public: true });

@@ -38,9 +38,9 @@ export interface RedisSessionProviderOptions extends RedisSessionStoreOptions {
  * AuthModule.forRoot({
  *   backends: [SessionBackend],
  *   userModel: Users,
- *   session: { secret: process.env.SESSION_SECRET },
+ *   session: { secret: process.env.SESSION_SECRET! },
  *   providers: [RedisSessionStore.provider({ url: process.env.REDIS_URL })],
- * })
+ * });
  */
 export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   private readonly prefix: string;

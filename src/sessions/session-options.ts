@@ -4,12 +4,12 @@
  * Only `secret` is required. The defaults follow OWASP's session management guidance.
  *
  * @example
- * session: {
- *   secret: process.env.SESSION_SECRET,
+ * const session: SessionOptions = {
+ *   secret: process.env.SESSION_SECRET!,
  *   hostPrefix: true,
  *   idleTimeoutSeconds: 30 * 60,
  *   trustedOrigins: ['https://app.example.com'],
- * }
+ * };
  */
 export interface SessionOptions {
   /**

@@ -32,8 +32,9 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
  * AuthModule.forRoot({
  *   backends: [SessionBackend],
  *   userModel: Users,
- *   session: { secret: process.env.SESSION_SECRET },
- * })
+ *   session: { secret: process.env.SESSION_SECRET! },
+ * });
+ *
  * // main.ts
  * const app = await NestFactory.create(AppModule);
  * await configureSessions(app);

@@ -46,13 +46,17 @@ export const SESSION_ENDS = Object.freeze({
  * Brought by `SessionBackend`; needs `configureSessions(app)`.
  *
  * @example
- * @Public()
- * @Post('login')
- * async login(@Req() req: AuthRequest, @Body() body: Credentials) {
- *   const user = await this.users.check(body.username, body.password);
- *   if (!user) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
- *   const { csrfToken } = await this.sessions.login(req, user);
- *   return { csrf_token: csrfToken };
+ * @Controller('auth')
+ * export class SessionLoginController {
+ *   constructor(private readonly accounts: Accounts, private readonly sessions: SessionService) {}
+ *
+ *   @Public() @Post('login')
+ *   async login(@Req() req: AuthRequest, @Body() body: { username: string; password: string }) {
+ *     const account = await this.accounts.check(body.username, body.password);
+ *     if (!account) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
+ *     const { csrfToken } = await this.sessions.login(req, account.id);
+ *     return { csrf_token: csrfToken };
+ *   }
  * }
  */
 @Injectable()

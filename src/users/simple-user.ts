@@ -12,7 +12,7 @@ export interface SimpleUserData {
  * A ready-made {@link BaseUser} built from plain data.
  *
  * @example
- * return new SimpleUser({ identity: row.id, displayName: row.name, roles: row.roles });
+ * const user = new SimpleUser({ identity: 'u1', displayName: 'Ada', roles: ['admin'] });
  */
 export class SimpleUser extends BaseUser {
   readonly identity: string;

@@ -20,10 +20,11 @@ export interface UserLoadContext {
  * @example
  * @Injectable()
  * export class Users extends UserModel {
- *   constructor(private readonly db: Db) { super(); }
- *   async loadUser(id: string) {
- *     const row = await this.db.findUser(id);
- *     return row && !row.disabled ? new SimpleUser({ identity: row.id, roles: row.roles }) : null;
+ *   constructor(private readonly accounts: Accounts) { super(); }
+ *   async loadUser(identity: string) {
+ *     const account = await this.accounts.findById(identity);
+ *     if (!account || account.disabled) return null;
+ *     return new SimpleUser({ identity: account.id, roles: account.roles });
  *   }
  * }
  */

@@ -151,10 +151,17 @@ function isClosingFence(line: string, fence: string): boolean {
 }
 
 /**
+ * The JSDoc and TSDoc block tags that end an example. Any other `@` at the start of a line
+ * (`@Injectable()`, an SQL parameter) stays in the example and is compiled with it, so nothing
+ * an example holds goes unchecked.
+ */
+const BLOCK_TAG =
+  /^\s*@(?:param|returns?|throws|see|remarks|privateRemarks|deprecated|default|defaultValue|example|since|typeParam|template|internal|beta|alpha|experimental|public|override|virtual|sealed|readonly|inheritDoc|label|packageDocumentation|module)\b/;
+
+/**
  * The `@example`s of every JSDoc comment in a source file. An example runs from the line after
- * `@example` (text on that line is a caption) to the next JSDoc tag or the end of the comment; a
- * JSDoc tag is `@` and a lower-case word, so decorators (`@Injectable()`) stay in the example.
- * A ```ts fence around the example is allowed and dropped.
+ * `@example` (text on that line is a caption) to the next block tag ({@link BLOCK_TAG}) or the end
+ * of the comment. A ```ts fence around the example is allowed and dropped.
  */
 export function jsdocSnippets(source: string, text: string): Snippet[] {
   const snippets: Snippet[] = [];
@@ -169,7 +176,7 @@ export function jsdocSnippets(source: string, text: string): Snippet[] {
       if (!/^\s*@example\b/.test(lines[i]!)) continue;
       let start = i + 1;
       let end = start;
-      while (end < lines.length && !/^\s*@[a-z]/.test(lines[end]!)) end++;
+      while (end < lines.length && !BLOCK_TAG.test(lines[end]!)) end++;
       while (start < end && lines[start]!.trim() === '') start++;
       let last = end;
       while (last > start && lines[last - 1]!.trim() === '') last--;

@@ -88,8 +88,9 @@ type ScriptClient = Redis & {
  * AuthModule.forRoot({
  *   backends: [JwtBackend],
  *   userModel: Users,
+ *   jwt: { algorithms: ['HS256'], secret: process.env.JWT_SECRET! },
  *   providers: [RedisRevocationStore.provider({ url: process.env.REDIS_URL })],
- * })
+ * });
  */
 export class RedisRevocationStore extends RevocationStore implements OnModuleDestroy {
   private readonly client: ScriptClient;
