@@ -29,7 +29,7 @@ type Verified = (err: Error | null, user?: object, info?: object) => void;
  *   userModel: Users,
  *   jwt: { algorithms: ['HS256'], secret: process.env.JWT_SECRET! },
  *   apiKey: { prefix: 'acme' },
- *   providers: [{ provide: ApiKeyStore, useClass: InMemoryApiKeyStore }], // or your own store
+ *   providers: [{ provide: ApiKeyStore, useClass: SqlApiKeyStore }], // default: in memory
  * });
  */
 @Injectable()

@@ -16,8 +16,9 @@ import ts from 'typescript';
  *   a prelude that imports every public name of the three entries, the common Nest decorators,
  *   `NestFactory` and `Test`, and the stand-ins below. Names the example declares itself win.
  * - Both may import the stand-ins for the reader's own application (`./accounts.js`,
- *   `./users.js`, `./app.module.js`; see {@link STAND_INS}) and installed packages, nothing else
- *   by a relative path, and nothing of src/ but the public entries.
+ *   `./users.js`, `./app.module.js`, `./sql-api-key.store.js`; see {@link STAND_INS}) and
+ *   installed packages, nothing else by a relative path, and nothing of src/ but the public
+ *   entries.
  */
 
 /** Where a snippet comes from, and what it is allowed to rely on. */
@@ -90,6 +91,11 @@ export const STAND_INS: Readonly<Record<string, string>> = {
     '}',
   ].join('\n'),
   'app.module.ts': ['/** Your root module. */', 'export declare class AppModule {}'].join('\n'),
+  'sql-api-key.store.ts': [
+    "import { ApiKeyStore } from 'nestjs-gatehouse';",
+    '/** Your `ApiKeyStore` over your database (a class, for `useClass`). */',
+    'export declare const SqlApiKeyStore: new (...deps: never[]) => ApiKeyStore;',
+  ].join('\n'),
 };
 
 /** What the JSDoc prelude imports besides the public entries and the stand-ins. */
@@ -377,8 +383,17 @@ export class DocsChecker {
       this.host,
       this.entryProgram,
     );
-    const setupErrors = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].map(
-      flatten,
+    const standIns = Object.keys(STAND_INS).map((name) =>
+      program.getSourceFile(join(this.virtualDir, name)),
+    );
+    const setupErrors = [
+      ...program.getOptionsDiagnostics(),
+      ...program.getGlobalDiagnostics(),
+      ...standIns.flatMap((file) => (file ? program.getSemanticDiagnostics(file) : [])),
+    ].map((diagnostic) =>
+      diagnostic.file
+        ? `${relative(this.root, diagnostic.file.fileName)}: ${flatten(diagnostic)}`
+        : flatten(diagnostic),
     );
     for (const file of files) {
       const sourceFile = program.getSourceFile(file.fileName)!;
@@ -525,13 +540,12 @@ function declaredNames(code: string): Set<string> {
 
 function exportedNames(code: string): string[] {
   const file = ts.createSourceFile('stand-in.ts', code, ts.ScriptTarget.Latest, true);
-  return file.statements.flatMap((statement) => {
-    const exported = ts.canHaveModifiers(statement)
-      ? ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
-      : false;
-    const name = (statement as { name?: ts.Node }).name;
-    return exported && name && ts.isIdentifier(name) ? [name.text] : [];
-  });
+  const exported = file.statements.filter(
+    (statement) =>
+      ts.canHaveModifiers(statement) &&
+      ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword),
+  );
+  return [...declaredNames(exported.map((statement) => statement.getText(file)).join('\n'))];
 }
 
 function slug(source: string): string {
