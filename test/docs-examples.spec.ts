@@ -96,6 +96,10 @@ describe('docs that cannot drift: code in README.md, docs/ and JSDoc typechecks'
     );
   });
 
+  it.each(documents)('every ts block of %s typechecks', (file) => {
+    expect(failuresOf(file)).toEqual([]);
+  });
+
   it('every JSDoc @example of the files the public entries export typechecks', () => {
     const failures = examples.flatMap((example) =>
       report.failures.filter((f) => f.snippet === example).map(describeFailure),
