@@ -89,6 +89,7 @@ describe('docs that cannot drift: code in README.md, docs/ and JSDoc typechecks'
   it('checks blocks from README.md, from docs/ and from JSDoc', () => {
     const count = (pick: (s: Snippet) => boolean) => report.checked.filter(pick).length;
     expect(count((s) => s.source === 'README.md')).toBeGreaterThan(0);
+    expect(count((s) => s.source.startsWith('docs/'))).toBeGreaterThan(0);
     expect(count((s) => s.kind === 'jsdoc' && s.source !== 'src/canary.ts')).toBeGreaterThan(0);
     // The entry points themselves are scanned, and so is what they re-export.
     expect(checker.exportingFiles()).toEqual(
