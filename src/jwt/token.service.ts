@@ -294,7 +294,15 @@ export class TokenService {
    * devices". It must be a token of a login (issued by `issuePair`), not a standalone token.
    *
    * @example
-   * await this.tokens.revokeAllForUser(user.identity, { except: auth }); // @CurrentAuth() auth
+   * @Controller('auth')
+   * export class OtherDevicesController {
+   *   constructor(private readonly tokens: TokenService) {}
+   *
+   *   @Post('logout-others') @HttpCode(204) // this login stays
+   *   logoutOthers(@CurrentUser() user: BaseUser, @CurrentAuth() auth: AuthInfo) {
+   *     return this.tokens.revokeAllForUser(user.identity, { except: auth });
+   *   }
+   * }
    */
   async revokeAllForUser(
     subject: string,
