@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 
 const logger = new Logger('Gatehouse');
 
@@ -37,4 +37,25 @@ export async function openRedis(
   client.on('ready', () => (lastError = ''));
   await client.connect().catch(() => undefined);
   return client;
+}
+
+/**
+ * The time bound a Redis store adds to each command: `commandTimeoutMs` (default 1000), checked,
+ * or `undefined` when a `Redis` client bounds its commands itself (`commandTimeout`, as the
+ * clients {@link openRedis} opens do), so no command pays for a second timer. A `Cluster` is
+ * always bounded by the store.
+ *
+ * @param store names the store in the error, e.g. `'RedisSessionStore'`.
+ */
+export function commandBound(
+  client: Redis | Cluster,
+  commandTimeoutMs: number | undefined,
+  store: string,
+): number | undefined {
+  const timeoutMs = commandTimeoutMs ?? 1000;
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(`${store}: commandTimeoutMs must be a positive whole number`);
+  }
+  const own = 'commandTimeout' in client.options ? client.options.commandTimeout : undefined;
+  return own ? undefined : timeoutMs;
 }

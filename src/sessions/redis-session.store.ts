@@ -1,7 +1,7 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { withTimeout } from '../core/dependency-call.js';
-import { openRedis } from '../core/redis-client.js';
+import { commandBound, openRedis } from '../core/redis-client.js';
 import { SessionStore, type StoredSession } from './session-store.js';
 
 /** Settings of {@link RedisSessionStore}. */
@@ -58,17 +58,10 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   ) {
     super();
     this.prefix = options.keyPrefix ?? 'gatehouse:session:';
-    const timeoutMs = options.commandTimeoutMs ?? 1000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-      throw new TypeError('RedisSessionStore: commandTimeoutMs must be a positive whole number');
-    }
     if (typeof client?.smembers !== 'function') {
       throw new TypeError('RedisSessionStore: the client must be an ioredis Redis or Cluster');
     }
-    // A Redis client that bounds its commands itself (`commandTimeout`, as the provider's own
-    // client does) needs no second timer per command; a Cluster is always bounded here.
-    const own = 'commandTimeout' in client.options ? client.options.commandTimeout : undefined;
-    this.timeoutMs = own ? undefined : timeoutMs;
+    this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisSessionStore');
   }
 
   /**

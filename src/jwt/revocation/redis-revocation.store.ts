@@ -1,6 +1,6 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
 import type { Redis, RedisOptions } from 'ioredis';
-import { openRedis } from '../../core/redis-client.js';
+import { commandBound, openRedis } from '../../core/redis-client.js';
 import { Clock } from '../../core/clock.js';
 import { withTimeout } from '../../core/dependency-call.js';
 import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
@@ -106,16 +106,10 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   ) {
     super();
     this.prefix = options.keyPrefix ?? 'gatehouse:rv:';
-    const timeoutMs = options.commandTimeoutMs ?? 1000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-      throw new TypeError('RedisRevocationStore: commandTimeoutMs must be a positive whole number');
-    }
     if (typeof client.defineCommand !== 'function') {
       throw new TypeError('RedisRevocationStore: the client must be an ioredis client');
     }
-    // A client that bounds its commands itself (ioredis `commandTimeout`, as the provider's own
-    // client does) needs no second timer per command.
-    this.timeoutMs = client.options?.commandTimeout ? undefined : timeoutMs;
+    this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisRevocationStore');
     client.defineCommand('gatehouseConsume', { numberOfKeys: 2, lua: CONSUME });
     client.defineCommand('gatehouseCutoff', { numberOfKeys: 1, lua: CUTOFF });
     this.client = client as ScriptClient;
