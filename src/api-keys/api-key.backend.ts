@@ -70,8 +70,9 @@ export class ApiKeyBackend extends AuthBackend {
           );
   }
 
-  override get challenge(): string {
-    return this.options.challenge;
+  override get challenge(): string | undefined {
+    // Only a scheme that is on is offered: `Authorization: ApiKey` when `apiKey.scheme` is set.
+    return this.options.scheme === undefined ? undefined : this.options.challenge;
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {

@@ -41,6 +41,25 @@ export abstract class AuthBackend {
   get challenge(): string | undefined {
     return undefined;
   }
+
+  /**
+   * An explicit backend is tried only on routes whose `@Auth` names it, never by default. Mark a
+   * password or Basic backend so, or adding it would open every protected route to passwords.
+   * Default: `false`.
+   *
+   * @example
+   * @Injectable()
+   * export class PasswordBackend extends AuthBackend {
+   *   readonly name = 'password';
+   *   override readonly explicit = true;
+   *   async authenticate(req: AuthRequest) {
+   *     return req.headers['x-password'] === undefined
+   *       ? AuthResults.missing(this.name)
+   *       : AuthResults.invalid(this.name, 'CREDENTIAL_INVALID');
+   *   }
+   * }
+   */
+  readonly explicit: boolean = false;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
-import { ACCESS_METADATA } from './route-metadata.js';
+import { accessRule } from './route-metadata.js';
 import type { AccessRule } from './access-rule.js';
 
 /** The object form of `@Auth()`. */
@@ -16,8 +15,11 @@ export interface AuthRouteOptions {
 }
 
 /**
- * Requires authentication, optionally by named backends only. A method's `@Auth` overrides its
- * controller's `@Auth` or `@Public`.
+ * Requires authentication, optionally by named backends only. On a method inside a controller
+ * with its own `@Auth`, the two combine: the fields the method names (`backends`, `fresh`,
+ * `freshWithinSeconds`) replace the controller's, the others are inherited. A method's `@Auth`
+ * makes a route of a `@Public()` controller protected, and a method's `@Public()` opens one route
+ * of a protected controller.
  *
  * @example
  * @Controller('account')
@@ -36,7 +38,7 @@ export interface AuthRouteOptions {
 export function Auth(
   backends?: string | readonly string[] | AuthRouteOptions,
 ): MethodDecorator & ClassDecorator {
-  return SetMetadata<string, AccessRule>(ACCESS_METADATA, toRule(backends));
+  return accessRule(Object.freeze(toRule(backends)), '@Auth()');
 }
 
 function toRule(input: string | readonly string[] | AuthRouteOptions | undefined): AccessRule {
@@ -45,10 +47,14 @@ function toRule(input: string | readonly string[] | AuthRouteOptions | undefined
   const options = input as AuthRouteOptions;
   const rule: { -readonly [K in keyof AccessRule]: AccessRule[K] } = {};
   if (options.backends !== undefined) rule.backends = asList(options.backends);
-  if (options.fresh) rule.fresh = true;
+  // Kept when false too: a method's `fresh: false` lifts its class's freshness requirement.
+  if (options.fresh !== undefined) rule.fresh = options.fresh === true;
   if (options.freshWithinSeconds !== undefined) {
     if (!(options.freshWithinSeconds > 0)) {
       throw new TypeError('@Auth({ freshWithinSeconds }) must be a positive number of seconds');
+    }
+    if (options.fresh === false) {
+      throw new TypeError('@Auth({ fresh: false, freshWithinSeconds }) contradicts itself');
     }
     rule.fresh = true;
     rule.freshWithinSeconds = options.freshWithinSeconds;

@@ -131,7 +131,7 @@ export class AuthGuard implements CanActivate {
    * the HTTP response.
    */
   protected onUnauthenticated(context: ExecutionContext, policy: RoutePolicy): void {
-    if (context.getType() === 'http') {
+    if (context.getType() === 'http' && policy.challenge !== '') {
       setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', policy.challenge);
     }
   }

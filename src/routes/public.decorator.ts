@@ -1,5 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
-import { ACCESS_METADATA } from './route-metadata.js';
+import { accessRule } from './route-metadata.js';
 import type { AccessRule } from './access-rule.js';
 
 /**
@@ -15,5 +14,6 @@ import type { AccessRule } from './access-rule.js';
  *   health() { return { status: 'ok' }; }
  * }
  */
-export const Public = (): MethodDecorator & ClassDecorator =>
-  SetMetadata<string, AccessRule>(ACCESS_METADATA, { public: true });
+export const Public = (): MethodDecorator & ClassDecorator => accessRule(PUBLIC_RULE, '@Public()');
+
+const PUBLIC_RULE: AccessRule = Object.freeze({ public: true });

@@ -63,11 +63,10 @@ export class RoutePolicies {
 
   private build(controller: Type<unknown>, handler: object): RoutePolicy {
     const where = `${controller.name}.${(handler as { name?: string }).name || 'handler'}`;
-    const rule =
-      this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_METADATA, [
-        handler as never,
-        controller,
-      ]) ?? {};
+    const rule = combine(
+      this.reflector.get<AccessRule | undefined>(ACCESS_METADATA, controller),
+      this.reflector.get<AccessRule | undefined>(ACCESS_METADATA, handler as never),
+    );
     const requirements = [
       ...(this.reflector.get<PermissionRequirement[] | undefined>(
         PERMISSIONS_METADATA,
@@ -85,7 +84,8 @@ export class RoutePolicies {
         'remove @Public() from the route, or remove the permission requirement',
       );
     }
-    let backends: AuthBackend[] = [...this.backends];
+    // Explicit backends (a password check, say) serve only the routes whose @Auth names them.
+    let backends: AuthBackend[] = this.backends.filter((backend) => !backend.explicit);
     if (rule.backends) {
       backends = rule.backends.map((name) => {
         const backend = this.byName.get(name);
@@ -98,6 +98,13 @@ export class RoutePolicies {
         }
         return backend;
       });
+    }
+    if (backends.length === 0 && !rule.public) {
+      throw new AuthConfigurationError(
+        `route ${where}`,
+        'no backend may authenticate it: every configured backend is explicit',
+        "name one with @Auth('…') on the route or its controller, or configure a backend that is not explicit",
+      );
     }
     const challenge = challengeFor(backends, this.realm);
     if (this.testBackend) backends = [restrictTo(this.testBackend, rule.backends), ...backends];
@@ -122,13 +129,38 @@ export function readRealm(options: { realm?: string }): string {
   });
 }
 
+/**
+ * The access rule of a route: the method's `@Public`/`@Auth` combined with its controller's.
+ * A `@Public()` on either side wins when the other side has no `@Auth`; a method's rule decides
+ * public or protected when both have one; the fields a method's `@Auth` names replace the
+ * controller's and the others are inherited, so a method's `@Auth({ fresh: true })` inside an
+ * `@Auth('session')` controller keeps the backend restriction.
+ */
+function combine(onClass: AccessRule | undefined, onMethod: AccessRule | undefined): AccessRule {
+  if (onMethod === undefined) return onClass ?? {};
+  if (onMethod.public || onClass === undefined || onClass.public) return onMethod;
+  const rule: { -readonly [K in keyof AccessRule]: AccessRule[K] } = { ...onClass };
+  if (onMethod.backends !== undefined) rule.backends = onMethod.backends;
+  if (onMethod.fresh !== undefined) rule.fresh = onMethod.fresh;
+  if (onMethod.freshWithinSeconds !== undefined) {
+    rule.freshWithinSeconds = onMethod.freshWithinSeconds;
+  } else if (onMethod.fresh === false) {
+    // Lifting freshness lifts its window too; a window without freshness would contradict it.
+    delete rule.freshWithinSeconds;
+  }
+  return rule;
+}
+
+/**
+ * The `WWW-Authenticate` value of a route: one challenge per scheme its backends really accept.
+ * No scheme is invented: a route served only by a custom-header API key has none.
+ */
 function challengeFor(backends: readonly AuthBackend[], realm: string): string {
   const schemes = new Set<string>();
   for (const backend of backends) {
     const scheme = backend.challenge;
     if (scheme) schemes.add(scheme);
   }
-  if (schemes.size === 0) schemes.add('Bearer');
   return [...schemes].map((scheme) => `${scheme} realm="${realm}"`).join(', ');
 }
 
