@@ -38,17 +38,20 @@ describe('PassportAdapter', () => {
     // The strategy's message ("bad credentials") is free text and never becomes the reason.
     expect(await adapter.run({ action: 'fail' })).toEqual({
       kind: 'fail',
+      incomplete: false,
       reason: 'CREDENTIAL_INVALID',
       detail: 'the strategy failed with status 401',
     });
     expect(await adapter.run({ action: 'error' })).toMatchObject({ kind: 'error' });
     expect(await adapter.run({ action: 'pass' })).toEqual({
       kind: 'fail',
+      incomplete: false,
       reason: 'PASSPORT_STRATEGY_DECLINED',
       detail: 'it passed',
     });
     expect(await adapter.run({ action: 'redirect' })).toEqual({
       kind: 'fail',
+      incomplete: false,
       reason: 'PASSPORT_STRATEGY_DECLINED',
       detail: 'it redirected',
     });
@@ -122,6 +125,7 @@ describe('PassportAdapter', () => {
       } as unknown as Strategy).run({});
     expect(await failingWith({ reason: 'API_KEY_REVOKED', detail: 'since Monday' })).toEqual({
       kind: 'fail',
+      incomplete: false,
       reason: 'API_KEY_REVOKED',
       detail: 'since Monday',
     });
@@ -134,14 +138,70 @@ describe('PassportAdapter', () => {
     ]) {
       expect(await failingWith(challenge)).toEqual({
         kind: 'fail',
+        incomplete: false,
         reason: 'CREDENTIAL_INVALID',
         detail: 'the strategy failed',
       });
     }
+    // A 400 before any verify callback ran: the request was incomplete (no credential at all).
     expect(await failingWith(400)).toEqual({
       kind: 'fail',
+      incomplete: true,
       reason: 'CREDENTIAL_INVALID',
       detail: 'the strategy failed with status 400',
     });
+  });
+
+  it('tells an incomplete request from a refused credential: did the verify callback run?', async () => {
+    // Shaped like passport-local: 400 for absent fields, the verify callback for the others.
+    class LocalLike {
+      name = 'local-like';
+      constructor(
+        private readonly _verify: (u: string, done: (e: unknown, user?: unknown) => void) => void,
+      ) {}
+      authenticate(
+        this: Actions & { _verify: LocalLike['_verify'] },
+        req: { body?: { u?: string } },
+      ) {
+        const u = req.body?.u;
+        if (!u) return this.fail({ message: 'Missing credentials' }, 400);
+        this._verify(u, (error, user) =>
+          user ? this.success(user) : this.fail({ message: 'bad' }, 400),
+        );
+      }
+    }
+    const adapter = new PassportAdapter(
+      'local-like',
+      new LocalLike((u, done) =>
+        done(null, u === 'alice' ? { id: 'alice' } : false),
+      ) as unknown as Strategy,
+    );
+    expect(await adapter.run({ body: {} })).toMatchObject({ kind: 'fail', incomplete: true });
+    expect(await adapter.run({ body: { u: 'mallory' } })).toMatchObject({
+      kind: 'fail',
+      incomplete: false,
+    });
+    expect(await adapter.run({ body: { u: 'alice' } })).toMatchObject({ kind: 'success' });
+  });
+
+  it("reads the scheme of the strategy's own challenge", () => {
+    const withChallenge = (challenge: () => unknown) =>
+      new PassportAdapter('c', {
+        name: 'c',
+        authenticate() {},
+        _challenge: challenge,
+      } as unknown as Strategy).challengeScheme;
+    expect(withChallenge(() => 'Basic realm="Users"')).toBe('Basic');
+    expect(withChallenge(() => 'Bad scheme\r\n realm')).toBe('Bad');
+    expect(withChallenge(() => 42)).toBeUndefined();
+    expect(
+      withChallenge(() => {
+        throw new Error('needs arguments');
+      }),
+    ).toBeUndefined();
+    expect(
+      new PassportAdapter('n', { name: 'n', authenticate() {} } as unknown as Strategy)
+        .challengeScheme,
+    ).toBeUndefined();
   });
 });

@@ -5,7 +5,14 @@ import { isAuthReasonCode, type AuthRejection } from '../core/auth-reason.js';
 /** How one run of a passport strategy ended. */
 export type StrategyOutcome =
   | { kind: 'success'; user: unknown; info: unknown }
-  | ({ kind: 'fail' } & AuthRejection)
+  | ({
+      kind: 'fail';
+      /**
+       * The strategy refused before its verify callback ran, saying the request was incomplete
+       * (status 400, as passport-local does for absent fields).
+       */
+      incomplete: boolean;
+    } & AuthRejection)
   | { kind: 'error'; error: unknown };
 
 /** The action functions passport binds onto a per-request copy of a strategy. */
@@ -16,6 +23,8 @@ interface StrategyActions {
   pass(): void;
   redirect(url: string, status?: number): void;
   authenticate(request: object, options: object): void;
+  _verify?: (...args: unknown[]) => unknown;
+  _challenge?: (...args: unknown[]) => unknown;
 }
 
 const OPTIONS = Object.freeze({ session: false });
@@ -44,24 +53,63 @@ export class PassportAdapter {
     )._strategy(strategyName);
   }
 
+  /**
+   * The authentication scheme the strategy challenges with (`Basic` for passport-http's
+   * `BasicStrategy`), from its `_challenge()` when it has one.
+   */
+  get challengeScheme(): string | undefined {
+    if (typeof this.strategy._challenge !== 'function') return undefined;
+    try {
+      const challenge = this.strategy._challenge();
+      const scheme = typeof challenge === 'string' ? challenge.split(' ')[0] : undefined;
+      return scheme && /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/.test(scheme) ? scheme : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Runs the strategy against `request` and reports how it ended. It never rejects. */
   run(request: object): Promise<StrategyOutcome> {
     return new Promise<StrategyOutcome>((resolve) => {
       // A promise settles once, so a strategy that calls two actions cannot change the outcome.
       const run = Object.create(this.strategy) as StrategyActions;
+      let verifying = false;
+      const verify = this.strategy._verify;
+      if (typeof verify === 'function') {
+        run._verify = function (this: unknown, ...args: unknown[]) {
+          verifying = true;
+          return verify.apply(this, args);
+        };
+      }
       run.success = (user, info) =>
         resolve(
           user
             ? { kind: 'success', user, info }
-            : { kind: 'fail', reason: 'CREDENTIAL_INVALID', detail: 'the strategy gave no user' },
+            : {
+                kind: 'fail',
+                incomplete: false,
+                reason: 'CREDENTIAL_INVALID',
+                detail: 'the strategy gave no user',
+              },
         );
-      run.fail = (challenge, status) => resolve(failure(challenge, status));
+      run.fail = (challenge, status) =>
+        resolve(failure(challenge, status, !verifying && (status === 400 || challenge === 400)));
       run.error = (error) => resolve({ kind: 'error', error });
       run.pass = () =>
-        resolve({ kind: 'fail', reason: 'PASSPORT_STRATEGY_DECLINED', detail: 'it passed' });
+        resolve({
+          kind: 'fail',
+          incomplete: false,
+          reason: 'PASSPORT_STRATEGY_DECLINED',
+          detail: 'it passed',
+        });
       // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
       run.redirect = () =>
-        resolve({ kind: 'fail', reason: 'PASSPORT_STRATEGY_DECLINED', detail: 'it redirected' });
+        resolve({
+          kind: 'fail',
+          incomplete: false,
+          reason: 'PASSPORT_STRATEGY_DECLINED',
+          detail: 'it redirected',
+        });
       try {
         run.authenticate(request, OPTIONS);
       } catch (error) {
@@ -77,16 +125,22 @@ export class PassportAdapter {
  * Anything else is `CREDENTIAL_INVALID`: a strategy's own challenge or message is free text, and
  * may echo what the client sent, so it never becomes the reason or the detail.
  */
-function failure(challenge: unknown, status: unknown): StrategyOutcome {
+function failure(challenge: unknown, status: unknown, incomplete: boolean): StrategyOutcome {
   if (typeof challenge === 'object' && challenge !== null && 'reason' in challenge) {
     const { reason, detail } = challenge as { reason: unknown; detail?: unknown };
     if (isAuthReasonCode(reason)) {
-      return { kind: 'fail', reason, detail: typeof detail === 'string' ? detail : undefined };
+      return {
+        kind: 'fail',
+        incomplete,
+        reason,
+        detail: typeof detail === 'string' ? detail : undefined,
+      };
     }
   }
   const code = typeof challenge === 'number' ? challenge : status;
   return {
     kind: 'fail',
+    incomplete,
     reason: 'CREDENTIAL_INVALID',
     detail:
       typeof code === 'number' ? `the strategy failed with status ${code}` : 'the strategy failed',

@@ -40,14 +40,25 @@ export abstract class PassportBackend extends AuthBackend {
   /** Builds the strategy. Called once, on first use. */
   protected abstract createStrategy(): Strategy;
 
+  /**
+   * The scheme of the strategy's own challenge (`Basic` for passport-http), so the route's
+   * `WWW-Authenticate` names it. Override it for a strategy that has no `_challenge()`.
+   */
+  override get challenge(): string | undefined {
+    return this.strategyAdapter().challengeScheme;
+  }
+
   async authenticate(request: AuthRequest): Promise<AuthResult> {
-    this.adapter ??= new PassportAdapter(this.name, this.createStrategy());
-    const outcome = await this.adapter.run(request);
+    const outcome = await this.strategyAdapter().run(request);
     switch (outcome.kind) {
       case 'success':
         return this.toResult(outcome.user, outcome.info);
       case 'fail':
-        return AuthResults.invalid(this.name, outcome.reason, outcome.detail);
+        // A refusal of a request that carries no credential for this strategy is "missing", so a
+        // later backend's failure (or the anonymous path of a public route) is reported instead.
+        return outcome.incomplete || !this.hasCredential(request)
+          ? AuthResults.missing(this.name)
+          : AuthResults.invalid(this.name, outcome.reason, outcome.detail);
       case 'error':
         throw unavailable(
           outcome.error,
@@ -55,6 +66,26 @@ export abstract class PassportBackend extends AuthBackend {
           'the strategy reported an error',
         );
     }
+  }
+
+  /**
+   * Whether `request` carries a credential for this strategy at all. The default looks for an
+   * `Authorization` header with the strategy's challenge scheme, when it has one, and otherwise
+   * assumes so. Override it for a strategy that reads another place (a body, a cookie).
+   */
+  protected hasCredential(request: AuthRequest): boolean {
+    const scheme = this.challenge;
+    if (scheme === undefined) return true;
+    const header = request.headers.authorization;
+    return (
+      typeof header === 'string' &&
+      header.length > scheme.length &&
+      header.slice(0, scheme.length + 1).toLowerCase() === `${scheme.toLowerCase()} `
+    );
+  }
+
+  private strategyAdapter(): PassportAdapter {
+    return (this.adapter ??= new PassportAdapter(this.name, this.createStrategy()));
   }
 
   /** Maps what the strategy's verify callback produced to an {@link AuthResult}. */
