@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { b64url, part } from '../../test/support/jwt-forge.js';
+import { decodeStrict, MAX_TOKEN_LENGTH, parseJwt, type ParsedJwt } from './jwt-parser.js';
+
+const HEADER = part({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' });
+const PAYLOAD = part({ sub: 'alice', exp: 1_900_000_000, jti: 'j1' });
+const SIGNATURE = b64url(randomBytes(32));
+
+function isParsed(result: ParsedJwt | unknown): result is ParsedJwt {
+  return typeof result === 'object' && result !== null && 'signingInput' in result;
+}
+
+/** Parses `token` and expects a refusal; the reason itself is for events, so it is not pinned. */
+function expectRefused(token: string): void {
+  const result = parseJwt(token);
+  expect(isParsed(result), `accepted ${JSON.stringify(token.slice(0, 80))}`).toBe(false);
+  expect(result).toBeTruthy();
+}
+
+/**
+ * Another spelling of the same bytes: the last character's unused low bits set. Node decodes it
+ * to the same bytes, so only a canonical-form check can tell the two apart.
+ */
+function nonCanonical(text: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(text.at(-1)!);
+  const variant = text.slice(0, -1) + alphabet[last | 1];
+  expect(variant).not.toBe(text);
+  expect(Buffer.from(variant, 'base64url')).toEqual(Buffer.from(text, 'base64url'));
+  return variant;
+}
+
+describe('parseJwt', () => {
+  it('splits a compact JWS into its decoded header and payload, signing input and signature bytes', () => {
+    const signature = randomBytes(64);
+    const parsed = parseJwt(`${HEADER}.${PAYLOAD}.${b64url(signature)}`);
+    expect(isParsed(parsed)).toBe(true);
+    const { header, payload, signingInput, signature: bytes } = parsed as ParsedJwt;
+    expect(header).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' });
+    expect(payload).toEqual({ sub: 'alice', exp: 1_900_000_000, jti: 'j1' });
+    expect(signingInput).toBe(`${HEADER}.${PAYLOAD}`);
+    expect(Buffer.compare(bytes, signature)).toBe(0);
+  });
+
+  it('reads UTF-8 claims', () => {
+    const parsed = parseJwt(`${HEADER}.${part({ name: 'Zoë 🦊' })}.${SIGNATURE}`) as ParsedJwt;
+    expect(parsed.payload).toEqual({ name: 'Zoë 🦊' });
+  });
+
+  it.each([
+    ['no dot at all', `${HEADER}${PAYLOAD}${SIGNATURE}`],
+    ['two parts', `${HEADER}.${PAYLOAD}`],
+    ['four parts', `${HEADER}.${PAYLOAD}.${SIGNATURE}.${SIGNATURE}`],
+    ['a trailing dot', `${HEADER}.${PAYLOAD}.${SIGNATURE}.`],
+    ['the five parts of a JWE', `${HEADER}.${SIGNATURE}.${SIGNATURE}.${SIGNATURE}.${SIGNATURE}`],
+    ['an empty string', ''],
+    ['dots only', '..'],
+  ])('refuses anything but three parts: %s', (_case, token) => {
+    expectRefused(token);
+  });
+
+  it('refuses an empty header or payload', () => {
+    expectRefused(`.${PAYLOAD}.${SIGNATURE}`);
+    expectRefused(`${HEADER}..${SIGNATURE}`);
+  });
+
+  it('refuses an empty signature, the unsecured form of alg "none"', () => {
+    expectRefused(`${part({ alg: 'none' })}.${PAYLOAD}.`);
+    expectRefused(`${HEADER}.${PAYLOAD}.`);
+  });
+
+  describe('base64url is strict, so one token has exactly one spelling', () => {
+    const parts = ['header', 'payload', 'signature'] as const;
+    /** The token with part `index` replaced by `text`. */
+    const withPart = (index: number, text: string): string =>
+      [HEADER, PAYLOAD, SIGNATURE].map((p, i) => (i === index ? text : p)).join('.');
+    const original = (index: number): string => [HEADER, PAYLOAD, SIGNATURE][index]!;
+
+    it.each(parts)('refuses "=" padding in the %s', (name) => {
+      const index = parts.indexOf(name);
+      const text = original(index);
+      expect(text.length % 4).not.toBe(0);
+      expectRefused(withPart(index, text + '='.repeat(4 - (text.length % 4))));
+    });
+
+    it.each(parts)('refuses the standard alphabet ("+" and "/") in the %s', (name) => {
+      const index = parts.indexOf(name);
+      // "???" encodes to "Pz8/" in standard base64; 0xfb 0xff to "+/8".
+      const bytes = [
+        Buffer.from(JSON.stringify({ alg: 'HS256', kid: '???' })),
+        Buffer.from(JSON.stringify({ sub: 'alice', q: '???' })),
+        Buffer.from([0xfb, 0xff, ...randomBytes(30)]),
+      ][index]!;
+      const standard = bytes.toString('base64').replace(/=+$/, '');
+      expect(standard).toMatch(/[+/]/);
+      expect(isParsed(parseJwt(withPart(index, b64url(bytes))))).toBe(true);
+      expectRefused(withPart(index, standard));
+    });
+
+    it.each(parts)('refuses white space inside the %s', (name) => {
+      const index = parts.indexOf(name);
+      const text = original(index);
+      for (const space of [' ', '\n', '\t', '\r\n']) {
+        expectRefused(withPart(index, `${text.slice(0, 8)}${space}${text.slice(8)}`));
+      }
+    });
+
+    it.each(parts)('refuses non-zero padding bits in the %s', (name) => {
+      const index = parts.indexOf(name);
+      expectRefused(withPart(index, nonCanonical(original(index))));
+    });
+
+    it('refuses a length that no byte string encodes to (1 mod 4)', () => {
+      const cut = SIGNATURE.slice(0, 41);
+      expect(cut.length % 4).toBe(1);
+      expectRefused(`${HEADER}.${PAYLOAD}.${cut}`);
+    });
+
+    it('refuses characters outside the alphabet', () => {
+      for (const bad of ['%', '*', '~', '\u0000', 'é']) {
+        expectRefused(`${HEADER}.${PAYLOAD}.${SIGNATURE.slice(0, 10)}${bad}${SIGNATURE.slice(11)}`);
+        expectRefused(`${HEADER}.${PAYLOAD.slice(0, 6)}${bad}${PAYLOAD.slice(7)}.${SIGNATURE}`);
+      }
+    });
+  });
+
+  describe('the header and the payload must be JSON objects', () => {
+    const raw = (text: string | Buffer): string => b64url(text);
+
+    it.each([
+      ['text that is not JSON', raw('alg=HS256')],
+      ['truncated JSON', raw('{"alg":"HS256"')],
+      ['a JSON array', raw('[{"alg":"HS256"}]')],
+      ['a JSON string', raw('"HS256"')],
+      ['a JSON number', raw('256')],
+      ['JSON null', raw('null')],
+      ['JSON true', raw('true')],
+    ])('refuses %s in the header and in the payload', (_case, encoded) => {
+      expectRefused(`${encoded}.${PAYLOAD}.${SIGNATURE}`);
+      expectRefused(`${HEADER}.${encoded}.${SIGNATURE}`);
+    });
+
+    it('refuses bytes that are not valid UTF-8, rather than replacing them', () => {
+      // A lone continuation byte, and the overlong two-byte spelling of "/".
+      for (const bytes of [[0x80], [0xc0, 0xaf], [0xff, 0xfe]]) {
+        const json = Buffer.concat([
+          Buffer.from('{"alg":"HS256","x":"'),
+          Buffer.from(bytes),
+          Buffer.from('"}'),
+        ]);
+        expectRefused(`${raw(json)}.${PAYLOAD}.${SIGNATURE}`);
+        expectRefused(`${HEADER}.${raw(json)}.${SIGNATURE}`);
+      }
+    });
+  });
+
+  describe('size', () => {
+    /** A well-formed token whose payload carries `filler` characters. */
+    const tokenWith = (filler: number): string =>
+      `${HEADER}.${part({ sub: 'alice', pad: 'x'.repeat(filler) })}.${SIGNATURE}`;
+
+    it(`accepts a token up to MAX_TOKEN_LENGTH (${MAX_TOKEN_LENGTH}) characters and refuses a longer one`, () => {
+      let filler = 0;
+      while (tokenWith(filler + 1).length <= MAX_TOKEN_LENGTH) filler++;
+      const longest = tokenWith(filler);
+      const tooLong = tokenWith(filler + 1);
+      expect(longest.length).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
+      expect(longest.length).toBeGreaterThan(MAX_TOKEN_LENGTH - 3);
+      expect(tooLong.length).toBeGreaterThan(MAX_TOKEN_LENGTH);
+      expect(isParsed(parseJwt(longest))).toBe(true);
+      expectRefused(tooLong);
+    });
+
+    it('refuses a huge input', () => {
+      expectRefused(`${HEADER}.${'A'.repeat(5_000_000)}.${SIGNATURE}`);
+      expectRefused('.'.repeat(100_000));
+    });
+  });
+});
+
+describe('decodeStrict', () => {
+  it('decodes canonical unpadded base64url', () => {
+    const bytes = randomBytes(33);
+    expect(decodeStrict(b64url(bytes))).toEqual(bytes);
+    expect(decodeStrict('-_8')).toEqual(Buffer.from([0xfb, 0xff]));
+  });
+
+  it('returns undefined for every other spelling', () => {
+    expect(decodeStrict('')).toBeUndefined();
+    expect(decodeStrict('-_8=')).toBeUndefined();
+    expect(decodeStrict('+/8')).toBeUndefined();
+    expect(decodeStrict('-_ 8')).toBeUndefined();
+    expect(decodeStrict('A')).toBeUndefined();
+    expect(decodeStrict(nonCanonical('-_8'))).toBeUndefined();
+  });
+});
