@@ -75,3 +75,42 @@ export type TestKeys = ReturnType<typeof makeKeys>;
 
 /** A random `jti`, as the library would write. */
 export const jti = (): string => randomBytes(16).toString('base64url');
+
+/** Valid access-token parts at a clock's time, to be spoiled one claim or header at a time. */
+export interface TokenMaker {
+  /** The clock's time in whole seconds. */
+  now(): number;
+  /** The claims of a valid access token issued now, with `extra` on top (`undefined` drops one). */
+  claims(extra?: Record<string, unknown>): Record<string, unknown>;
+  /** An access-token header naming `kid` and `alg`, with `extra` on top. */
+  header(kid: string, alg: string, extra?: Record<string, unknown>): Record<string, unknown>;
+  /** A valid HS256 access token signed with the maker's key, with overrides. */
+  hs(extraClaims?: Record<string, unknown>, extraHeader?: Record<string, unknown>): string;
+}
+
+/** A {@link TokenMaker} for tokens of `issuer` for `audience`, HS256-signed as `kid`. */
+export function tokenMaker(
+  nowMs: () => number,
+  options: { issuer: string; audience: string; kid: string; secret: Buffer },
+): TokenMaker {
+  const now = () => Math.floor(nowMs() / 1000);
+  const claims = (extra: Record<string, unknown> = {}) => ({
+    sub: 'alice',
+    iss: options.issuer,
+    aud: options.audience,
+    iat: now(),
+    nbf: now(),
+    exp: now() + 600,
+    jti: jti(),
+    ...extra,
+  });
+  const header = (kid: string, alg: string, extra: Record<string, unknown> = {}) => ({
+    alg,
+    typ: 'at+jwt',
+    kid,
+    ...extra,
+  });
+  const hs = (extraClaims: Record<string, unknown> = {}, extraHeader = {}) =>
+    forge(header(options.kid, 'HS256', extraHeader), claims(extraClaims), 'HS256', options.secret);
+  return { now, claims, header, hs };
+}
