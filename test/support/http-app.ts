@@ -1,4 +1,4 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import { Module, type INestApplication, type ModuleMetadata, type Type } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
@@ -40,6 +40,25 @@ export async function startApp(
     request: (path, init) => fetch(url + path, init),
     close: () => app.close(),
   };
+}
+
+/**
+ * Compiles a module of `imports` and `controllers` into an application, runs its bootstrap hooks
+ * without listening, and closes it again: for specs of what the start refuses.
+ */
+export async function bootAndClose(
+  imports: ModuleMetadata['imports'],
+  controllers: Type<unknown>[] = [],
+): Promise<void> {
+  @Module({ imports, controllers })
+  class AppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  try {
+    await app.init();
+  } finally {
+    await app.close();
+  }
 }
 
 /** Reads a response body as JSON, or as text when it is not JSON. */
