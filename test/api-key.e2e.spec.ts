@@ -8,7 +8,8 @@ import {
   type ApiKeyRecord,
 } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { apiKeyApp, RecordingEvents } from './apps/api-key.app.js';
+import { apiKeyApp } from './apps/api-key.app.js';
+import type { RecordingEvents } from './support/recording-events.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
 import { rawGet } from './support/raw-request.js';
 

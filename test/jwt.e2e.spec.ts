@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthEvents, Clock, RevocationStore, type JwtOptions } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { jwtAppModule, type RecordingEvents } from './apps/jwt.app.js';
+import { jwtAppModule } from './apps/jwt.app.js';
+import type { RecordingEvents } from './support/recording-events.js';
 import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
 import { GatedRevocationStore } from './support/gated-revocation-store.js';
 import { b64url, forge, jti, makeKeys, part, signature } from './support/jwt-forge.js';

@@ -16,7 +16,8 @@ import {
 } from 'nestjs-gatehouse';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { JwtUsers, RecordingEvents } from './apps/jwt.app.js';
+import { JwtUsers } from './apps/jwt.app.js';
+import { RecordingEvents } from './support/recording-events.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 

@@ -2,7 +2,6 @@ import { Controller, Get, Injectable, Module, Post, type Type } from '@nestjs/co
 import {
   ApiKeyBackend,
   ApiKeyService,
-  AuthEvents,
   AuthModule,
   CurrentAuth,
   CurrentUser,
@@ -11,10 +10,10 @@ import {
   SimpleUser,
   UserModel,
   type ApiKeyOptions,
-  type AuthEvent,
   type AuthInfo,
   type BaseUser,
 } from 'nestjs-gatehouse';
+import { RecordingEvents } from '../support/recording-events.js';
 
 export const roles = {
   user: { permissions: ['reports:read'] },
@@ -30,15 +29,6 @@ export class Users extends UserModel {
 
   async loadUser(identity: string): Promise<BaseUser | null> {
     return this.users[identity] ?? null;
-  }
-}
-
-/** Keeps every auth event, so specs can check what was recorded (and that no secret was). */
-@Injectable()
-export class RecordingEvents extends AuthEvents {
-  readonly events: AuthEvent[] = [];
-  emit(event: AuthEvent): void {
-    this.events.push(event);
   }
 }
 

@@ -14,7 +14,6 @@ import {
 } from '@nestjs/common';
 import {
   Auth,
-  AuthEvents,
   AuthModule,
   CurrentAuth,
   CurrentUser,
@@ -26,24 +25,12 @@ import {
   TokenCookies,
   TokenService,
   UserModel,
-  type AuthEvent,
   type AuthInfo,
   type AuthRequest,
   type BaseUser,
   type JwtOptions,
 } from 'nestjs-gatehouse';
-
-/** Keeps every auth event, so specs can check the reasons that never reach the client. */
-@Injectable()
-export class RecordingEvents extends AuthEvents {
-  readonly events: AuthEvent[] = [];
-  emit(event: AuthEvent): void {
-    this.events.push(event);
-  }
-  last(type: string): AuthEvent | undefined {
-    return [...this.events].reverse().find((e) => e.type === type);
-  }
-}
+import { RecordingEvents } from '../support/recording-events.js';
 
 /** Every identity is a user with the `user` role, except `ghost`, who does not exist. */
 @Injectable()
