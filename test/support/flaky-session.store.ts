@@ -9,6 +9,8 @@ export class FlakySessionStore extends InMemorySessionStore {
   down = false;
   /** Only the per-user index fails (a write timing out halfway through a login). */
   indexDown = false;
+  /** Reads work, writes and deletions fail (a replica that lost its primary). */
+  writesDown = false;
 
   constructor() {
     super(new FakeClock());
@@ -18,16 +20,21 @@ export class FlakySessionStore extends InMemorySessionStore {
     if (this.down) throw new Error('connect ECONNREFUSED 10.0.0.7:6379');
   }
 
+  private checkWrite(): void {
+    this.check();
+    if (this.writesDown) throw new Error("READONLY You can't write against a read only replica");
+  }
+
   override async get(sid: string): Promise<StoredSession | null> {
     this.check();
     return super.get(sid);
   }
   override async set(sid: string, session: StoredSession, ttlMs: number): Promise<void> {
-    this.check();
+    this.checkWrite();
     return super.set(sid, session, ttlMs);
   }
   override async destroy(sid: string): Promise<void> {
-    this.check();
+    this.checkWrite();
     return super.destroy(sid);
   }
   override async addToIndex(identity: string, sid: string, ttlMs: number): Promise<void> {
