@@ -16,8 +16,8 @@ import {
 } from 'nestjs-gatehouse';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { JwtUsers } from './apps/jwt.app.js';
-import { RecordingEvents } from './support/recording-events.js';
+import { JwtUsers } from '../../test/apps/jwt.app.js';
+import { RecordingEvents } from '../../test/support/recording-events.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 

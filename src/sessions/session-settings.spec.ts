@@ -4,14 +4,11 @@ import { describe, expect, it } from 'vitest';
 import {
   AuthConfigurationError,
   AuthModule,
-  configureSessions,
   SessionBackend,
   type SessionOptions,
 } from 'nestjs-gatehouse';
-// The resolved settings are internal; this spec reads them to check what the options became.
-import { SessionSettings } from '../src/sessions/session-settings.js';
-import { SESSION_SECRET, sessionApp, SessionUsers } from './apps/session.app.js';
-import { adapters, startApp } from './support/http-app.js';
+import { SESSION_SECRET, SessionUsers } from '../../test/apps/session.app.js';
+import { SessionSettings } from './session-settings.js';
 
 /** Compiles a module with `session` options and returns its SessionSettings. */
 async function settings(session: SessionOptions | undefined): Promise<SessionSettings> {
@@ -96,22 +93,5 @@ describe('session options are validated at bootstrap', () => {
     expect(error).toBeInstanceOf(AuthConfigurationError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toMatch(/Fix: /);
-  });
-});
-
-describe.each(adapters)('configureSessions (%s)', (adapter) => {
-  it('is required: an app that forgot it fails to start', async () => {
-    const error = await startApp(adapter, sessionApp()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AuthConfigurationError);
-    expect((error as Error).message).toMatch(/configureSessions\(app\)/);
-  });
-
-  it('refuses to run twice', async () => {
-    const error = await startApp(adapter, sessionApp(), undefined, async (app) => {
-      await configureSessions(app);
-      await configureSessions(app);
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AuthConfigurationError);
-    expect((error as Error).message).toMatch(/called twice/);
   });
 });

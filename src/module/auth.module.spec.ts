@@ -1,5 +1,4 @@
-import { Controller, Get, Injectable, Module, type Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Controller, Get, Injectable } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import {
   Auth,
@@ -13,6 +12,7 @@ import {
   UserModel,
   type AuthRequest,
 } from 'nestjs-gatehouse';
+import { bootAndClose } from '../../test/support/http-app.js';
 
 @Injectable()
 class Users extends UserModel {
@@ -34,18 +34,6 @@ class AlsoNamedOne extends AuthBackend {
   readonly name = 'one';
   async authenticate(_request: AuthRequest) {
     return AuthResults.missing(this.name);
-  }
-}
-
-async function boot(imports: unknown[], controllers: Type<unknown>[] = []): Promise<void> {
-  @Module({ imports: imports as never[], controllers })
-  class AppModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  try {
-    await app.init();
-  } finally {
-    await app.close();
   }
 }
 
@@ -74,13 +62,15 @@ describe('AuthModule options are validated at bootstrap', () => {
 
   it('refuses two backends with the same name when the app starts', async () => {
     await expect(
-      boot([AuthModule.forRoot({ backends: [OneBackend, AlsoNamedOne], userModel: Users })]),
+      bootAndClose([
+        AuthModule.forRoot({ backends: [OneBackend, AlsoNamedOne], userModel: Users }),
+      ]),
     ).rejects.toThrowError(/two backends are named "one"/);
   });
 
   it('validates options returned by an async factory', async () => {
     await expect(
-      boot([
+      bootAndClose([
         AuthModule.forRootAsync({
           backends: [OneBackend],
           userModel: Users,
@@ -100,7 +90,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       }
     }
     await expect(
-      boot([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
     ).rejects.toThrowError(/@Auth on Ctl\.get.*"jwt", which is not configured \(configured: one\)/);
   });
 
@@ -115,7 +105,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       }
     }
     await expect(
-      boot([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
     ).rejects.toThrowError(/@HasPermission on Ctl\.get.*@Public\(\)/);
   });
 
@@ -130,7 +120,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       }
     }
     await expect(
-      boot([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
     ).resolves.toBeUndefined();
   });
 });

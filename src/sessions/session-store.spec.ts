@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { InMemorySessionStore, SessionStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisSessionStore } from 'nestjs-gatehouse/redis';
-import { startRedisServer } from './support/redis-server.js';
+import { startRedisServer } from '../../test/support/redis-server.js';
 
 /** The contract every SessionStore keeps, run against the in-memory and the Redis store. */
 function contract(name: string, make: () => Promise<SessionStore>) {

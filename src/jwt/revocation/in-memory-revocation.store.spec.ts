@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthUnavailableError, InMemoryRevocationStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { revocationStoreContract } from './revocation-store.contract.js';
+import { revocationStoreContract } from '../../../test/revocation-store.contract.js';
 
 revocationStoreContract('in-memory', async (clock) => {
   const store = new InMemoryRevocationStore(clock);

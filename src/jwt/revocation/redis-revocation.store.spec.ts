@@ -3,8 +3,8 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RevocationStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
-import { revocationStoreContract } from './revocation-store.contract.js';
-import { startRedisServer } from './support/redis-server.js';
+import { revocationStoreContract } from '../../../test/revocation-store.contract.js';
+import { startRedisServer } from '../../../test/support/redis-server.js';
 
 const url = inject('redisUrl');
 
