@@ -10,7 +10,9 @@ import {
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { apiKeyApp } from './apps/api-key.app.js';
 import type { RecordingEvents } from './support/recording-events.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { body, GENERIC_BODIES } from './support/http.js';
+import { secretOf } from './support/api-keys.js';
 import { rawGet } from './support/raw-request.js';
 
 const START = Date.parse('2026-03-01T09:00:00Z');
@@ -27,21 +29,12 @@ async function expectGeneric401(response: Response, prefix: string): Promise<voi
   expect(response.headers.get('www-authenticate') ?? '').not.toContain(prefix);
 }
 
-/** The secret part of `<prefix>_<id>_<secret>`; base64url secrets may themselves contain '_'. */
-function secretOf(key: string): string {
-  const secret = /^[^_]+_[^_]+_(.+)$/.exec(key)?.[1];
-  if (secret === undefined || secret.length < 16) throw new Error(`not a full API key: ${key}`);
-  return secret;
-}
-
 describe.each(adapters)('API keys (%s)', (adapter) => {
   let app: RunningApp;
   let clock: FakeClock;
   let keys: ApiKeyService;
   let events: RecordingEvents;
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    app.request(path, { headers });
-  const asKey = (key: string, path = '/me') => get(path, { 'x-api-key': key });
+  const asKey = (key: string, path = '/me') => app.get(path, { 'x-api-key': key });
 
   beforeAll(async () => {
     clock = new FakeClock(START);
@@ -179,7 +172,7 @@ describe.each(adapters)('API keys (%s)', (adapter) => {
         permissions: ['reports:read'],
       });
       expect((await asKey(key, '/reports')).status).toBe(200);
-      const res = await app.request('/reports', { method: 'POST', headers: { 'x-api-key': key } });
+      const res = await app.send('/reports', { method: 'POST', headers: { 'x-api-key': key } });
       expect(res.status).toBe(403);
       expect(await body(res)).toEqual(GENERIC_BODIES[403]);
     });
@@ -191,7 +184,7 @@ describe.each(adapters)('API keys (%s)', (adapter) => {
         scopes: ['reports:write'],
       });
       expect(await body(await asKey(key))).toMatchObject({ permissions: [] });
-      const res = await app.request('/reports', { method: 'POST', headers: { 'x-api-key': key } });
+      const res = await app.send('/reports', { method: 'POST', headers: { 'x-api-key': key } });
       expect(res.status).toBe(403);
       expect((await asKey(key, '/reports')).status).toBe(403);
     });
@@ -287,7 +280,7 @@ describe.each(adapters)('API keys (%s)', (adapter) => {
     });
 
     it('the Authorization header is not read when no scheme is configured', async () => {
-      await expectGeneric401(await get('/me', { authorization: `ApiKey ${valid}` }), 'gk');
+      await expectGeneric401(await app.get('/me', { authorization: `ApiKey ${valid}` }), 'gk');
     });
 
     it('a bad key on a public route leaves the caller anonymous', async () => {
@@ -358,20 +351,20 @@ describe.each(adapters)('API keys with a scheme, a prefix and a pepper (%s)', (a
   });
 
   it('reads the configured header, and no longer X-API-Key', async () => {
-    expect((await app.request('/me', { headers: { 'x-acme-key': key } })).status).toBe(200);
-    await expectGeneric401(await app.request('/me', { headers: { 'x-api-key': key } }), 'acme');
+    expect((await app.get('/me', { 'x-acme-key': key })).status).toBe(200);
+    await expectGeneric401(await app.get('/me', { 'x-api-key': key }), 'acme');
   });
 
   it('accepts Authorization: <scheme> <key>, the scheme in any case', async () => {
     for (const scheme of ['ApiKey', 'apikey', 'APIKEY']) {
-      const res = await app.request('/me', { headers: { authorization: `${scheme} ${key}` } });
+      const res = await app.get('/me', { authorization: `${scheme} ${key}` });
       expect(res.status).toBe(200);
       expect(await body(res)).toMatchObject({ identity: 'bob', auth: 'apikey' });
     }
   });
 
   it('challenges with the scheme', async () => {
-    const res = await app.request('/me');
+    const res = await app.get('/me');
     expect(res.headers.get('www-authenticate')).toBe('ApiKey realm="api"');
     await expectGeneric401(res, 'acme');
   });
@@ -385,10 +378,7 @@ describe.each(adapters)('API keys with a scheme, a prefix and a pepper (%s)', (a
     ['tampered secret', () => `ApiKey ${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`],
     ['oversized value', () => `ApiKey acme_${'A'.repeat(6000)}`],
   ])('Authorization with %s: generic 401', async (_case, make) => {
-    await expectGeneric401(
-      await app.request('/me', { headers: { authorization: make() } }),
-      'acme',
-    );
+    await expectGeneric401(await app.get('/me', { authorization: make() }), 'acme');
   });
 
   it('a doubled Authorization header is refused, though Node keeps only the first', async () => {

@@ -1,27 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Logger, type Type } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import {
-  AUTH_REASONS,
-  ApiKeyService,
-  AuthEvents,
-  configureSessions,
-  type AuthEvent,
-} from 'nestjs-gatehouse';
+import { AUTH_REASONS, ApiKeyService, AuthEvents, configureSessions } from 'nestjs-gatehouse';
 import { apiKeyApp } from './apps/api-key.app.js';
 import { jwtAppModule } from './apps/jwt.app.js';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';
-import { adapters, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { bearer, GENERIC_BODIES, type HeaderMap, type RequestOptions } from './support/http.js';
+import { RecordingEvents } from './support/recording-events.js';
 import { postLogin } from './support/session-login.js';
-
-/** Keeps every event, as an audit log would. */
-class KeptEvents extends AuthEvents {
-  readonly events: AuthEvent[] = [];
-  emit(event: AuthEvent): void {
-    this.events.push(event);
-  }
-}
 
 /** An audit sink whose database is down: every emit throws. */
 class BrokenEvents extends AuthEvents {
@@ -44,72 +32,66 @@ async function seen(response: Response): Promise<Seen> {
   return { status: response.status, text: `${headers}\n\n${await response.text()}` };
 }
 
-const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+/** A POST of `body` as JSON. */
+const post = (body: unknown, headers: HeaderMap = {}): RequestOptions => ({
   method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
+  json: body,
+  headers,
 });
 
-const jwt: Script = async (app) => {
+/** Sends requests to `app`, as the browser `jar` when given, and keeps what the client saw. */
+function recorder(app: RunningApp, jar?: CookieJar) {
   const out: Seen[] = [];
-  const call = async (path: string, init?: RequestInit) => {
-    const response = await app.request(path, init);
-    const copy = response.clone();
-    out.push(await seen(response));
-    return copy;
+  const call = async (path: string, options: RequestOptions = {}) => {
+    const response = await app.send(path, { jar, ...options });
+    out.push(await seen(response.clone()));
+    return response;
   };
-  const pair = (await (await call('/auth/login', json({ username: 'alice' }))).json()) as {
+  return { out, call };
+}
+
+const jwt: Script = async (app) => {
+  const { out, call } = recorder(app);
+  const pair = (await (await call('/auth/login', post({ username: 'alice' }))).json()) as {
     access_token: string;
     refresh_token: string;
   };
-  const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-  await call('/me', bearer(pair.access_token));
-  await call('/me', bearer('not-a-token'));
+  const as = (token: string) => ({ headers: bearer(token) });
+  await call('/me', as(pair.access_token));
+  await call('/me', as('not-a-token'));
   // A refresh token where an access token belongs: JWT_TYP_MISMATCH with a detail.
-  await call('/me', bearer(pair.refresh_token));
-  await call('/auth/refresh', json({ refresh_token: pair.refresh_token }));
+  await call('/me', as(pair.refresh_token));
+  await call('/auth/refresh', post({ refresh_token: pair.refresh_token }));
   // The spent refresh token again: reuse detected, the family revoked.
-  await call('/auth/refresh', json({ refresh_token: pair.refresh_token }));
-  await call('/me', bearer(pair.access_token));
-  const cookieLogin = await call('/auth/login-cookie', json({ username: 'bob' }));
+  await call('/auth/refresh', post({ refresh_token: pair.refresh_token }));
+  await call('/me', as(pair.access_token));
   const jar = new CookieJar();
-  jar.store(cookieLogin);
-  await call('/write', json({}, { cookie: jar.header()! }));
-  const fresh = (await (await call('/auth/login', json({ username: 'carol' }))).json()) as {
+  await call('/auth/login-cookie', { ...post({ username: 'bob' }), jar });
+  await call('/write', post({}, { cookie: jar.header()! }));
+  const fresh = (await (await call('/auth/login', post({ username: 'carol' }))).json()) as {
     access_token: string;
   };
-  await call('/auth/logout', { ...json({}), ...bearer(fresh.access_token) });
-  await call('/me', bearer(fresh.access_token));
+  await call('/auth/logout', post({}, bearer(fresh.access_token)));
+  await call('/me', as(fresh.access_token));
   return out;
 };
 
 const session: Script = async (app) => {
-  const out: Seen[] = [];
   const jar = new CookieJar();
-  const call = async (path: string, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
-    const cookie = jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const response = await app.request(path, { ...init, headers });
-    jar.store(response);
-    const copy = response.clone();
-    out.push(await seen(response));
-    return copy;
-  };
+  const { out, call } = recorder(app, jar);
   await call('/me');
-  const login = await postLogin(app, 'alice');
-  jar.store(login);
+  const login = await postLogin(app, 'alice', { jar });
   const { csrf_token } = (await login.clone().json()) as { csrf_token: string };
   out.push(await seen(login));
   const stale = jar.header()!;
   await call('/me');
-  await call('/notes', json({ text: 'no token' }));
+  await call('/notes', post({ text: 'no token' }));
   await call(
     '/notes',
-    json({ text: 'cross-site' }, { 'x-csrf-token': csrf_token, origin: 'https://evil.example' }),
+    post({ text: 'cross-site' }, { 'x-csrf-token': csrf_token, origin: 'https://evil.example' }),
   );
-  await call('/notes', json({ text: 'fine' }, { 'x-csrf-token': csrf_token }));
-  await call('/auth/logout', json({}, { 'x-csrf-token': csrf_token }));
+  await call('/notes', post({ text: 'fine' }, { 'x-csrf-token': csrf_token }));
+  await call('/auth/logout', post({}, { 'x-csrf-token': csrf_token }));
   await call('/me', { headers: { cookie: stale } });
   return out;
 };
@@ -118,8 +100,7 @@ const apiKeys: Script = async (app) => {
   const out: Seen[] = [];
   const service = app.app.get(ApiKeyService);
   const { key, record } = await service.create({ owner: 'alice', name: 'ci' });
-  const call = async (headers: Record<string, string>) =>
-    out.push(await seen(await app.request('/me', { headers })));
+  const call = async (headers: HeaderMap) => out.push(await seen(await app.get('/me', headers)));
   await call({ 'x-api-key': key });
   await call({ 'x-api-key': `${key.slice(0, -2)}zz` });
   await call({ 'x-api-key': 'gk_garbage' });
@@ -174,7 +155,7 @@ describe.each(adapters)('auth events go through one publisher (%s)', (adapter) =
   it.each(scenarios)(
     '%s: a throwing sink changes no answer, and each failed event is logged once',
     async (_name, module, script, sessions) => {
-      const kept = new KeptEvents();
+      const kept = new RecordingEvents();
       const withAudit = await run(module(), kept, sessions, script);
       const withoutAudit = await run(module(), new BrokenEvents(), sessions, script);
 
@@ -189,7 +170,7 @@ describe.each(adapters)('auth events go through one publisher (%s)', (adapter) =
   it.each(scenarios)(
     '%s: no reason code or detail reaches a response',
     async (_name, module, script, sessions) => {
-      const kept = new KeptEvents();
+      const kept = new RecordingEvents();
       const responses = await run(module(), kept, sessions, script);
       const failures = kept.events.filter((e) => e.reason !== undefined);
       expect(failures.length).toBeGreaterThan(0);

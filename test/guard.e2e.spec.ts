@@ -3,7 +3,8 @@ import { AuthGuard, SimpleUser } from 'nestjs-gatehouse';
 import { AuthTesting } from 'nestjs-gatehouse/testing';
 import { CoreAppModule } from './apps/core.app.js';
 import { EventLog, EventsAppModule, FilteredAppModule } from './apps/events.app.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { body, GENERIC_BODIES } from './support/http.js';
 
 describe.each(adapters)('failures, events and filters (%s)', (adapter) => {
   let app: RunningApp;
@@ -16,7 +17,7 @@ describe.each(adapters)('failures, events and filters (%s)', (adapter) => {
   });
 
   const get = (path: string, key?: string) =>
-    app.request(path, { headers: key === undefined ? {} : { 'x-key': key } });
+    app.get(path, key === undefined ? {} : { 'x-key': key });
 
   it('a backend that throws gives 503 with nothing of the cause in the body', async () => {
     const res = await get('/protected', 'boom');
@@ -30,10 +31,7 @@ describe.each(adapters)('failures, events and filters (%s)', (adapter) => {
   });
 
   it('an outage is not downgraded to anonymous on a public route either', async () => {
-    const res = await app.request('/public-write', {
-      method: 'POST',
-      headers: { 'x-key': 'boom' },
-    });
+    const res = await app.send('/public-write', { method: 'POST', headers: { 'x-key': 'boom' } });
     expect(res.status).toBe(503);
   });
 
@@ -76,16 +74,13 @@ describe.each(adapters)('failures, events and filters (%s)', (adapter) => {
   });
 
   it('a forbidden credential (e.g. missing CSRF) gives 403 on protected routes', async () => {
-    const res = await app.request('/write', { method: 'POST', headers: { 'x-key': 'nocsrf' } });
+    const res = await app.send('/write', { method: 'POST', headers: { 'x-key': 'nocsrf' } });
     expect(res.status).toBe(403);
     expect(await body(res)).toEqual(GENERIC_BODIES[403]);
   });
 
   it('a forbidden credential leaves a public route anonymous instead', async () => {
-    const res = await app.request('/public-write', {
-      method: 'POST',
-      headers: { 'x-key': 'nocsrf' },
-    });
+    const res = await app.send('/public-write', { method: 'POST', headers: { 'x-key': 'nocsrf' } });
     expect(res.status).toBe(201);
   });
 });
@@ -98,13 +93,13 @@ describe.each(adapters)('user exception filters replace the responses (%s)', (ad
   afterAll(() => app.close());
 
   it('uses the filter for 401 and keeps the default for 403', async () => {
-    const unauthorized = await app.request('/protected');
+    const unauthorized = await app.get('/protected');
     expect(unauthorized.status).toBe(401);
     expect(await body(unauthorized)).toEqual({
       error: 'login_required',
       code: 'AUTHENTICATION_FAILED',
     });
-    const forbidden = await app.request('/admin', { headers: { 'x-key': 'ok' } });
+    const forbidden = await app.get('/admin', { 'x-key': 'ok' });
     expect(await body(forbidden)).toEqual(GENERIC_BODIES[403]);
   });
 });
@@ -119,7 +114,7 @@ describe.each(adapters)('overriding the global guard in a test (%s)', (adapter) 
   afterAll(() => app.close());
 
   it('the replacement guard decides instead', async () => {
-    expect((await app.request('/reports')).status).toBe(200);
+    expect((await app.get('/reports')).status).toBe(200);
   });
 });
 
@@ -135,42 +130,34 @@ describe.each(adapters)('nestjs-gatehouse/testing (%s)', (adapter) => {
   const reader = new SimpleUser({ identity: 'reader', roles: ['user'] });
 
   it('runs a request as the given user without real credentials', async () => {
-    const res = await app.request('/me', { headers: auth.as(admin) });
+    const res = await app.get('/me', auth.as(admin));
     expect(res.status).toBe(200);
     expect(await body(res)).toMatchObject({ identity: 'root', auth: 'test' });
   });
 
   it('keeps the permission checks on', async () => {
-    expect(
-      (await app.request('/reports', { method: 'DELETE', headers: auth.as(reader) })).status,
-    ).toBe(403);
-    expect(
-      (await app.request('/reports', { method: 'DELETE', headers: auth.as(admin) })).status,
-    ).toBe(200);
+    expect((await app.delete('/reports', auth.as(reader))).status).toBe(403);
+    expect((await app.delete('/reports', auth.as(admin))).status).toBe(200);
   });
 
   it('applies scopes and freshness from the pretend credential', async () => {
     const scoped = auth.as(admin, { scopes: ['reports:read'] });
-    expect((await app.request('/reports', { method: 'DELETE', headers: scoped })).status).toBe(403);
-    expect(
-      (await app.request('/fresh', { headers: auth.as(admin, { fresh: false }) })).status,
-    ).toBe(403);
-    expect((await app.request('/fresh', { headers: auth.as(admin) })).status).toBe(200);
+    expect((await app.delete('/reports', scoped)).status).toBe(403);
+    expect((await app.get('/fresh', auth.as(admin, { fresh: false }))).status).toBe(403);
+    expect((await app.get('/fresh', auth.as(admin))).status).toBe(200);
   });
 
   it('respects @Auth backend restrictions', async () => {
-    expect((await app.request('/restricted/header', { headers: auth.as(admin) })).status).toBe(401);
+    expect((await app.get('/restricted/header', auth.as(admin))).status).toBe(401);
     const asHeader = auth.as(admin, { backend: 'header' });
-    expect(await body(await app.request('/restricted/header', { headers: asHeader }))).toEqual({
+    expect(await body(await app.get('/restricted/header', asHeader))).toEqual({
       auth: 'header',
     });
   });
 
   it('anonymous stays anonymous, and real credentials still work', async () => {
-    expect((await app.request('/me', { headers: auth.anonymous() })).status).toBe(401);
-    expect(
-      (await app.request('/me', { headers: { authorization: 'GatehouseTest forged' } })).status,
-    ).toBe(401);
-    expect((await app.request('/me', { headers: { 'x-token': 't-bob' } })).status).toBe(200);
+    expect((await app.get('/me', auth.anonymous())).status).toBe(401);
+    expect((await app.get('/me', { authorization: 'GatehouseTest forged' })).status).toBe(401);
+    expect((await app.get('/me', { 'x-token': 't-bob' })).status).toBe(200);
   });
 });

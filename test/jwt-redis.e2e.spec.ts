@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JwtOptions } from 'nestjs-gatehouse';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { jwtAppModule } from './apps/jwt.app.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { bearer, body, GENERIC_BODIES } from './support/http.js';
+import { loginPair } from './support/jwt-login.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const options: JwtOptions = {
@@ -24,24 +26,7 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
         commandTimeoutMs: 500,
       }),
     ]);
-  const post = (
-    app: RunningApp,
-    path: string,
-    json: unknown,
-    headers: Record<string, string> = {},
-  ) =>
-    app.request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(json),
-    });
-  const login = async (app: RunningApp, username: string) =>
-    (await (await post(app, '/auth/login', { username })).json()) as {
-      access_token: string;
-      refresh_token: string;
-    };
-  const me = (app: RunningApp, token: string) =>
-    app.request('/me', { headers: { authorization: `Bearer ${token}` } });
+  const me = (app: RunningApp, token: string) => app.get('/me', bearer(token));
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -56,28 +41,23 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
   });
 
   it('a logout on one instance is honoured by the other', async () => {
-    const pair = await login(one, 'alice');
+    const pair = await loginPair(one, 'alice');
     expect((await me(two, pair.access_token)).status).toBe(200);
-    const out = await post(
-      one,
-      '/auth/logout',
-      {},
-      { authorization: `Bearer ${pair.access_token}` },
-    );
+    const out = await one.post('/auth/logout', {}, bearer(pair.access_token));
     expect(out.status).toBe(204);
     const res = await me(two, pair.access_token);
     expect(res.status).toBe(401);
     expect(await body(res)).toEqual(GENERIC_BODIES[401]);
-    expect((await post(two, '/auth/refresh', { refresh_token: pair.refresh_token })).status).toBe(
+    expect((await two.post('/auth/refresh', { refresh_token: pair.refresh_token })).status).toBe(
       401,
     );
   });
 
   it('concurrent refreshes on both instances: exactly one succeeds, and reuse is detected', async () => {
-    const pair = await login(one, 'bob');
+    const pair = await loginPair(one, 'bob');
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        post(i % 2 ? one : two, '/auth/refresh', { refresh_token: pair.refresh_token }),
+        (i % 2 ? one : two).post('/auth/refresh', { refresh_token: pair.refresh_token }),
       ),
     );
     const ok = results.filter((r) => r.status === 200);
@@ -89,7 +69,7 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
   });
 
   it('answers 503 while Redis is down, never letting a token through, and resumes when it is back', async () => {
-    const pair = await login(one, 'carol');
+    const pair = await loginPair(one, 'carol');
     expect((await me(one, pair.access_token)).status).toBe(200);
     await redis.stop();
     try {
@@ -98,7 +78,7 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
         expect(res.status).toBe(503);
         expect(await body(res)).toEqual(GENERIC_BODIES[503]);
       }
-      const refresh = await post(one, '/auth/refresh', { refresh_token: pair.refresh_token });
+      const refresh = await one.post('/auth/refresh', { refresh_token: pair.refresh_token });
       expect(refresh.status).toBe(503);
       expect(await body(refresh)).toEqual(GENERIC_BODIES[503]);
     } finally {
@@ -116,7 +96,7 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
         interval: 100,
       })
       .toBe(200);
-    const refreshed = await post(two, '/auth/refresh', { refresh_token: pair.refresh_token });
+    const refreshed = await two.post('/auth/refresh', { refresh_token: pair.refresh_token });
     expect(refreshed.status).toBe(200);
   });
 });

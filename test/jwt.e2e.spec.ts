@@ -3,9 +3,12 @@ import { AuthEvents, Clock, RevocationStore, type JwtOptions } from 'nestjs-gate
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { jwtAppModule } from './apps/jwt.app.js';
 import type { RecordingEvents } from './support/recording-events.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { bearer, body, GENERIC_BODIES, type HeaderMap } from './support/http.js';
+import { loginPair } from './support/jwt-login.js';
+import { CookieJar } from './support/cookie-jar.js';
 import { GatedRevocationStore } from './support/gated-revocation-store.js';
-import { b64url, forge, jti, makeKeys, part, signature } from './support/jwt-forge.js';
+import { b64url, forge, jti, makeKeys, part, signature, tokenMaker } from './support/jwt-forge.js';
 
 const keys = makeKeys();
 const START = Date.parse('2030-01-01T00:00:00Z');
@@ -45,51 +48,12 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
   let clock: FakeClock;
   let events: RecordingEvents;
 
-  const now = () => Math.floor(clock.now() / 1000);
-  const claims = (extra: Record<string, unknown> = {}) => ({
-    sub: 'alice',
-    iss: ISS,
-    aud: AUD,
-    iat: now(),
-    nbf: now(),
-    exp: now() + 600,
-    jti: jti(),
-    ...extra,
+  const { now, claims, header, hs } = tokenMaker(() => clock.now(), {
+    issuer: ISS,
+    audience: AUD,
+    kid: 'hs-new',
+    secret: keys.hsNew,
   });
-  const header = (kid: string, alg: string, extra: Record<string, unknown> = {}) => ({
-    alg,
-    typ: 'at+jwt',
-    kid,
-    ...extra,
-  });
-  /** A valid HS256 access token signed with the active key, with overrides. */
-  const hs = (
-    extraClaims: Record<string, unknown> = {},
-    extraHeader: Record<string, unknown> = {},
-  ) => forge(header('hs-new', 'HS256', extraHeader), claims(extraClaims), 'HS256', keys.hsNew);
-
-  const bearer = (token: string, extra: Record<string, string> = {}) => ({
-    authorization: `Bearer ${token}`,
-    ...extra,
-  });
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    app.request(path, { headers });
-  const post = (path: string, json?: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(json ?? {}),
-    });
-  const login = async (username = 'alice', extra: Record<string, unknown> = {}) => {
-    const res = await post('/auth/login', { username, ...extra });
-    expect(res.status).toBe(200);
-    return (await res.json()) as {
-      access_token: string;
-      refresh_token: string;
-      token_type: string;
-      expires_in: number;
-    };
-  };
 
   beforeAll(async () => {
     clock = new FakeClock(START);
@@ -103,10 +67,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
 
   describe('issuing and reading tokens', () => {
     it('login returns a pair whose access token opens the routes and exposes its claims', async () => {
-      const pair = await login('alice', { claims: { tenant: 't1' } });
+      const pair = await loginPair(app, 'alice', { claims: { tenant: 't1' } });
       expect(pair.token_type).toBe('bearer');
       expect(pair.expires_in).toBe(900);
-      const res = await get('/me', bearer(pair.access_token));
+      const res = await app.get('/me', bearer(pair.access_token));
       expect(res.status).toBe(200);
       const me = (await res.json()) as { claims: Record<string, unknown> } & Record<
         string,
@@ -128,7 +92,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     it('accepts the Bearer scheme in any case, and only one token after it', async () => {
       const token = hs();
       for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
-        expect((await get('/me', { authorization: `${scheme} ${token}` })).status).toBe(200);
+        expect((await app.get('/me', { authorization: `${scheme} ${token}` })).status).toBe(200);
       }
       for (const value of [
         `Bearer ${token} extra`,
@@ -137,12 +101,12 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         'Bearer ',
         `Bearer\t${token}`,
       ]) {
-        await expectGeneric(await get('/me', { authorization: value }));
+        await expectGeneric(await app.get('/me', { authorization: value }));
       }
     });
 
     it('challenges with Bearer and ignores other schemes', async () => {
-      const res = await get('/me', { authorization: 'Basic YWxpY2U6cHc=' });
+      const res = await app.get('/me', { authorization: 'Basic YWxpY2U6cHc=' });
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"');
       await expectGeneric(res);
     });
@@ -157,14 +121,14 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       ];
       for (const [kid, alg, key] of cases) {
         const token = forge(header(kid, alg), claims({ sub: `user-${kid}` }), alg, key);
-        const res = await get('/me', bearer(token));
+        const res = await app.get('/me', bearer(token));
         expect(res.status, kid).toBe(200);
         expect(await body(res)).toMatchObject({ identity: `user-${kid}` });
       }
     });
 
     it('serves the public keys as a JWKS, without private members', async () => {
-      const res = await get('/.well-known/jwks.json');
+      const res = await app.get('/.well-known/jwks.json');
       const jwks = (await res.json()) as { keys: Array<Record<string, unknown>> };
       expect(jwks.keys.map((k) => [k.kid, k.alg, k.kty, k.use])).toEqual([
         ['rsa', 'RS256', 'RSA', 'sig'],
@@ -176,7 +140,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     });
 
     it('a user the UserModel does not know gets 401', async () => {
-      await expectGeneric(await get('/me', bearer(hs({ sub: 'ghost' }))));
+      await expectGeneric(await app.get('/me', bearer(hs({ sub: 'ghost' }))));
     });
   });
 
@@ -184,11 +148,11 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     it('never accepts alg none, in any spelling, signed or not', async () => {
       for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
         const unsigned = `${part(header('hs-new', alg))}.${part(claims())}.`;
-        await expectGeneric(await get('/me', bearer(unsigned)));
+        await expectGeneric(await app.get('/me', bearer(unsigned)));
         const noKid = `${part({ alg, typ: 'at+jwt' })}.${part(claims())}.`;
-        await expectGeneric(await get('/me', bearer(noKid)));
+        await expectGeneric(await app.get('/me', bearer(noKid)));
         const withSig = `${part(header('hs-new', alg))}.${part(claims())}.${b64url('x')}`;
-        await expectGeneric(await get('/me', bearer(withSig)));
+        await expectGeneric(await app.get('/me', bearer(withSig)));
       }
       expect(events.last('authentication_failed')).toMatchObject({
         reason: 'JWT_ALG_NOT_ALLOWED',
@@ -200,7 +164,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       const pem = keys.rsaPublicPem;
       for (const kid of ['rsa', 'hs-new', undefined]) {
         const h = kid ? header(kid, 'HS256') : { alg: 'HS256', typ: 'at+jwt' };
-        await expectGeneric(await get('/me', bearer(forge(h, claims(), 'HS256', pem))));
+        await expectGeneric(await app.get('/me', bearer(forge(h, claims(), 'HS256', pem))));
       }
       const rsaKidEvent = events.events.filter((e) => e.type === 'authentication_failed').at(-3);
       expect(rsaKidEvent).toMatchObject({
@@ -212,35 +176,40 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     it('refuses a cut or altered signature and a tampered payload', async () => {
       const token = hs();
       const [h, p, s] = token.split('.') as [string, string, string];
-      await expectGeneric(await get('/me', bearer(`${h}.${p}.${s.slice(0, -4)}`)));
-      await expectGeneric(await get('/me', bearer(`${h}.${p}.${s.slice(0, 20)}`)));
+      await expectGeneric(await app.get('/me', bearer(`${h}.${p}.${s.slice(0, -4)}`)));
+      await expectGeneric(await app.get('/me', bearer(`${h}.${p}.${s.slice(0, 20)}`)));
       const flipped = Buffer.from(s, 'base64url');
       flipped[0]! ^= 1;
-      await expectGeneric(await get('/me', bearer(`${h}.${p}.${flipped.toString('base64url')}`)));
+      await expectGeneric(
+        await app.get('/me', bearer(`${h}.${p}.${flipped.toString('base64url')}`)),
+      );
       const admin = part({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'root' });
-      await expectGeneric(await get('/me', bearer(`${h}.${admin}.${s}`)));
+      await expectGeneric(await app.get('/me', bearer(`${h}.${admin}.${s}`)));
       expect(events.last('authentication_failed')?.reason).toBe('JWT_SIGNATURE_INVALID');
     });
 
     it('refuses a swapped or unknown kid', async () => {
       // Signed by the EC key, but naming the Ed25519 key (and vice versa).
       await expectGeneric(
-        await get(
+        await app.get(
           '/me',
           bearer(forge(header('ed', 'ES256'), claims(), 'ES256', keys.ec.privateKey)),
         ),
       );
       await expectGeneric(
-        await get(
+        await app.get(
           '/me',
           bearer(forge(header('ec', 'ES256'), claims(), 'ES256', keys.attacker.privateKey)),
         ),
       );
       await expectGeneric(
-        await get('/me', bearer(forge(header('hs-old', 'HS256'), claims(), 'HS256', keys.hsNew))),
+        await app.get(
+          '/me',
+          bearer(forge(header('hs-old', 'HS256'), claims(), 'HS256', keys.hsNew)),
+        ),
       );
       await expectGeneric(
-        await get('/me', bearer(forge(header('nope', 'HS256'), claims(), 'HS256', keys.hsNew))),
+        await app.get('/me', bearer(forge(header('nope', 'HS256'), claims(), 'HS256', keys.hsNew))),
       );
       expect(events.last('authentication_failed')).toMatchObject({
         reason: 'JWT_KID_UNKNOWN',
@@ -256,25 +225,25 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         'ES256',
         keys.attacker.privateKey,
       );
-      await expectGeneric(await get('/me', bearer(embedded)));
+      await expectGeneric(await app.get('/me', bearer(embedded)));
       const remote = forge(
         { alg: 'ES256', typ: 'at+jwt', kid: 'evil', jku: 'https://evil.example/jwks.json' },
         claims(),
         'ES256',
         keys.attacker.privateKey,
       );
-      await expectGeneric(await get('/me', bearer(remote)));
+      await expectGeneric(await app.get('/me', bearer(remote)));
       const x5u = forge(
         header('ec', 'ES256', { x5u: 'https://evil.example/cert.pem' }),
         claims(),
         'ES256',
         keys.attacker.privateKey,
       );
-      await expectGeneric(await get('/me', bearer(x5u)));
+      await expectGeneric(await app.get('/me', bearer(x5u)));
     });
 
     it('refuses a validly signed token with a crit header', async () => {
-      await expectGeneric(await get('/me', bearer(hs({}, { crit: ['exp'] }))));
+      await expectGeneric(await app.get('/me', bearer(hs({}, { crit: ['exp'] }))));
       expect(events.last('authentication_failed')?.reason).toBe('JWT_CRIT_UNSUPPORTED');
     });
   });
@@ -295,7 +264,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         'not-a-jwt',
         `${h}.${p}.${s}`.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
       ];
-      for (const value of cases) await expectGeneric(await get('/me', bearer(value)));
+      for (const value of cases) await expectGeneric(await app.get('/me', bearer(value)));
       // A non-canonical spelling of the same bytes (trailing bits set) is refused too.
       const last = p.at(-1)!;
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -308,7 +277,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
           )
         ) {
           const crafted = `${input}.${signature('HS256', keys.hsNew, input)}`;
-          await expectGeneric(await get('/me', bearer(crafted)));
+          await expectGeneric(await app.get('/me', bearer(crafted)));
         }
       }
     });
@@ -322,10 +291,10 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         b64url('{'),
       ]) {
         const t = forge(header('hs-new', 'HS256'), payload, 'HS256', keys.hsNew);
-        await expectGeneric(await get('/me', bearer(t)));
+        await expectGeneric(await app.get('/me', bearer(t)));
       }
       const headerArray = forge(b64url('["HS256"]'), claims(), 'HS256', keys.hsNew);
-      await expectGeneric(await get('/me', bearer(headerArray)));
+      await expectGeneric(await app.get('/me', bearer(headerArray)));
     });
 
     it('refuses validly signed tokens with missing or malformed claims', async () => {
@@ -339,7 +308,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         { sub: 42 },
         { scope: ['reports:read'] },
       ];
-      for (const extra of cases) await expectGeneric(await get('/me', bearer(hs(extra))));
+      for (const extra of cases) await expectGeneric(await app.get('/me', bearer(hs(extra))));
     });
   });
 
@@ -347,11 +316,11 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     it('honours exp up to the tolerance and not a millisecond more', async () => {
       const exp = now() + 30;
       const token = hs({ exp });
-      expect((await get('/me', bearer(token))).status).toBe(200);
+      expect((await app.get('/me', bearer(token))).status).toBe(200);
       clock.set(exp * 1000 + 5000 - 1);
-      expect((await get('/me', bearer(token))).status).toBe(200);
+      expect((await app.get('/me', bearer(token))).status).toBe(200);
       clock.advance(1);
-      await expectGeneric(await get('/me', bearer(token)));
+      await expectGeneric(await app.get('/me', bearer(token)));
       expect(events.last('authentication_failed')).toMatchObject({
         reason: 'JWT_EXPIRED',
         detail: 'exp passed',
@@ -361,16 +330,16 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     it('honours nbf from the tolerance on', async () => {
       const nbf = now() + 60;
       const token = hs({ nbf, iat: nbf });
-      await expectGeneric(await get('/me', bearer(token)));
+      await expectGeneric(await app.get('/me', bearer(token)));
       clock.set(nbf * 1000 - 5000 - 1);
-      await expectGeneric(await get('/me', bearer(token)));
+      await expectGeneric(await app.get('/me', bearer(token)));
       clock.advance(1);
-      expect((await get('/me', bearer(token))).status).toBe(200);
+      expect((await app.get('/me', bearer(token))).status).toBe(200);
     });
 
     it('refuses a token issued in the future beyond the tolerance', async () => {
-      await expectGeneric(await get('/me', bearer(hs({ iat: now() + 6 }))));
-      expect((await get('/me', bearer(hs({ iat: now() + 4 })))).status).toBe(200);
+      await expectGeneric(await app.get('/me', bearer(hs({ iat: now() + 6 }))));
+      expect((await app.get('/me', bearer(hs({ iat: now() + 4 })))).status).toBe(200);
     });
 
     it('refuses a wrong or missing issuer or audience', async () => {
@@ -381,76 +350,78 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         { aud: ['other-api', 'more'] },
         { aud: undefined },
       ]) {
-        await expectGeneric(await get('/me', bearer(hs(extra))));
+        await expectGeneric(await app.get('/me', bearer(hs(extra))));
       }
-      expect((await get('/me', bearer(hs({ aud: ['other', AUD] })))).status).toBe(200);
+      expect((await app.get('/me', bearer(hs({ aud: ['other', AUD] })))).status).toBe(200);
     });
   });
 
   describe('token types', () => {
     it('refuses a refresh token as an access token, and the other way round', async () => {
-      const pair = await login();
-      await expectGeneric(await get('/me', bearer(pair.refresh_token)));
-      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.access_token }));
+      const pair = await loginPair(app);
+      await expectGeneric(await app.get('/me', bearer(pair.refresh_token)));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.access_token }));
     });
 
     it('refuses tokens with a generic or missing typ', async () => {
-      await expectGeneric(await get('/me', bearer(hs({}, { typ: 'JWT' }))));
-      await expectGeneric(await get('/me', bearer(hs({}, { typ: undefined }))));
-      await expectGeneric(await get('/me', bearer(hs({}, { typ: 'refresh+jwt' }))));
-      expect((await get('/me', bearer(hs({}, { typ: 'application/AT+JWT' })))).status).toBe(200);
+      await expectGeneric(await app.get('/me', bearer(hs({}, { typ: 'JWT' }))));
+      await expectGeneric(await app.get('/me', bearer(hs({}, { typ: undefined }))));
+      await expectGeneric(await app.get('/me', bearer(hs({}, { typ: 'refresh+jwt' }))));
+      expect((await app.get('/me', bearer(hs({}, { typ: 'application/AT+JWT' })))).status).toBe(
+        200,
+      );
     });
   });
 
   describe('refresh, rotation and reuse detection', () => {
     it('rotates: a new pair, whose access token is not fresh', async () => {
-      const first = await login();
-      const res = await post('/auth/refresh', { refresh_token: first.refresh_token });
+      const first = await loginPair(app);
+      const res = await app.post('/auth/refresh', { refresh_token: first.refresh_token });
       expect(res.status).toBe(200);
       const second = (await res.json()) as typeof first;
       expect(second.refresh_token).not.toBe(first.refresh_token);
-      const me = (await (await get('/me', bearer(second.access_token))).json()) as {
+      const me = (await (await app.get('/me', bearer(second.access_token))).json()) as {
         fresh: boolean;
         claims: Record<string, unknown>;
       };
       expect(me.fresh).toBe(false);
       expect(me.claims.fam).toBeDefined();
-      expect((await get('/me', bearer(first.access_token))).status).toBe(200);
+      expect((await app.get('/me', bearer(first.access_token))).status).toBe(200);
     });
 
     it('a spent refresh token used again revokes the whole family and is reported', async () => {
-      const first = await login('bob');
+      const first = await loginPair(app, 'bob');
       const second = (await (
-        await post('/auth/refresh', { refresh_token: first.refresh_token })
+        await app.post('/auth/refresh', { refresh_token: first.refresh_token })
       ).json()) as typeof first;
-      await expectGeneric(await post('/auth/refresh', { refresh_token: first.refresh_token }));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: first.refresh_token }));
       const reuse = events.last('token_reuse_detected');
       expect(reuse).toMatchObject({ identity: 'bob', backend: 'jwt' });
       // Every token of the family is dead now, the ones issued before and after the reuse.
-      await expectGeneric(await post('/auth/refresh', { refresh_token: second.refresh_token }));
-      await expectGeneric(await get('/me', bearer(second.access_token)));
-      await expectGeneric(await get('/me', bearer(first.access_token)));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: second.refresh_token }));
+      await expectGeneric(await app.get('/me', bearer(second.access_token)));
+      await expectGeneric(await app.get('/me', bearer(first.access_token)));
       // Another login of the same user is untouched.
-      const other = await login('bob');
-      expect((await get('/me', bearer(other.access_token))).status).toBe(200);
+      const other = await loginPair(app, 'bob');
+      expect((await app.get('/me', bearer(other.access_token))).status).toBe(200);
     });
 
     it('an older refresh token of the family, replayed after later rotations, revokes it all', async () => {
-      let pair = await login('bob');
+      let pair = await loginPair(app, 'bob');
       const first = pair;
       for (let i = 0; i < 3; i++) {
-        const res = await post('/auth/refresh', { refresh_token: pair.refresh_token });
+        const res = await app.post('/auth/refresh', { refresh_token: pair.refresh_token });
         expect(res.status).toBe(200);
         pair = (await res.json()) as typeof pair;
       }
-      await expectGeneric(await post('/auth/refresh', { refresh_token: first.refresh_token }));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: first.refresh_token }));
       expect(events.last('token_reuse_detected')).toMatchObject({ identity: 'bob' });
-      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
-      await expectGeneric(await get('/me', bearer(pair.access_token)));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.refresh_token }));
+      await expectGeneric(await app.get('/me', bearer(pair.access_token)));
     });
 
     it('refuses a validly signed refresh token whose generation is missing or malformed', async () => {
-      const pair = await login('bob');
+      const pair = await loginPair(app, 'bob');
       const [h, p] = pair.refresh_token.split('.') as [string, string];
       const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<
         string,
@@ -460,17 +431,19 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       for (const fam_gen of [undefined, -1, 1.5, '1', null]) {
         const input = `${h}.${part({ ...claims, jti: jti(), fam_gen })}`;
         const crafted = `${input}.${signature('HS256', keys.hsNew, input)}`;
-        await expectGeneric(await post('/auth/refresh', { refresh_token: crafted }));
+        await expectGeneric(await app.post('/auth/refresh', { refresh_token: crafted }));
       }
       // The genuine token still works: none of the crafted ones spent it.
-      expect((await post('/auth/refresh', { refresh_token: pair.refresh_token })).status).toBe(200);
+      expect((await app.post('/auth/refresh', { refresh_token: pair.refresh_token })).status).toBe(
+        200,
+      );
     });
 
     it('of concurrent refreshes with one token, exactly one succeeds', async () => {
-      const pair = await login('carol');
+      const pair = await loginPair(app, 'carol');
       const results = await Promise.all(
         Array.from({ length: 8 }, () =>
-          post('/auth/refresh', { refresh_token: pair.refresh_token }),
+          app.post('/auth/refresh', { refresh_token: pair.refresh_token }),
         ),
       );
       const statuses = results.map((r) => r.status).sort();
@@ -479,11 +452,11 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     });
 
     it('a family ends at its absolute lifetime, however often it is refreshed', async () => {
-      let pair = await login('dave');
+      let pair = await loginPair(app, 'dave');
       const started = clock.now();
       for (let i = 0; i < 3; i++) {
         clock.advance(3000_000);
-        const res = await post('/auth/refresh', { refresh_token: pair.refresh_token });
+        const res = await app.post('/auth/refresh', { refresh_token: pair.refresh_token });
         if (clock.now() - started >= 7200_000) {
           await expectGeneric(res);
           return;
@@ -497,56 +470,58 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
 
   describe('fresh tokens', () => {
     it('only a login token is fresh, and a window limits it', async () => {
-      const pair = await login();
-      expect((await post('/fresh', {}, bearer(pair.access_token))).status).toBe(200);
-      expect((await post('/fresh-window', {}, bearer(pair.access_token))).status).toBe(200);
+      const pair = await loginPair(app);
+      expect((await app.post('/fresh', {}, bearer(pair.access_token))).status).toBe(200);
+      expect((await app.post('/fresh-window', {}, bearer(pair.access_token))).status).toBe(200);
       const refreshed = (await (
-        await post('/auth/refresh', { refresh_token: pair.refresh_token })
+        await app.post('/auth/refresh', { refresh_token: pair.refresh_token })
       ).json()) as typeof pair;
-      await expectGeneric(await post('/fresh', {}, bearer(refreshed.access_token)), 403);
+      await expectGeneric(await app.post('/fresh', {}, bearer(refreshed.access_token)), 403);
       clock.advance(301_000);
-      await expectGeneric(await post('/fresh-window', {}, bearer(pair.access_token)), 403);
-      expect((await post('/fresh', {}, bearer(pair.access_token))).status).toBe(200);
+      await expectGeneric(await app.post('/fresh-window', {}, bearer(pair.access_token)), 403);
+      expect((await app.post('/fresh', {}, bearer(pair.access_token))).status).toBe(200);
     });
 
     it('a forged fresh claim without a valid signature does not help', async () => {
       const [h, p] = hs().split('.');
       const fresh = part({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), fresh: true });
-      await expectGeneric(await post('/fresh', {}, bearer(`${h}.${fresh}.AAAA`)));
+      await expectGeneric(await app.post('/fresh', {}, bearer(`${h}.${fresh}.AAAA`)));
     });
   });
 
   describe('revocation', () => {
     it('logout revokes the access token and its login, not other logins', async () => {
-      const pair = await login('erin');
-      const other = await login('erin');
+      const pair = await loginPair(app, 'erin');
+      const other = await loginPair(app, 'erin');
       expect(
         (
-          await post(
+          await app.post(
             '/auth/logout',
             { refresh_token: pair.refresh_token },
             bearer(pair.access_token),
           )
         ).status,
       ).toBe(204);
-      await expectGeneric(await get('/me', bearer(pair.access_token)));
-      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
-      expect((await get('/me', bearer(other.access_token))).status).toBe(200);
+      await expectGeneric(await app.get('/me', bearer(pair.access_token)));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.refresh_token }));
+      expect((await app.get('/me', bearer(other.access_token))).status).toBe(200);
       expect(events.last('authentication_failed')?.reason).toBe('TOKEN_REVOKED');
     });
 
     it('logout-all refuses every earlier token of the user, but not later logins', async () => {
-      const a = await login('frank');
-      const b = await login('frank');
+      const a = await loginPair(app, 'frank');
+      const b = await loginPair(app, 'frank');
       const external = hs({ sub: 'frank' });
-      expect((await post('/auth/logout-all', {}, bearer(a.access_token))).status).toBe(204);
-      await expectGeneric(await get('/me', bearer(b.access_token)));
-      await expectGeneric(await get('/me', bearer(external)));
-      await expectGeneric(await post('/auth/refresh', { refresh_token: b.refresh_token }));
+      expect((await app.post('/auth/logout-all', {}, bearer(a.access_token))).status).toBe(204);
+      await expectGeneric(await app.get('/me', bearer(b.access_token)));
+      await expectGeneric(await app.get('/me', bearer(external)));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: b.refresh_token }));
       clock.advance(1);
-      const later = await login('frank');
-      expect((await get('/me', bearer(later.access_token))).status).toBe(200);
-      expect((await get('/me', bearer((await login('gina')).access_token))).status).toBe(200);
+      const later = await loginPair(app, 'frank');
+      expect((await app.get('/me', bearer(later.access_token))).status).toBe(200);
+      expect(
+        (await app.get('/me', bearer((await loginPair(app, 'gina')).access_token))).status,
+      ).toBe(200);
     });
     it('logout-all outlasts every token it refuses, whatever lifetime the token claims', async () => {
       // Tokens of a verify-only key come from another issuer, which picks their lifetime.
@@ -560,14 +535,14 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         );
       const withinFamily = external(t + 7000);
       const dayLong = external(t + 86_400);
-      const pair = await login('hank');
-      expect((await get('/me', bearer(withinFamily))).status).toBe(200);
-      expect((await post('/auth/logout-all', {}, bearer(pair.access_token))).status).toBe(204);
+      const pair = await loginPair(app, 'hank');
+      expect((await app.get('/me', bearer(withinFamily))).status).toBe(200);
+      expect((await app.post('/auth/logout-all', {}, bearer(pair.access_token))).status).toBe(204);
       for (const step of [0, 3_000_000, 3_000_000, 3_000_000]) {
         clock.advance(step);
-        await expectGeneric(await get('/me', bearer(dayLong)));
+        await expectGeneric(await app.get('/me', bearer(dayLong)));
         if (clock.now() < (t + 7000) * 1000) {
-          await expectGeneric(await get('/me', bearer(withinFamily)));
+          await expectGeneric(await app.get('/me', bearer(withinFamily)));
         }
       }
     });
@@ -575,26 +550,25 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
 
   describe('scopes', () => {
     it('a token with scopes narrows the user permissions', async () => {
-      const narrow = await login('alice', { scopes: ['reports:read'] });
-      await expectGeneric(await post('/reports', {}, bearer(narrow.access_token)), 403);
-      const full = await login('alice');
-      expect((await post('/reports', {}, bearer(full.access_token))).status).toBe(200);
+      const narrow = await loginPair(app, 'alice', { scopes: ['reports:read'] });
+      await expectGeneric(await app.post('/reports', {}, bearer(narrow.access_token)), 403);
+      const full = await loginPair(app, 'alice');
+      expect((await app.post('/reports', {}, bearer(full.access_token))).status).toBe(200);
     });
   });
 
   describe('cookie transport', () => {
     const cookieLogin = async () => {
-      const res = await post('/auth/login-cookie', { username: 'alice' });
+      const jar = new CookieJar();
+      const res = await app.send('/auth/login-cookie', {
+        method: 'POST',
+        json: { username: 'alice' },
+        jar,
+      });
       expect(res.status).toBe(200);
       const csrf = ((await res.json()) as { csrf_token: string }).csrf_token;
-      const setCookies = res.headers.getSetCookie();
-      const jar = Object.fromEntries(
-        setCookies.map((line) => line.split(';')[0]!.split('=') as [string, string]),
-      );
-      return { csrf, setCookies, jar };
+      return { csrf, setCookies: res.headers.getSetCookie(), jar };
     };
-    const cookieHeader = (jar: Record<string, string>, names: string[]) =>
-      names.map((n) => `${n}=${jar[n]}`).join('; ');
 
     it('sets HttpOnly, Secure, SameSite, prefixed cookies with a narrow refresh path', async () => {
       const { setCookies, csrf, jar } = await cookieLogin();
@@ -607,28 +581,31 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       );
       expect(line('__Host-csrf_token')).toMatch(/; Path=\/; Secure; SameSite=Lax/);
       expect(line('__Host-csrf_token')).not.toMatch(/HttpOnly/);
-      expect(jar['__Host-csrf_token']).toBe(csrf);
+      expect(jar.get('__Host-csrf_token')).toBe(csrf);
     });
 
     it('authenticates safe methods by cookie alone', async () => {
       const { jar } = await cookieLogin();
-      const res = await get('/me', { cookie: cookieHeader(jar, ['__Host-access_token']) });
+      const res = await app.get('/me', { cookie: jar.header(['__Host-access_token'])! });
       expect(res.status).toBe(200);
       expect(await body(res)).toMatchObject({ identity: 'alice' });
     });
 
     it('requires the CSRF header on unsafe methods, matching the cookie', async () => {
       const { jar, csrf } = await cookieLogin();
-      const cookie = cookieHeader(jar, ['__Host-access_token', '__Host-csrf_token']);
-      await expectGeneric(await post('/write', {}, { cookie }), 403);
-      await expectGeneric(await post('/write', {}, { cookie, 'x-csrf-token': 'wrong' }), 403);
-      await expectGeneric(await post('/write', {}, { cookie, 'x-csrf-token': `${csrf}x` }), 403);
+      const cookie = jar.header(['__Host-access_token', '__Host-csrf_token'])!;
+      await expectGeneric(await app.post('/write', {}, { cookie }), 403);
+      await expectGeneric(await app.post('/write', {}, { cookie, 'x-csrf-token': 'wrong' }), 403);
       await expectGeneric(
-        await post(
+        await app.post('/write', {}, { cookie, 'x-csrf-token': `${csrf}x` }),
+        403,
+      );
+      await expectGeneric(
+        await app.post(
           '/write',
           {},
           {
-            cookie: cookieHeader(jar, ['__Host-access_token']),
+            cookie: jar.header(['__Host-access_token'])!,
             'x-csrf-token': csrf,
           },
         ),
@@ -638,16 +615,16 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         reason: 'CSRF_TOKEN_INVALID',
         detail: 'header does not match',
       });
-      expect((await post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
-      const del = await app.request('/write', { method: 'DELETE', headers: { cookie } });
+      expect((await app.post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
+      const del = await app.delete('/write', { cookie });
       await expectGeneric(del, 403);
     });
 
     it('refuses a cookie-authenticated write from another site, even with the CSRF token', async () => {
       const { jar, csrf } = await cookieLogin();
-      const cookie = cookieHeader(jar, ['__Host-access_token', '__Host-csrf_token']);
-      const write = (extra: Record<string, string>) =>
-        post('/write', {}, { cookie, 'x-csrf-token': csrf, ...extra });
+      const cookie = jar.header(['__Host-access_token', '__Host-csrf_token'])!;
+      const write = (extra: HeaderMap) =>
+        app.post('/write', {}, { cookie, 'x-csrf-token': csrf, ...extra });
       await expectGeneric(await write({ origin: 'https://evil.example' }), 403);
       expect(events.last('permission_denied')).toMatchObject({
         reason: 'CSRF_ORIGIN_REJECTED',
@@ -667,28 +644,30 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
 
     it('a bearer token needs no CSRF header, and a forged cookie token is 401', async () => {
       const { jar } = await cookieLogin();
-      expect((await post('/write', {}, bearer(jar['__Host-access_token']!))).status).toBe(200);
+      expect((await app.post('/write', {}, bearer(jar.get('__Host-access_token')!))).status).toBe(
+        200,
+      );
       await expectGeneric(
-        await post('/write', {}, { cookie: `__Host-access_token=${hs().slice(0, -3)}` }),
+        await app.post('/write', {}, { cookie: `__Host-access_token=${hs().slice(0, -3)}` }),
       );
     });
 
     it('refreshes through the narrow-path cookie with CSRF, and logout clears the cookies', async () => {
       const { jar, csrf } = await cookieLogin();
-      const cookie = cookieHeader(jar, ['__Secure-refresh_token', '__Host-csrf_token']);
-      await expectGeneric(await post('/auth/refresh-cookie', {}, { cookie }), 403);
-      const res = await post('/auth/refresh-cookie', {}, { cookie, 'x-csrf-token': csrf });
+      const cookie = jar.header(['__Secure-refresh_token', '__Host-csrf_token'])!;
+      await expectGeneric(await app.post('/auth/refresh-cookie', {}, { cookie }), 403);
+      const res = await app.post('/auth/refresh-cookie', {}, { cookie, 'x-csrf-token': csrf });
       expect(res.status).toBe(204);
       expect(res.headers.getSetCookie()).toHaveLength(3);
-      const out = await post('/auth/logout', {}, bearer(jar['__Host-access_token']!));
+      const out = await app.post('/auth/logout', {}, bearer(jar.get('__Host-access_token')!));
       expect(out.status).toBe(204);
       expect(out.headers.getSetCookie().every((l) => /Max-Age=0/.test(l))).toBe(true);
     });
 
     it('does not read tokens from the query string or body unless opted in', async () => {
       const token = hs();
-      await expectGeneric(await get(`/me?access_token=${token}`));
-      await expectGeneric(await post('/write', { access_token: token }));
+      await expectGeneric(await app.get(`/me?access_token=${token}`));
+      await expectGeneric(await app.post('/write', { access_token: token }));
     });
   });
 });
@@ -710,21 +689,11 @@ describe.each(adapters)('JWT backend with opt-in locations (%s)', (adapter) => {
   afterAll(() => app.close());
 
   it('reads the query string and the JSON body, in the configured order', async () => {
-    const pair = (await (
-      await app.request('/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'quinn' }),
-      })
-    ).json()) as { access_token: string };
-    expect((await app.request(`/me?access_token=${pair.access_token}`)).status).toBe(200);
-    const res = await app.request('/write', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ access_token: pair.access_token }),
-    });
+    const pair = await loginPair(app, 'quinn');
+    expect((await app.get(`/me?access_token=${pair.access_token}`)).status).toBe(200);
+    const res = await app.post('/write', { access_token: pair.access_token });
     expect(res.status).toBe(200);
-    const both = await app.request(`/me?access_token=${pair.access_token}&access_token=x`);
+    const both = await app.get(`/me?access_token=${pair.access_token}&access_token=x`);
     await expectGeneric(both);
   });
 
@@ -736,13 +705,11 @@ describe.each(adapters)('JWT backend with opt-in locations (%s)', (adapter) => {
       'HS256',
       keys.hsNew,
     );
-    expect(
-      (await app.request('/me', { headers: { authorization: `Bearer ${token}` } })).status,
-    ).toBe(200);
+    expect((await app.get('/me', bearer(token))).status).toBe(200);
   });
 
   it('serves an empty JWKS under HS256', async () => {
-    expect(await (await app.request('/.well-known/jwks.json')).json()).toEqual({ keys: [] });
+    expect(await (await app.get('/.well-known/jwks.json')).json()).toEqual({ keys: [] });
   });
 });
 
@@ -760,33 +727,17 @@ describe.each(adapters)('JWT refresh racing a logout-everywhere (%s)', (adapter)
   });
   afterAll(() => app.close());
 
-  const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
-    app.request(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(json),
-    });
-
   it('a refresh in flight when the user is logged out everywhere yields nothing usable', async () => {
-    const stolen = (await (await post('/auth/login', { username: 'ivy' })).json()) as {
-      access_token: string;
-      refresh_token: string;
-    };
-    const victim = (await (await post('/auth/login', { username: 'ivy' })).json()) as {
-      access_token: string;
-    };
+    const stolen = await loginPair(app, 'ivy');
+    const victim = await loginPair(app, 'ivy');
     clock.advance(1000);
     // The thief's refresh has passed its revocation check and is about to spend the token...
     const held = store.hold();
-    const refreshing = post('/auth/refresh', { refresh_token: stolen.refresh_token });
+    const refreshing = app.post('/auth/refresh', { refresh_token: stolen.refresh_token });
     await held.reached;
     // ...when the victim logs out everywhere.
     clock.advance(1);
-    const out = await post(
-      '/auth/logout-all',
-      {},
-      { authorization: `Bearer ${victim.access_token}` },
-    );
+    const out = await app.post('/auth/logout-all', {}, bearer(victim.access_token));
     expect(out.status).toBe(204);
     clock.advance(1);
     held.release();
@@ -794,20 +745,13 @@ describe.each(adapters)('JWT refresh racing a logout-everywhere (%s)', (adapter)
     if (res.status === 200) {
       const pair = (await res.json()) as { access_token: string; refresh_token: string };
       clock.advance(1000);
-      await expectGeneric(
-        await app.request('/me', { headers: { authorization: `Bearer ${pair.access_token}` } }),
-      );
-      await expectGeneric(await post('/auth/refresh', { refresh_token: pair.refresh_token }));
+      await expectGeneric(await app.get('/me', bearer(pair.access_token)));
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.refresh_token }));
     } else {
       await expectGeneric(res);
     }
     // A login after the cut-off works.
-    const later = (await (await post('/auth/login', { username: 'ivy' })).json()) as {
-      access_token: string;
-    };
-    expect(
-      (await app.request('/me', { headers: { authorization: `Bearer ${later.access_token}` } }))
-        .status,
-    ).toBe(200);
+    const later = await loginPair(app, 'ivy');
+    expect((await app.get('/me', bearer(later.access_token))).status).toBe(200);
   });
 });

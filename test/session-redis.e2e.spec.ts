@@ -6,8 +6,9 @@ import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
-import { postLogin } from './support/session-login.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { body, GENERIC_BODIES } from './support/http.js';
+import { postLogin, sessionLogin } from './support/session-login.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
 
 const IDLE_MS = 600_000;
@@ -29,15 +30,6 @@ async function start(
   );
 }
 
-/** Logs in with the jar's cookies (as a browser would send them) and stores the new ones. */
-async function login(app: RunningApp, jar: CookieJar, username = 'alice') {
-  const cookie = jar.header();
-  const res = await postLogin(app, username, cookie ? { cookie } : {});
-  expect(res.status).toBe(200);
-  jar.store(res);
-  return ((await res.json()) as { csrf_token: string; session: string }).csrf_token;
-}
-
 describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adapter) => {
   const url = inject('redisUrl');
   const prefix = `gatehouse-test:${randomBytes(6).toString('hex')}:`;
@@ -57,12 +49,11 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
     await redis.quit();
   });
 
-  const me = (app: RunningApp, jar: CookieJar) =>
-    app.request('/me', { headers: { cookie: jar.header()! } });
+  const me = (app: RunningApp, jar: CookieJar) => app.get('/me', { cookie: jar.header()! });
 
   it('keeps the session in Redis, with a TTL no longer than the idle timeout', async () => {
     const jar = new CookieJar();
-    await login(a, jar);
+    await sessionLogin(a, jar);
     const keys = await redis.keys(`${prefix}sid:*`);
     expect(keys.length).toBeGreaterThan(0);
     const stored = JSON.parse((await redis.get(keys.at(-1)!))!) as { gatehouse: unknown };
@@ -75,7 +66,7 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
 
   it('a session made on one instance works on the other', async () => {
     const jar = new CookieJar();
-    await login(a, jar);
+    await sessionLogin(a, jar);
     const res = await me(b, jar);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ identity: 'alice', auth: 'session' });
@@ -83,48 +74,49 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
 
   it('a logout on one instance ends the session on the other', async () => {
     const jar = new CookieJar();
-    const token = await login(a, jar);
+    const token = (await sessionLogin(a, jar)).csrf_token;
     const cookie = jar.header()!;
-    const out = await b.request('/auth/logout', {
+    const out = await b.send('/auth/logout', {
       method: 'POST',
       headers: { cookie, 'x-csrf-token': token },
     });
     expect(out.status).toBe(204);
-    const replay = await a.request('/me', { headers: { cookie } });
+    const replay = await a.get('/me', { cookie });
     expect(replay.status).toBe(401);
     expect(await body(replay)).toEqual(GENERIC_BODIES[401]);
   });
 
   it('login on an instance replaces the pre-login id everywhere (fixation)', async () => {
     const jar = new CookieJar();
-    await login(a, jar, 'bob');
+    await sessionLogin(a, jar, 'bob');
     const before = jar.header()!;
-    await login(b, jar, 'alice');
+    await sessionLogin(b, jar, 'alice');
     expect(jar.header()).not.toBe(before);
-    expect((await a.request('/me', { headers: { cookie: before } })).status).toBe(401);
+    expect((await a.get('/me', { cookie: before })).status).toBe(401);
     expect((await me(a, jar)).status).toBe(200);
   });
 
   it('lists and revokes sessions across instances', async () => {
     const first = new CookieJar();
     const second = new CookieJar();
-    const token = await login(a, first, 'bob');
-    await a.request('/auth/logout-others', {
+    const token = (await sessionLogin(a, first, 'bob')).csrf_token;
+    await a.send('/auth/logout-others', {
       method: 'POST',
       headers: { cookie: first.header()!, 'x-csrf-token': token },
     });
-    await login(b, second, 'bob');
+    await sessionLogin(b, second, 'bob');
 
-    const list = (await (
-      await b.request('/auth/sessions', { headers: { cookie: second.header()! } })
-    ).json()) as { id: string; current: boolean }[];
+    const list = (await (await b.get('/auth/sessions', { cookie: second.header()! })).json()) as {
+      id: string;
+      current: boolean;
+    }[];
     expect(list).toHaveLength(2);
     const other = list.find((s) => !s.current)!;
 
-    const secondToken = await login(b, second, 'bob');
-    const revoke = await b.request(`/auth/sessions/${other.id}`, {
-      method: 'DELETE',
-      headers: { cookie: second.header()!, 'x-csrf-token': secondToken },
+    const secondToken = (await sessionLogin(b, second, 'bob')).csrf_token;
+    const revoke = await b.delete(`/auth/sessions/${other.id}`, {
+      cookie: second.header()!,
+      'x-csrf-token': secondToken,
     });
     expect(revoke.status).toBe(204);
     expect((await me(a, first)).status).toBe(401);
@@ -133,7 +125,7 @@ describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adap
 
   it('enforces the idle timeout on every instance, by the Clock', async () => {
     const jar = new CookieJar();
-    await login(a, jar);
+    await sessionLogin(a, jar);
     clock.advance(IDLE_MS - 1000);
     expect((await me(b, jar)).status).toBe(200);
     clock.advance(IDLE_MS - 1000);
@@ -159,13 +151,13 @@ describe.each(adapters)('Redis session store outage (%s)', (adapter) => {
 
   it('answers 503 while Redis is down, never anonymous, and recovers', async () => {
     const jar = new CookieJar();
-    await vi.waitFor(() => login(app, jar), { timeout: 5000, interval: 100 });
+    await vi.waitFor(() => sessionLogin(app, jar), { timeout: 5000, interval: 100 });
     const cookie = jar.header()!;
-    expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
+    expect((await app.get('/me', { cookie })).status).toBe(200);
 
     await server.stop();
     for (const path of ['/me', '/public/whoami']) {
-      const res = await app.request(path, { headers: { cookie } });
+      const res = await app.get(path, { cookie });
       expect(res.status).toBe(503);
       expect(await body(res)).toEqual(GENERIC_BODIES[503]);
     }
@@ -176,7 +168,7 @@ describe.each(adapters)('Redis session store outage (%s)', (adapter) => {
     await server.start();
     // The client reconnects on its own; sessions were in the (non-persistent) server's memory.
     const again = new CookieJar();
-    await vi.waitFor(() => login(app, again), { timeout: 10_000, interval: 100 });
-    expect((await app.request('/me', { headers: { cookie: again.header()! } })).status).toBe(200);
+    await vi.waitFor(() => sessionLogin(app, again), { timeout: 10_000, interval: 100 });
+    expect((await app.get('/me', { cookie: again.header()! })).status).toBe(200);
   });
 });

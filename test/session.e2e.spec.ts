@@ -4,8 +4,9 @@ import { FakeClock } from 'nestjs-gatehouse/testing';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { FlakySessionStore } from './support/flaky-session.store.js';
-import { postLogin } from './support/session-login.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { postLogin, sessionLogin } from './support/session-login.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { body, GENERIC_BODIES } from './support/http.js';
 
 const COOKIE = 'gatehouse.sid';
 const IDLE_MS = 600_000;
@@ -28,48 +29,20 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
   });
   afterAll(() => app.close());
 
-  /** Sends a request with the jar's cookies (and stores what comes back). */
-  async function send(
-    jar: CookieJar | undefined,
-    path: string,
-    init: { method?: string; headers?: Record<string, string>; json?: unknown } = {},
-  ): Promise<Response> {
-    const headers: Record<string, string> = { ...init.headers };
-    const cookie = jar?.header();
-    if (cookie && headers.cookie === undefined) headers.cookie = cookie;
-    if (init.json !== undefined) headers['content-type'] = 'application/json';
-    const response = await app.request(path, {
-      method: init.method ?? 'GET',
-      headers,
-      body: init.json === undefined ? undefined : JSON.stringify(init.json),
-    });
-    jar?.store(response);
-    return response;
-  }
-
-  async function login(jar: CookieJar, username = 'alice', headers: Record<string, string> = {}) {
-    const res = await send(jar, '/auth/login', {
-      method: 'POST',
-      json: { username, password: `${username}-pass` },
-      headers,
-    });
-    expect(res.status).toBe(200);
-    return (await res.json()) as { id: string; csrf_token: string; session: string };
-  }
-
   const whoami = async (cookie: string | undefined) =>
-    send(undefined, '/me', { headers: cookie === undefined ? {} : { cookie } });
+    app.send('/me', { headers: cookie === undefined ? {} : { cookie } });
 
   const notes = async () => {
     const jar = new CookieJar();
-    await login(jar, 'bob');
-    return (await send(jar, '/notes')).json() as Promise<string[]>;
+    await sessionLogin(app, jar, 'bob');
+    return (await app.send('/notes', { jar })).json() as Promise<string[]>;
   };
 
   describe('login', () => {
     it('sets a hardened cookie with a new high-entropy id and authenticates with it', async () => {
       const jar = new CookieJar();
-      const res = await send(jar, '/auth/login', {
+      const res = await app.send('/auth/login', {
+        jar,
         method: 'POST',
         json: { username: 'alice', password: 'alice-pass' },
       });
@@ -88,7 +61,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(id.length * 6).toBeGreaterThanOrEqual(128);
 
-      const me = await send(jar, '/me');
+      const me = await app.send('/me', { jar });
       expect(me.status).toBe(200);
       expect(await me.json()).toEqual({ identity: 'alice', auth: 'session', fresh: true });
     });
@@ -102,8 +75,8 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     it('gives every login its own session id and CSRF token', async () => {
       const a = new CookieJar();
       const b = new CookieJar();
-      const first = await login(a);
-      const second = await login(b);
+      const first = await sessionLogin(app, a);
+      const second = await sessionLogin(app, b);
       expect(a.get(COOKIE)).not.toBe(b.get(COOKIE));
       expect(first.csrf_token).not.toBe(second.csrf_token);
       expect(first.csrf_token.length).toBeGreaterThanOrEqual(43);
@@ -111,24 +84,24 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it('is fresh only within freshForSeconds of the login', async () => {
       const jar = new CookieJar();
-      await login(jar);
+      await sessionLogin(app, jar);
       clock.advance(301_000);
-      expect(await (await send(jar, '/me')).json()).toMatchObject({ fresh: false });
+      expect(await (await app.send('/me', { jar })).json()).toMatchObject({ fresh: false });
     });
   });
 
   describe('session fixation', () => {
     it('replaces an anonymous pre-login session id, which then stops working', async () => {
       const jar = new CookieJar();
-      const visit = await send(jar, '/public/visit', { method: 'POST' });
+      const visit = await app.send('/public/visit', { jar, method: 'POST' });
       expect(await visit.json()).toEqual({ visits: 1 });
       const preLogin = jar.get(COOKIE)!;
       expect(preLogin).toBeDefined();
-      expect(await (await send(jar, '/public/visit', { method: 'POST' })).json()).toEqual({
+      expect(await (await app.send('/public/visit', { jar, method: 'POST' })).json()).toEqual({
         visits: 2,
       });
 
-      await login(jar);
+      await sessionLogin(app, jar);
       const afterLogin = jar.get(COOKIE)!;
       expect(afterLogin).not.toBe(preLogin);
       expect((await whoami(`${COOKIE}=${afterLogin}`)).status).toBe(200);
@@ -137,7 +110,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       const replay = await whoami(`${COOKIE}=${preLogin}`);
       expect(replay.status).toBe(401);
       expect(await body(replay)).toEqual(GENERIC_BODIES[401]);
-      const revisit = await send(undefined, '/public/visit', {
+      const revisit = await app.send('/public/visit', {
         method: 'POST',
         headers: { cookie: `${COOKIE}=${preLogin}` },
       });
@@ -146,27 +119,27 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it("replaces another user's session id on login, and the old one stops working", async () => {
       const jar = new CookieJar();
-      await login(jar, 'bob');
+      await sessionLogin(app, jar, 'bob');
       const bobs = jar.get(COOKIE)!;
-      await login(jar, 'alice');
+      await sessionLogin(app, jar, 'alice');
       expect(jar.get(COOKIE)).not.toBe(bobs);
-      expect(await (await send(jar, '/me')).json()).toMatchObject({ identity: 'alice' });
+      expect(await (await app.send('/me', { jar })).json()).toMatchObject({ identity: 'alice' });
       expect((await whoami(`${COOKIE}=${bobs}`)).status).toBe(401);
     });
 
     it('never adopts an id chosen by the client', async () => {
       const jar = new CookieJar();
       jar.set(COOKIE, 'attacker-chosen-id');
-      await login(jar);
+      await sessionLogin(app, jar);
       expect(jar.get(COOKIE)).not.toContain('attacker-chosen-id');
-      expect((await send(jar, '/me')).status).toBe(200);
+      expect((await app.send('/me', { jar })).status).toBe(200);
     });
   });
 
   describe('timeouts (server side, by the Clock)', () => {
     it('ends a session left idle for the idle timeout, while activity keeps it alive', async () => {
       const jar = new CookieJar();
-      await login(jar);
+      await sessionLogin(app, jar);
       const cookie = jar.header()!;
       clock.advance(IDLE_MS - 1000);
       expect((await whoami(cookie)).status).toBe(200);
@@ -183,12 +156,12 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it('writes activity at most once per interval, so a session can end early but never late', async () => {
       const jar = new CookieJar();
-      await login(jar);
+      await sessionLogin(app, jar);
       const cookie = jar.header()!;
       const lastUsed = async () => {
         const res = await whoami(cookie);
         expect(res.status).toBe(200);
-        const list = (await (await send(jar, '/auth/sessions')).json()) as {
+        const list = (await (await app.send('/auth/sessions', { jar })).json()) as {
           last_used_at: number;
         }[];
         return list[0]!.last_used_at;
@@ -209,7 +182,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it('ends an active session at the absolute timeout', async () => {
       const jar = new CookieJar();
-      await login(jar);
+      await sessionLogin(app, jar);
       const cookie = jar.header()!;
       // Active every half idle period, right up to the absolute timeout.
       for (let elapsed = IDLE_MS / 2; elapsed < ABSOLUTE_MS; elapsed += IDLE_MS / 2) {
@@ -222,19 +195,20 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it('lets an expired cookie log in again on a public route', async () => {
       const jar = new CookieJar();
-      await login(jar);
+      await sessionLogin(app, jar);
       clock.advance(IDLE_MS + 1);
-      await login(jar);
-      expect((await send(jar, '/me')).status).toBe(200);
+      await sessionLogin(app, jar);
+      expect((await app.send('/me', { jar })).status).toBe(200);
     });
   });
 
   describe('logout', () => {
     it('destroys the session server-side, clears the cookie, and the old cookie is refused', async () => {
       const jar = new CookieJar();
-      const { csrf_token } = await login(jar);
+      const { csrf_token } = await sessionLogin(app, jar);
       const cookie = jar.header()!;
-      const res = await send(jar, '/auth/logout', {
+      const res = await app.send('/auth/logout', {
+        jar,
         method: 'POST',
         headers: { 'x-csrf-token': csrf_token },
       });
@@ -246,13 +220,13 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
       // Replaying the old cookie, on a read and on a write with its old CSRF token.
       expect((await whoami(cookie)).status).toBe(401);
-      const again = await send(undefined, '/auth/logout', {
+      const again = await app.send('/auth/logout', {
         method: 'POST',
         headers: { cookie, 'x-csrf-token': csrf_token },
       });
       expect(again.status).toBe(401);
       expect(await body(again)).toEqual(GENERIC_BODIES[401]);
-      const write = await send(undefined, '/notes', {
+      const write = await app.send('/notes', {
         method: 'POST',
         headers: { cookie, 'x-csrf-token': csrf_token },
         json: { text: 'after logout' },
@@ -263,11 +237,11 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it('refuses a logout without the CSRF token, and the session survives', async () => {
       const jar = new CookieJar();
-      await login(jar);
-      const res = await send(jar, '/auth/logout', { method: 'POST' });
+      await sessionLogin(app, jar);
+      const res = await app.send('/auth/logout', { jar, method: 'POST' });
       expect(res.status).toBe(403);
       expect(await body(res)).toEqual(GENERIC_BODIES[403]);
-      expect((await send(jar, '/me')).status).toBe(200);
+      expect((await app.send('/me', { jar })).status).toBe(200);
     });
   });
 
@@ -275,7 +249,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     let valid: string;
     beforeEach(async () => {
       const jar = new CookieJar();
-      await login(jar);
+      await sessionLogin(app, jar);
       valid = jar.get(COOKIE)!;
     });
 
@@ -306,7 +280,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       const res = await whoami(cookie);
       expect(res.status).toBe(401);
       expect(await body(res)).toEqual(GENERIC_BODIES[401]);
-      const anon = await send(undefined, '/public/whoami', { headers: { cookie } });
+      const anon = await app.send('/public/whoami', { headers: { cookie } });
       expect(anon.status).toBe(200);
       expect(await anon.json()).toEqual({ identity: '', authenticated: false });
       // The genuine cookie is unaffected.
@@ -336,26 +310,27 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     let token: string;
     beforeEach(async () => {
       jar = new CookieJar();
-      token = (await login(jar)).csrf_token;
+      token = (await sessionLogin(app, jar)).csrf_token;
     });
 
     const write = (headers: Record<string, string>, text: string, method = 'POST') =>
-      send(jar, '/notes', { method, headers, json: { text } });
+      app.send('/notes', { jar, method, headers, json: { text } });
 
     it('covers every method but the safe ones, not only POST, PUT, PATCH and DELETE', async () => {
       for (const method of ['LOCK', 'PROPPATCH', 'MKCOL']) {
-        const res = await send(jar, '/notes/any', { method, json: { text: 'x' } });
+        const res = await app.send('/notes/any', { jar, method, json: { text: 'x' } });
         expect(res.status).toBe(403);
         expect(await body(res)).toEqual(GENERIC_BODIES[403]);
       }
       expect(await notes()).not.toContain('via LOCK');
-      const ok = await send(jar, '/notes/any', {
+      const ok = await app.send('/notes/any', {
+        jar,
         method: 'LOCK',
         headers: { 'x-csrf-token': token },
         json: { text: 'x' },
       });
       expect(ok.status).toBeLessThan(300);
-      expect((await send(jar, '/notes/any')).status).toBe(200); // GET needs no token
+      expect((await app.send('/notes/any', { jar })).status).toBe(200); // GET needs no token
     });
 
     it('accepts a write with the session token (same-origin browser or plain client)', async () => {
@@ -394,7 +369,8 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     it.each(refusals)('refuses %s with 403 and changes nothing', async (name, headers) => {
       const before = await notes();
       const text = `refused: ${name}`;
-      const res = await send(jar, '/notes', {
+      const res = await app.send('/notes', {
+        jar,
         method: 'POST',
         headers: headers(token),
         json: { text, csrf_token: token },
@@ -415,7 +391,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
     it("refuses another session's token", async () => {
       const other = new CookieJar();
-      const { csrf_token } = await login(other, 'alice');
+      const { csrf_token } = await sessionLogin(app, other, 'alice');
       expect((await write({ 'x-csrf-token': csrf_token }, 'crossed')).status).toBe(403);
     });
 
@@ -423,11 +399,11 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       clock.advance(IDLE_MS - 1000);
       expect((await write({}, 'refused')).status).toBe(403);
       clock.advance(2000);
-      expect((await send(jar, '/me')).status).toBe(401);
+      expect((await app.send('/me', { jar })).status).toBe(401);
     });
 
     it('leaves a public write anonymous instead of refusing it', async () => {
-      const res = await send(jar, '/public/echo', { method: 'POST' });
+      const res = await app.send('/public/echo', { jar, method: 'POST' });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ identity: '', authenticated: false });
     });
@@ -438,20 +414,21 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       const laptop = new CookieJar();
       const phone = new CookieJar();
       const bob = new CookieJar();
-      await send(laptop, '/auth/logout-all', { method: 'POST' }); // anonymous: 401, no effect
-      const first = await login(laptop, 'alice', { 'user-agent': 'Laptop/1.0' });
+      await app.send('/auth/logout-all', { jar: laptop, method: 'POST' }); // anonymous: 401, no effect
+      const first = await sessionLogin(app, laptop, 'alice', { 'user-agent': 'Laptop/1.0' });
       // Start from a clean slate for alice.
-      await send(laptop, '/auth/logout-others', {
+      await app.send('/auth/logout-others', {
+        jar: laptop,
         method: 'POST',
         headers: { 'x-csrf-token': first.csrf_token },
       });
       clock.advance(1000);
-      const second = await login(phone, 'alice', { 'user-agent': 'Phone/2.0' });
-      await login(bob, 'bob');
+      const second = await sessionLogin(app, phone, 'alice', { 'user-agent': 'Phone/2.0' });
+      await sessionLogin(app, bob, 'bob');
       clock.advance(ACTIVITY_WRITE_MS);
 
       // Most recently used first: this very request uses the laptop's session.
-      const res = await send(laptop, '/auth/sessions');
+      const res = await app.send('/auth/sessions', { jar: laptop });
       expect(res.status).toBe(200);
       const list = (await res.json()) as Record<string, unknown>[];
       expect(list).toHaveLength(2);
@@ -472,26 +449,32 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
       for (const id of raw) expect(JSON.stringify(list)).not.toContain(id);
 
       // Bob cannot revoke alice's session.
-      const foreign = await send(bob, `/auth/sessions/${second.session}`, { method: 'DELETE' });
+      const foreign = await app.send(`/auth/sessions/${second.session}`, {
+        jar: bob,
+        method: 'DELETE',
+      });
       expect(foreign.status).toBe(403); // no CSRF token
-      const bobToken = (await login(bob, 'bob')).csrf_token;
-      const notHis = await send(bob, `/auth/sessions/${second.session}`, {
+      const bobToken = (await sessionLogin(app, bob, 'bob')).csrf_token;
+      const notHis = await app.send(`/auth/sessions/${second.session}`, {
+        jar: bob,
         method: 'DELETE',
         headers: { 'x-csrf-token': bobToken },
       });
       expect(notHis.status).toBe(404);
-      expect((await send(phone, '/me')).status).toBe(200);
+      expect((await app.send('/me', { jar: phone })).status).toBe(200);
 
-      const revoke = await send(laptop, `/auth/sessions/${second.session}`, {
+      const revoke = await app.send(`/auth/sessions/${second.session}`, {
+        jar: laptop,
         method: 'DELETE',
         headers: { 'x-csrf-token': first.csrf_token },
       });
       expect(revoke.status).toBe(204);
-      expect((await send(phone, '/me')).status).toBe(401);
-      expect((await send(laptop, '/me')).status).toBe(200);
-      const after = (await (await send(laptop, '/auth/sessions')).json()) as unknown[];
+      expect((await app.send('/me', { jar: phone })).status).toBe(401);
+      expect((await app.send('/me', { jar: laptop })).status).toBe(200);
+      const after = (await (await app.send('/auth/sessions', { jar: laptop })).json()) as unknown[];
       expect(after).toHaveLength(1);
-      const unknown = await send(laptop, '/auth/sessions/not-a-session', {
+      const unknown = await app.send('/auth/sessions/not-a-session', {
+        jar: laptop,
         method: 'DELETE',
         headers: { 'x-csrf-token': first.csrf_token },
       });
@@ -501,46 +484,51 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     it('drops timed-out sessions from the listing', async () => {
       const old = new CookieJar();
       const fresh = new CookieJar();
-      const { csrf_token } = await login(old, 'bob');
-      await send(old, '/auth/logout-others', {
+      const { csrf_token } = await sessionLogin(app, old, 'bob');
+      await app.send('/auth/logout-others', {
+        jar: old,
         method: 'POST',
         headers: { 'x-csrf-token': csrf_token },
       });
       clock.advance(IDLE_MS - 1000);
-      await login(fresh, 'bob');
+      await sessionLogin(app, fresh, 'bob');
       clock.advance(2000);
-      const list = (await (await send(fresh, '/auth/sessions')).json()) as { current: boolean }[];
+      const list = (await (await app.send('/auth/sessions', { jar: fresh })).json()) as {
+        current: boolean;
+      }[];
       expect(list).toEqual([expect.objectContaining({ current: true })]);
     });
 
     it('revokes every session of a user (logout everywhere)', async () => {
       const jars = [new CookieJar(), new CookieJar(), new CookieJar()];
       const tokens: string[] = [];
-      for (const jar of jars) tokens.push((await login(jar, 'alice')).csrf_token);
+      for (const jar of jars) tokens.push((await sessionLogin(app, jar, 'alice')).csrf_token);
       const bob = new CookieJar();
-      await login(bob, 'bob');
-      const res = await send(jars[0], '/auth/logout-all', {
+      await sessionLogin(app, bob, 'bob');
+      const res = await app.send('/auth/logout-all', {
+        jar: jars[0],
         method: 'POST',
         headers: { 'x-csrf-token': tokens[0]! },
       });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { revoked: number }).revoked).toBeGreaterThanOrEqual(3);
-      for (const jar of jars) expect((await send(jar, '/me')).status).toBe(401);
-      expect((await send(bob, '/me')).status).toBe(200);
+      for (const jar of jars) expect((await app.send('/me', { jar })).status).toBe(401);
+      expect((await app.send('/me', { jar: bob })).status).toBe(200);
     });
 
     it('revokes every other session, keeping the current one', async () => {
       const here = new CookieJar();
       const there = new CookieJar();
-      await login(there, 'alice');
-      const { csrf_token } = await login(here, 'alice');
-      const res = await send(here, '/auth/logout-others', {
+      await sessionLogin(app, there, 'alice');
+      const { csrf_token } = await sessionLogin(app, here, 'alice');
+      const res = await app.send('/auth/logout-others', {
+        jar: here,
         method: 'POST',
         headers: { 'x-csrf-token': csrf_token },
       });
       expect(res.status).toBe(200);
-      expect((await send(here, '/me')).status).toBe(200);
-      expect((await send(there, '/me')).status).toBe(401);
+      expect((await app.send('/me', { jar: here })).status).toBe(200);
+      expect((await app.send('/me', { jar: there })).status).toBe(401);
     });
   });
 });
@@ -566,7 +554,7 @@ describe.each(adapters)('cookie attributes in production settings (%s)', (adapte
   afterAll(() => app.close());
 
   it('sends a __Host- cookie with Secure, HttpOnly, Path=/ and no Domain', async () => {
-    const res = await postLogin(app, 'alice', { 'x-forwarded-proto': 'https' });
+    const res = await postLogin(app, 'alice', { headers: { 'x-forwarded-proto': 'https' } });
     expect(res.status).toBe(200);
     const [cookie] = setCookies(res);
     expect(cookie!.name).toBe('__Host-gatehouse.sid');
@@ -575,8 +563,9 @@ describe.each(adapters)('cookie attributes in production settings (%s)', (adapte
     expect(cookie!.attributes.get('path')).toBe('/');
     expect(cookie!.attributes.has('domain')).toBe(false);
     expect(cookie!.attributes.get('samesite')?.toLowerCase()).toBe('strict');
-    const me = await app.request('/me', {
-      headers: { cookie: `${cookie!.name}=${cookie!.value}`, 'x-forwarded-proto': 'https' },
+    const me = await app.get('/me', {
+      cookie: `${cookie!.name}=${cookie!.value}`,
+      'x-forwarded-proto': 'https',
     });
     expect(me.status).toBe(200);
   });
@@ -596,11 +585,11 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
       const res = await postLogin(app, 'alice');
       jar.store(res);
       const cookie = jar.header()!;
-      expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
+      expect((await app.get('/me', { cookie })).status).toBe(200);
 
       store.down = true;
       for (const path of ['/me', '/public/whoami']) {
-        const down = await app.request(path, { headers: { cookie } });
+        const down = await app.get(path, { cookie });
         expect(down.status).toBe(503);
         expect(await body(down)).toEqual(GENERIC_BODIES[503]);
       }
@@ -609,7 +598,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
       expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
 
       store.down = false;
-      expect((await app.request('/me', { headers: { cookie } })).status).toBe(200);
+      expect((await app.get('/me', { cookie })).status).toBe(200);
     } finally {
       await app.close();
     }
@@ -634,7 +623,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
       const cookie = jar.header();
       store.indexDown = false;
       if (cookie !== undefined) {
-        expect((await app.request('/me', { headers: { cookie } })).status).toBe(401);
+        expect((await app.get('/me', { cookie })).status).toBe(401);
       }
       expect(await store.listIndex('alice')).toEqual([]);
     } finally {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserModelAppModule } from './apps/user-model.app.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { body, GENERIC_BODIES } from './support/http.js';
 
 describe.each(adapters)('what the user model returns (%s)', (adapter) => {
   let app: RunningApp;
@@ -9,8 +10,7 @@ describe.each(adapters)('what the user model returns (%s)', (adapter) => {
   });
   afterAll(() => app.close());
 
-  const as = (identity: string, path = '/protected') =>
-    app.request(path, { headers: { 'x-user': identity } });
+  const as = (identity: string, path = '/protected') => app.get(path, { 'x-user': identity });
 
   it('a real user opens the protected route', async () => {
     const res = await as('alice');

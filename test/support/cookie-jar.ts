@@ -57,9 +57,18 @@ export class CookieJar {
     this.cookies.set(name, value);
   }
 
-  /** The `Cookie` header value, or `undefined` when the jar is empty. */
-  header(): string | undefined {
-    if (this.cookies.size === 0) return undefined;
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  /** How many cookies the jar holds. */
+  get size(): number {
+    return this.cookies.size;
+  }
+
+  /**
+   * The `Cookie` header value, or `undefined` when the jar is empty. With `only`, just those
+   * cookies go in (a browser would leave the others out by their path, or a spec on purpose).
+   */
+  header(only?: readonly string[]): string | undefined {
+    const sent = [...this.cookies].filter(([name]) => only === undefined || only.includes(name));
+    if (sent.length === 0) return undefined;
+    return sent.map(([name, value]) => `${name}=${value}`).join('; ');
   }
 }

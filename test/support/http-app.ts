@@ -2,17 +2,24 @@ import { Module, type INestApplication, type ModuleMetadata, type Type } from '@
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { HttpClient } from './http.js';
 
 /** The HTTP adapters every e2e spec runs on. */
 export const adapters = ['express', 'fastify'] as const;
 export type AdapterName = (typeof adapters)[number];
 
-/** A running app on a loopback port, and a `fetch` bound to it. */
-export interface RunningApp {
-  app: INestApplication;
-  url: string;
-  request(path: string, init?: RequestInit): Promise<Response>;
-  close(): Promise<void>;
+/** A running app on a loopback port, and a client for it (`get`, `post`, `send`…). */
+export class RunningApp extends HttpClient {
+  constructor(
+    readonly app: INestApplication,
+    url: string,
+  ) {
+    super(url);
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
 }
 
 /**
@@ -33,13 +40,7 @@ export async function startApp(
   await setup(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
-  return {
-    app,
-    url,
-    request: (path, init) => fetch(url + path, init),
-    close: () => app.close(),
-  };
+  return new RunningApp(app, `http://127.0.0.1:${address.port}`);
 }
 
 /**
@@ -59,26 +60,4 @@ export async function bootAndClose(
   } finally {
     await app.close();
   }
-}
-
-/** Reads a response body as JSON, or as text when it is not JSON. */
-export async function body(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** The only bodies an auth failure may have. */
-export const GENERIC_BODIES = {
-  401: { statusCode: 401, message: 'Unauthorized' },
-  403: { statusCode: 403, message: 'Forbidden' },
-  503: { statusCode: 503, message: 'Service Unavailable' },
-} as const;
-
-/** Asserts-friendly: the status and parsed body of a response. */
-export async function statusAndBody(response: Response): Promise<[number, unknown]> {
-  return [response.status, await body(response)];
 }

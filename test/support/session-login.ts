@@ -1,17 +1,40 @@
-import type { RunningApp } from './http-app.js';
+import { expect } from 'vitest';
+import type { CookieJar } from './cookie-jar.js';
+import type { HeaderMap, HttpClient } from './http.js';
+
+/** What `POST /auth/login` of the session test app answers. */
+export interface SessionLogin {
+  id: string;
+  csrf_token: string;
+  /** The session's public handle. */
+  session: string;
+}
 
 /**
  * `POST /auth/login` on a session test app (test/apps/session.app.ts), whose users' passwords are
- * `<username>-pass`. Returns the response as it is: callers assert 200, 503 or anything else.
+ * `<username>-pass`, as the browser `jar` when given. Returns the response as it is: callers
+ * assert 200, 503 or anything else.
  */
 export function postLogin(
-  app: RunningApp,
+  app: HttpClient,
   username = 'alice',
-  headers: Record<string, string> = {},
+  options: { headers?: HeaderMap; jar?: CookieJar } = {},
 ): Promise<Response> {
-  return app.request('/auth/login', {
+  return app.send('/auth/login', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ username, password: `${username}-pass` }),
+    json: { username, password: `${username}-pass` },
+    ...options,
   });
+}
+
+/** Logs `username` in as the browser `jar`; expects 200 and returns the answer. */
+export async function sessionLogin(
+  app: HttpClient,
+  jar: CookieJar,
+  username = 'alice',
+  headers: HeaderMap = {},
+): Promise<SessionLogin> {
+  const res = await postLogin(app, username, { jar, headers });
+  expect(res.status).toBe(200);
+  return (await res.json()) as SessionLogin;
 }
