@@ -8,7 +8,16 @@ import { bearer, body, GENERIC_BODIES, type HeaderMap } from './support/http.js'
 import { loginPair } from './support/jwt-login.js';
 import { CookieJar } from './support/cookie-jar.js';
 import { GatedRevocationStore } from './support/gated-revocation-store.js';
-import { b64url, forge, jti, makeKeys, part, signature, tokenMaker } from './support/jwt-forge.js';
+import {
+  b64url,
+  forge,
+  jti,
+  makeKeys,
+  part,
+  signature,
+  testJwtOptions,
+  tokenMaker,
+} from './support/jwt-forge.js';
 
 const keys = makeKeys();
 const START = Date.parse('2030-01-01T00:00:00Z');
@@ -16,22 +25,7 @@ const ISS = 'gatehouse-test';
 const AUD = 'gatehouse-api';
 
 const options: JwtOptions = {
-  algorithms: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
-  keys: [
-    { kid: 'hs-new', algorithm: 'HS256', secret: keys.hsNew },
-    { kid: 'hs-old', algorithm: 'HS256', secret: keys.hsOld },
-    { kid: 'rsa', algorithm: 'RS256', publicKey: keys.rsa.publicKey },
-    { kid: 'ps', algorithm: 'PS256', publicKey: keys.ps.publicKey },
-    { kid: 'ec', algorithm: 'ES256', publicKey: keys.ec.publicKey },
-    { kid: 'ed', algorithm: 'EdDSA', publicKey: keys.ed.publicKey },
-  ],
-  signingKeyId: 'hs-new',
-  issuer: ISS,
-  audience: AUD,
-  clockToleranceSeconds: 5,
-  accessTokenTtlSeconds: 900,
-  refreshTokenTtlSeconds: 3600,
-  refreshFamilyLifetimeSeconds: 7200,
+  ...testJwtOptions(keys, { issuer: ISS, audience: AUD }),
   cookies: { trustedOrigins: ['https://app.example.com'] },
 };
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { Clock, configureSessions } from 'nestjs-gatehouse';
+import { Clock } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { RedisSessionStore } from 'nestjs-gatehouse/redis';
-import { sessionApp } from './apps/session.app.js';
+import { startSessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';
-import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { adapters, type RunningApp } from './support/http-app.js';
 import { body, GENERIC_BODIES } from './support/http.js';
 import { postLogin, sessionLogin } from './support/session-login.js';
 import { startRedisServer, type RedisServer } from './support/redis-server.js';
@@ -19,15 +19,10 @@ async function start(
   prefix: string,
   clock: Clock,
 ) {
-  return startApp(
-    adapter,
-    sessionApp({}, [
-      { provide: Clock, useValue: clock },
-      RedisSessionStore.provider({ url, keyPrefix: prefix }),
-    ]),
-    (b) => b,
-    (a) => configureSessions(a),
-  );
+  return startSessionApp(adapter, {}, [
+    { provide: Clock, useValue: clock },
+    RedisSessionStore.provider({ url, keyPrefix: prefix }),
+  ]);
 }
 
 describe.each(adapters)('sessions in Redis, shared by two instances (%s)', (adapter) => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Clock, configureSessions, SessionStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { sessionApp } from './apps/session.app.js';
+import { sessionApp, startSessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { FlakySessionStore } from './support/flaky-session.store.js';
 import { postLogin, sessionLogin } from './support/session-login.js';
@@ -20,12 +20,7 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
 
   beforeAll(async () => {
     clock = new FakeClock(Date.parse('2026-03-01T09:00:00Z'));
-    app = await startApp(
-      adapter,
-      sessionApp({}, [{ provide: Clock, useValue: clock }]),
-      (b) => b,
-      (a) => configureSessions(a),
-    );
+    app = await startSessionApp(adapter, {}, [{ provide: Clock, useValue: clock }]);
   });
   afterAll(() => app.close());
 
@@ -288,12 +283,9 @@ describe.each(adapters)('cookie sessions (%s)', (adapter) => {
     });
 
     it('refuses a cookie signed with another secret', async () => {
-      const other = await startApp(
-        adapter,
-        sessionApp({ secret: 'another-secret-another-secret-another-secret' }),
-        (b) => b,
-        (a) => configureSessions(a),
-      );
+      const other = await startSessionApp(adapter, {
+        secret: 'another-secret-another-secret-another-secret',
+      });
       try {
         const jar = new CookieJar();
         const res = await postLogin(other, 'alice');
@@ -574,12 +566,7 @@ describe.each(adapters)('cookie attributes in production settings (%s)', (adapte
 describe.each(adapters)('session store outage (%s)', (adapter) => {
   it('answers 503 with the generic body, on protected and public routes, and on login', async () => {
     const store = new FlakySessionStore();
-    const app = await startApp(
-      adapter,
-      sessionApp({}, [{ provide: SessionStore, useValue: store }]),
-      (b) => b,
-      (a) => configureSessions(a),
-    );
+    const app = await startSessionApp(adapter, {}, [{ provide: SessionStore, useValue: store }]);
     try {
       const jar = new CookieJar();
       const res = await postLogin(app, 'alice');
@@ -606,12 +593,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
 
   it('a login refused halfway (503) leaves no working session behind', async () => {
     const store = new FlakySessionStore();
-    const app = await startApp(
-      adapter,
-      sessionApp({}, [{ provide: SessionStore, useValue: store }]),
-      (b) => b,
-      (a) => configureSessions(a),
-    );
+    const app = await startSessionApp(adapter, {}, [{ provide: SessionStore, useValue: store }]);
     try {
       store.indexDown = true;
       const res = await postLogin(app, 'alice');

@@ -1,7 +1,15 @@
 import { sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { b64url, forge, jti, makeKeys, part, tokenMaker } from '../../test/support/jwt-forge.js';
+import {
+  b64url,
+  forge,
+  jti,
+  makeKeys,
+  part,
+  testJwtOptions,
+  tokenMaker,
+} from '../../test/support/jwt-forge.js';
 import { InMemoryRevocationStore } from './revocation/in-memory-revocation.store.js';
 import type { JwtOptions } from './jwt-options.js';
 import { JwtSettings } from './jwt-settings.js';
@@ -12,28 +20,10 @@ const keys = makeKeys();
 const START = Date.parse('2030-01-01T00:00:00Z');
 const ISS = 'gatehouse-test';
 const AUD = 'gatehouse-api';
-const TOLERANCE_MS = 5000;
-/** The longest lifetime the options below allow: the refresh family's. */
-const LONGEST_S = 7200;
-
-const OPTIONS: JwtOptions = {
-  algorithms: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
-  keys: [
-    { kid: 'hs-new', algorithm: 'HS256', secret: keys.hsNew },
-    { kid: 'hs-old', algorithm: 'HS256', secret: keys.hsOld },
-    { kid: 'rsa', algorithm: 'RS256', publicKey: keys.rsa.publicKey },
-    { kid: 'ps', algorithm: 'PS256', publicKey: keys.ps.publicKey },
-    { kid: 'ec', algorithm: 'ES256', publicKey: keys.ec.publicKey },
-    { kid: 'ed', algorithm: 'EdDSA', publicKey: keys.ed.publicKey },
-  ],
-  signingKeyId: 'hs-new',
-  issuer: ISS,
-  audience: AUD,
-  clockToleranceSeconds: TOLERANCE_MS / 1000,
-  accessTokenTtlSeconds: 900,
-  refreshTokenTtlSeconds: 3600,
-  refreshFamilyLifetimeSeconds: LONGEST_S,
-};
+const OPTIONS = testJwtOptions(keys, { issuer: ISS, audience: AUD });
+const TOLERANCE_MS = OPTIONS.clockToleranceSeconds! * 1000;
+/** The longest lifetime these options allow: the refresh family's. */
+const LONGEST_S = OPTIONS.refreshFamilyLifetimeSeconds!;
 
 /** A verifier over `options` (validated as at bootstrap), on a fake clock. */
 function verifierFor(options: JwtOptions = OPTIONS) {

@@ -1,45 +1,22 @@
-import { Controller, Get, Injectable } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import {
   Auth,
-  AuthBackend,
   AuthConfigurationError,
   AuthModule,
-  AuthResults,
   HasAnyPermission,
   HasPermission,
   Public,
-  UserModel,
-  type AuthRequest,
 } from 'nestjs-gatehouse';
 import { bootAndClose } from '../../test/support/http-app.js';
+import { namedBackend, NoUsers } from '../../test/support/test-backends.js';
 
-@Injectable()
-class Users extends UserModel {
-  async loadUser() {
-    return null;
-  }
-}
-
-@Injectable()
-class OneBackend extends AuthBackend {
-  readonly name = 'one';
-  async authenticate(_request: AuthRequest) {
-    return AuthResults.missing(this.name);
-  }
-}
-
-@Injectable()
-class AlsoNamedOne extends AuthBackend {
-  readonly name = 'one';
-  async authenticate(_request: AuthRequest) {
-    return AuthResults.missing(this.name);
-  }
-}
+const OneBackend = namedBackend('one');
+const AlsoNamedOne = namedBackend('one');
 
 describe('AuthModule options are validated at bootstrap', () => {
   it('requires at least one backend', () => {
-    expect(() => AuthModule.forRoot({ backends: [], userModel: Users })).toThrowError(
+    expect(() => AuthModule.forRoot({ backends: [], userModel: NoUsers })).toThrowError(
       /invalid option "backends": no backend is configured\. Fix: list at least one backend/,
     );
   });
@@ -47,7 +24,7 @@ describe('AuthModule options are validated at bootstrap', () => {
   it('refuses something that is not an AuthBackend class', () => {
     class NotABackend {}
     expect(() =>
-      AuthModule.forRoot({ backends: [NotABackend as never], userModel: Users }),
+      AuthModule.forRoot({ backends: [NotABackend as never], userModel: NoUsers }),
     ).toThrowError(/"backends\[0\]": is not a class that extends AuthBackend/);
   });
 
@@ -63,7 +40,7 @@ describe('AuthModule options are validated at bootstrap', () => {
   it('refuses two backends with the same name when the app starts', async () => {
     await expect(
       bootAndClose([
-        AuthModule.forRoot({ backends: [OneBackend, AlsoNamedOne], userModel: Users }),
+        AuthModule.forRoot({ backends: [OneBackend, AlsoNamedOne], userModel: NoUsers }),
       ]),
     ).rejects.toThrowError(/two backends are named "one"/);
   });
@@ -73,7 +50,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       bootAndClose([
         AuthModule.forRootAsync({
           backends: [OneBackend],
-          userModel: Users,
+          userModel: NoUsers,
           useFactory: async () => ({ roles: { a: { inherits: ['a'] } } }),
         }),
       ]),
@@ -90,7 +67,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       }
     }
     await expect(
-      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: NoUsers })], [Ctl]),
     ).rejects.toThrowError(/@Auth on Ctl\.get.*"jwt", which is not configured \(configured: one\)/);
   });
 
@@ -105,7 +82,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       }
     }
     await expect(
-      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: NoUsers })], [Ctl]),
     ).rejects.toThrowError(/@HasPermission on Ctl\.get.*@Public\(\)/);
   });
 
@@ -120,7 +97,7 @@ describe('AuthModule options are validated at bootstrap', () => {
       }
     }
     await expect(
-      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: Users })], [Ctl]),
+      bootAndClose([AuthModule.forRoot({ backends: [OneBackend], userModel: NoUsers })], [Ctl]),
     ).resolves.toBeUndefined();
   });
 });

@@ -1,49 +1,24 @@
-import { Controller, Get, Injectable } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   Auth,
-  AuthBackend,
   AuthConfigurationError,
   AuthModule,
-  AuthResults,
   HasAnyPermission,
   HasPermission,
   Public,
   SimpleUser,
-  UserModel,
   type AuthRequest,
-  type AuthResult,
 } from 'nestjs-gatehouse';
 import { AuthTesting } from 'nestjs-gatehouse/testing';
+import { namedBackend, NoUsers } from '../../test/support/test-backends.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 
-@Injectable()
-class Users extends UserModel {
-  async loadUser() {
-    return null;
-  }
-}
-
-/** A backend that recognises nobody; only its name and challenge matter here. */
-function backendClass(name: string, challenge?: string) {
-  @Injectable()
-  class NamedBackend extends AuthBackend {
-    readonly name = name;
-    override get challenge(): string | undefined {
-      return challenge;
-    }
-    async authenticate(_request: AuthRequest): Promise<AuthResult> {
-      return AuthResults.missing(this.name);
-    }
-  }
-  return NamedBackend;
-}
-
-const TokenBackend = backendClass('token', 'Token');
-const BasicBackend = backendClass('basic', 'Basic');
-const QuietBackend = backendClass('quiet');
-const SecondTokenBackend = backendClass('token2', 'Token');
+const TokenBackend = namedBackend('token', 'Token');
+const BasicBackend = namedBackend('basic', 'Basic');
+const QuietBackend = namedBackend('quiet');
+const SecondTokenBackend = namedBackend('token2', 'Token');
 
 /** The module's RoutePolicies (no app is started, so nothing is resolved at bootstrap). */
 async function policies(
@@ -52,7 +27,7 @@ async function policies(
   testing?: AuthTesting,
 ): Promise<RoutePolicies> {
   const builder = Test.createTestingModule({
-    imports: [AuthModule.forRoot({ backends, userModel: Users, ...(realm ? { realm } : {}) })],
+    imports: [AuthModule.forRoot({ backends, userModel: NoUsers, ...(realm ? { realm } : {}) })],
   });
   const moduleRef = await (testing ? testing.install(builder) : builder).compile();
   return moduleRef.get(RoutePolicies);

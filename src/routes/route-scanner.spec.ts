@@ -2,36 +2,13 @@ import { Controller, Get, Injectable, Post } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  Auth,
-  AuthBackend,
-  AuthConfigurationError,
-  AuthModule,
-  AuthResults,
-  HasPermission,
-  Public,
-  UserModel,
-  type AuthRequest,
-} from 'nestjs-gatehouse';
+import { Auth, AuthConfigurationError, AuthModule, HasPermission, Public } from 'nestjs-gatehouse';
 import { bootAndClose } from '../../test/support/http-app.js';
+import { namedBackend, NoUsers } from '../../test/support/test-backends.js';
 import { RoutePolicies } from './route-policy.js';
 
-@Injectable()
-class Users extends UserModel {
-  async loadUser() {
-    return null;
-  }
-}
-
-@Injectable()
-class KeyBackend extends AuthBackend {
-  readonly name = 'key';
-  async authenticate(_request: AuthRequest) {
-    return AuthResults.missing(this.name);
-  }
-}
-
-const auth = () => AuthModule.forRoot({ backends: [KeyBackend], userModel: Users });
+const KeyBackend = namedBackend('key');
+const auth = () => AuthModule.forRoot({ backends: [KeyBackend], userModel: NoUsers });
 
 @Controller('fine')
 class FineController {

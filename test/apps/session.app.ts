@@ -19,6 +19,7 @@ import {
 import {
   AuthenticationFailedError,
   AuthModule,
+  configureSessions,
   CurrentAuth,
   CurrentUser,
   Public,
@@ -31,6 +32,7 @@ import {
   type BaseUser,
   type SessionOptions,
 } from 'nestjs-gatehouse';
+import { startApp, type AdapterName, type RunningApp } from '../support/http-app.js';
 
 export const SESSION_SECRET = 'test-session-secret-0123456789-abcdefghijklmnop';
 
@@ -207,4 +209,18 @@ export function sessionApp(
   })
   class SessionAppModule {}
   return SessionAppModule;
+}
+
+/** Starts the session test app on `adapter`, with `configureSessions` applied as main.ts would. */
+export function startSessionApp(
+  adapter: AdapterName,
+  session: Partial<SessionOptions> = {},
+  providers: Provider[] = [],
+): Promise<RunningApp> {
+  return startApp(
+    adapter,
+    sessionApp(session, providers),
+    (b) => b,
+    (a) => configureSessions(a),
+  );
 }

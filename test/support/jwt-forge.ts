@@ -6,6 +6,7 @@ import {
   sign,
   type KeyObject,
 } from 'node:crypto';
+import type { JwtOptions } from 'nestjs-gatehouse';
 
 /**
  * Crafts JWTs the way an attacker (or another issuer) would, with node:crypto only: nothing here
@@ -72,6 +73,35 @@ export function makeKeys() {
 }
 
 export type TestKeys = ReturnType<typeof makeKeys>;
+
+/**
+ * The JWT options the specs verify with: a key of every family under its `kid` (`hs-new` signs,
+ * `hs-old` is a retired HMAC key), 5 s of clock tolerance, 15-minute access tokens, 1-hour
+ * refresh tokens in 2-hour families.
+ */
+export function testJwtOptions(
+  keys: TestKeys,
+  claims: { issuer: string; audience: string },
+): JwtOptions {
+  return {
+    algorithms: ['HS256', 'RS256', 'PS256', 'ES256', 'EdDSA'],
+    keys: [
+      { kid: 'hs-new', algorithm: 'HS256', secret: keys.hsNew },
+      { kid: 'hs-old', algorithm: 'HS256', secret: keys.hsOld },
+      { kid: 'rsa', algorithm: 'RS256', publicKey: keys.rsa.publicKey },
+      { kid: 'ps', algorithm: 'PS256', publicKey: keys.ps.publicKey },
+      { kid: 'ec', algorithm: 'ES256', publicKey: keys.ec.publicKey },
+      { kid: 'ed', algorithm: 'EdDSA', publicKey: keys.ed.publicKey },
+    ],
+    signingKeyId: 'hs-new',
+    issuer: claims.issuer,
+    audience: claims.audience,
+    clockToleranceSeconds: 5,
+    accessTokenTtlSeconds: 900,
+    refreshTokenTtlSeconds: 3600,
+    refreshFamilyLifetimeSeconds: 7200,
+  };
+}
 
 /** A random `jti`, as the library would write. */
 export const jti = (): string => randomBytes(16).toString('base64url');
