@@ -1,6 +1,7 @@
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { bearer, GENERIC_BODIES } from '../../test/support/http.js';
 import {
   ADMIN,
   login,
@@ -10,9 +11,7 @@ import {
   type Account,
   type TestSample,
 } from './support/sample-app.js';
-
-const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized' };
-const FORBIDDEN = { statusCode: 403, message: 'Forbidden' };
+import { secretOf } from '../../test/support/api-keys.js';
 
 describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
   let sample: TestSample;
@@ -70,7 +69,7 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
     expect((await sample.client.get('/auth/me', key)).body.permissions).toEqual(['reports:read']);
     expect((await sample.client.get('/reports', key)).status).toBe(200);
     const write = await sample.client.post('/reports', { title: 't', body: 'b' }, key);
-    expect([write.status, write.body]).toEqual([403, FORBIDDEN]);
+    expect([write.status, write.body]).toEqual([403, GENERIC_BODIES[403]]);
     // The owner's own token still writes.
     expect(
       (await sample.client.post('/reports', { title: 't', body: 'b' }, moderator.auth)).status,
@@ -82,7 +81,7 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
     const key = { 'x-api-key': res.body.key };
     const before = (await sample.client.get('/auth/me', moderator.auth)).body.email;
     const patch = await sample.client.patch('/auth/me', { email: 'attacker@evil.example' }, key);
-    expect([patch.status, patch.body]).toEqual([403, FORBIDDEN]);
+    expect([patch.status, patch.body]).toEqual([403, GENERIC_BODIES[403]]);
     expect((await sample.client.get('/auth/me', moderator.auth)).body.email).toBe(before);
     // An unscoped key acts as its owner, as the interface says ("any").
     const full = await create(moderator, { name: 'full' });
@@ -107,7 +106,7 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
       204,
     );
     const after = await sample.client.get('/reports', key);
-    expect([after.status, after.body]).toEqual([401, UNAUTHORIZED]);
+    expect([after.status, after.body]).toEqual([401, GENERIC_BODIES[401]]);
     expect((await sample.client.delete(`/api-keys/${res.body.id}`, moderator.auth)).status).toBe(
       404,
     );
@@ -140,9 +139,9 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
     const stale = await sample.client.post(
       '/api-keys',
       { name: 'x' },
-      { authorization: `Bearer ${refreshed.body.access_token}` },
+      bearer(refreshed.body.access_token),
     );
-    expect([stale.status, stale.body]).toEqual([403, FORBIDDEN]);
+    expect([stale.status, stale.body]).toEqual([403, GENERIC_BODIES[403]]);
     const key = (await create(account, { name: 'k' })).body.key;
     expect(
       (await sample.client.post('/api-keys', { name: 'x' }, { 'x-api-key': key })).status,
@@ -182,7 +181,7 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
       expect([value.slice(0, 20), res.status, res.body]).toEqual([
         value.slice(0, 20),
         401,
-        UNAUTHORIZED,
+        GENERIC_BODIES[401],
       ]);
     }
   });
@@ -214,8 +213,3 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
     expect((await sample.client.get('/api-keys', { 'x-api-key': key.key })).status).toBe(401);
   });
 });
-
-/** The secret part of `<prefix>_<id>_<secret>` (base64url, which may contain `_`). */
-function secretOf(key: string): string {
-  return /^[^_]+_[^_]+_(.+)$/.exec(key)![1]!;
-}

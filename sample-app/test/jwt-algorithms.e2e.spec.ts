@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { JwtAlgorithm } from '../src/config/app-config.js';
+import { headerOf } from '../../test/support/jwt-forge.js';
 import { ADMIN, login, startSample } from './support/sample-app.js';
 
 const pem = (pair: { privateKey: KeyObject; publicKey: KeyObject }) => ({
@@ -29,7 +30,7 @@ describe.each(Object.entries(keys))('JWT_ALGORITHM=%s', (algorithm, make) => {
     });
     try {
       const account = await login(sample.client, ADMIN.username, ADMIN.password);
-      const header = JSON.parse(Buffer.from(account.access.split('.')[0]!, 'base64url').toString());
+      const header = headerOf(account.access);
       expect(header.alg).toBe(algorithm);
       const jwks = await sample.client.get('/.well-known/jwks.json');
       expect(jwks.status).toBe(200);

@@ -1,10 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { bearer, GENERIC_BODIES } from '../../test/support/http.js';
+import { claimsOf, forge, part } from '../../test/support/jwt-forge.js';
 import {
   ADMIN,
-  claimsOf,
   login,
   newAccount,
   PASSWORD,
@@ -14,8 +14,6 @@ import {
   type TestSample,
 } from './support/sample-app.js';
 
-const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized' };
-const FORBIDDEN = { statusCode: 403, message: 'Forbidden' };
 const INVALID = { statusCode: 401, message: 'Invalid credentials', error: 'Unauthorized' };
 
 describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
@@ -205,22 +203,22 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
         (await sample.client.patch('/auth/me', { email: ADMIN.email }, account.auth)).status,
       ).toBe(409);
       const anonymous = await sample.client.patch('/auth/me', { email: 'a@example.com' });
-      expect([anonymous.status, anonymous.body]).toEqual([401, UNAUTHORIZED]);
+      expect([anonymous.status, anonymous.body]).toEqual([401, GENERIC_BODIES[401]]);
     });
 
     it.each([
       ['a garbage token', 'Bearer not.a.token'],
       [
         'a token signed with another secret',
-        `Bearer ${forge({ secret: 'another-secret-0123456789-abcdefghijklmnop' })}`,
+        `Bearer ${forged({ secret: 'another-secret-0123456789-abcdefghijklmnop' })}`,
       ],
-      ['an alg:none token', `Bearer ${forge({ alg: 'none' })}`],
-      ['an expired token', `Bearer ${forge({ exp: 1 })}`],
-      ['a token for another audience', `Bearer ${forge({ aud: 'someone-else' })}`],
+      ['an alg:none token', `Bearer ${forged({ alg: 'none' })}`],
+      ['an expired token', `Bearer ${forged({ exp: 1 })}`],
+      ['a token for another audience', `Bearer ${forged({ aud: 'someone-else' })}`],
       ['a wrong scheme', 'Basic dXNlcjpwYXNz'],
     ])('answers the generic 401 for %s', async (_what, authorization) => {
       const res = await sample.client.get('/auth/me', { authorization });
-      expect([res.status, res.body]).toEqual([401, UNAUTHORIZED]);
+      expect([res.status, res.body]).toEqual([401, GENERIC_BODIES[401]]);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
     });
   });
@@ -245,7 +243,7 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       const first = await sample.client.post('/auth/refresh', { refresh_token: account.refresh });
       expect(first.status).toBe(200);
       const replay = await sample.client.post('/auth/refresh', { refresh_token: account.refresh });
-      expect([replay.status, replay.body]).toEqual([401, UNAUTHORIZED]);
+      expect([replay.status, replay.body]).toEqual([401, GENERIC_BODIES[401]]);
       // The pair issued by the legitimate refresh died with the family, and so did the login's.
       const next = await sample.client.post('/auth/refresh', {
         refresh_token: first.body.refresh_token,
@@ -340,9 +338,9 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       const res = await sample.client.post(
         '/auth/password/change',
         { current_password: PASSWORD, new_password: 'a completely new passphrase' },
-        { authorization: `Bearer ${refreshed.body.access_token}` },
+        bearer(refreshed.body.access_token),
       );
-      expect([res.status, res.body]).toEqual([403, FORBIDDEN]);
+      expect([res.status, res.body]).toEqual([403, GENERIC_BODIES[403]]);
     });
 
     it('changes the password and revokes every other login, keeping this one', async () => {
@@ -430,8 +428,8 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
   });
 });
 
-/** A JWT signed (or not) by the test, to probe the verification. */
-function forge(options: { secret?: string; alg?: string; exp?: number; aud?: string }): string {
+/** A JWT signed with HS256 (or, for alg none, not at all) by the test, to probe the verification. */
+function forged(options: { secret?: string; alg?: string; exp?: number; aud?: string }): string {
   const now = Math.floor(Date.parse('2026-03-01T10:00:00Z') / 1000);
   const header = { alg: options.alg ?? 'HS256', typ: 'at+jwt' };
   const payload = {
@@ -443,11 +441,6 @@ function forge(options: { secret?: string; alg?: string; exp?: number; aud?: str
     exp: options.exp ?? now + 600,
     jti: 'forged-token-id-0123456789',
   };
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${encode(header)}.${encode(payload)}`;
-  if (options.alg === 'none') return `${input}.`;
-  const signature = createHmac('sha256', options.secret ?? TEST_SECRET)
-    .update(input)
-    .digest('base64url');
-  return `${input}.${signature}`;
+  if (options.alg === 'none') return `${part(header)}.${part(payload)}.`;
+  return forge(header, payload, 'HS256', options.secret ?? TEST_SECRET);
 }

@@ -3,14 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
-import {
-  ADMIN,
-  HttpClient,
-  login,
-  newAccount,
-  PASSWORD,
-  TEST_SECRET,
-} from './support/sample-app.js';
+import { BrowserClient } from '../../test/support/http.js';
+import { ADMIN, login, newAccount, PASSWORD, TEST_SECRET } from './support/sample-app.js';
 import { startSampleProcess, type SampleProcess } from './support/sample-process.js';
 
 /**
@@ -70,7 +64,7 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
 
   it('logout-all on one instance ends the tokens and sessions used on the other', async () => {
     const account = await newAccount(a.client);
-    const browser = new HttpClient(b.url, proxied);
+    const browser = new BrowserClient(b.url, proxied);
     const session = await browser.post('/auth/session/login', {
       username: account.username,
       password: PASSWORD,
@@ -83,7 +77,7 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
 
   it('a user disabled on one instance is refused on the other at once', async () => {
     const account = await newAccount(b.client);
-    const browser = new HttpClient(a.url, proxied);
+    const browser = new BrowserClient(a.url, proxied);
     await browser.post('/auth/session/login', { username: account.username, password: PASSWORD });
     expect((await browser.get('/auth/me')).status).toBe(200);
     const admin = await login(b.client, ADMIN.username, ADMIN.password);
@@ -114,13 +108,13 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
 
   it('a cookie session started on one instance works, and ends, on the other', async () => {
     const account = await newAccount(a.client);
-    const onA = new HttpClient(a.url, proxied);
+    const onA = new BrowserClient(a.url, proxied);
     const login = await onA.post('/auth/session/login', {
       username: account.username,
       password: PASSWORD,
     });
-    const cookie = [...onA.cookieJar()].map(([k, v]) => `${k}=${v}`).join('; ');
-    const onB = new HttpClient(b.url, { ...proxied, cookie });
+    const cookie = onA.jar.header()!;
+    const onB = new BrowserClient(b.url, { ...proxied, cookie });
     expect((await onB.get('/auth/me')).body.auth).toBe('session');
     expect(
       (await onB.post('/auth/session/logout', undefined, { 'x-csrf-token': login.body.csrf_token }))

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { GENERIC_BODIES } from '../../test/support/http.js';
 import { BackgroundWork } from '../src/common/background-work.js';
 import { SqliteDatabase } from '../src/database/sqlite.database.js';
 import { UsersRepository } from '../src/users/users.repository.js';
@@ -125,10 +126,11 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
     });
 
     it('answers 400 for a body that is not a JSON object, and 413 for a huge one', async () => {
-      const array = await sample.client.send('POST', '/auth/register', { body: [1, 2] });
+      const array = await sample.client.send('/auth/register', { method: 'POST', json: [1, 2] });
       expect(array.status).toBe(400);
-      const broken = await sample.client.send('POST', '/auth/register', {
-        rawBody: '{"username": ',
+      const broken = await sample.client.send('/auth/register', {
+        method: 'POST',
+        body: '{"username": ',
         headers: { 'content-type': 'application/json' },
       });
       expect(broken.status).toBe(400);
@@ -147,7 +149,11 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
 
     /** Sends `rawBody` to the login route; `text` is the whole answer body, to search. */
     async function refused(rawBody: string, headers: Record<string, string>) {
-      const res = await sample.client.send('POST', '/auth/login', { rawBody, headers });
+      const res = await sample.client.send('/auth/login', {
+        method: 'POST',
+        body: rawBody,
+        headers,
+      });
       return { status: res.status, body: res.body, text: JSON.stringify(res.body) };
     }
 
@@ -448,12 +454,15 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       ['POST', '/auth/password/change'],
       ['POST', '/auth/session/logout'],
     ] as const) {
-      const res = await sample.client.send(method, path, method === 'GET' ? {} : { body: {} });
+      const res = await sample.client.send(
+        path,
+        method === 'GET' ? { method } : { method, json: {} },
+      );
       expect([method, path, res.status, res.body]).toEqual([
         method,
         path,
         401,
-        { statusCode: 401, message: 'Unauthorized' },
+        GENERIC_BODIES[401],
       ]);
     }
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { GENERIC_BODIES } from '../../test/support/http.js';
 import { startRedisServer, type RedisServer } from '../../test/support/redis-server.js';
 import { CredentialsService } from '../src/login/credentials.service.js';
 import {
@@ -14,7 +15,6 @@ import {
 } from './support/sample-app.js';
 
 const NEW_PASSWORD = 'a new passphrase after the outage';
-const UNAVAILABLE = { statusCode: 503, message: 'Service Unavailable' };
 
 /** Fail closed: while Redis is away, nothing that needs it is let through. */
 describe.each(adapters)('Redis outage (%s)', (adapter) => {
@@ -36,10 +36,7 @@ describe.each(adapters)('Redis outage (%s)', (adapter) => {
 
     await redis.stop();
     const me = await sample.client.get('/auth/me', account.auth);
-    expect([me.status, me.body]).toEqual([
-      503,
-      { statusCode: 503, message: 'Service Unavailable' },
-    ]);
+    expect([me.status, me.body]).toEqual([503, GENERIC_BODIES[503]]);
     const loginAttempt = await sample.client.post('/auth/login', {
       username: account.username,
       password: PASSWORD,
@@ -104,7 +101,7 @@ describe.each(adapters)('Redis outage (%s)', (adapter) => {
       );
     try {
       const failed = await change();
-      expect([failed.status, failed.body]).toEqual([503, UNAVAILABLE]);
+      expect([failed.status, failed.body]).toEqual([503, GENERIC_BODIES[503]]);
       expect(spy).toHaveBeenCalledTimes(1);
     } finally {
       spy.mockRestore();
@@ -136,7 +133,7 @@ describe.each(adapters)('Redis outage (%s)', (adapter) => {
     await redis.stop();
     try {
       const failed = await confirm();
-      expect([failed.status, failed.body]).toEqual([503, UNAVAILABLE]);
+      expect([failed.status, failed.body]).toEqual([503, GENERIC_BODIES[503]]);
     } finally {
       await restartRedis(account);
     }

@@ -1,6 +1,7 @@
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { GENERIC_BODIES } from '../../test/support/http.js';
 import {
   ADMIN,
   login,
@@ -9,9 +10,6 @@ import {
   type Account,
   type TestSample,
 } from './support/sample-app.js';
-
-const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized' };
-const FORBIDDEN = { statusCode: 403, message: 'Forbidden' };
 
 describe.each(adapters)('sample app, reports and administration (%s)', (adapter) => {
   let sample: TestSample;
@@ -71,10 +69,10 @@ describe.each(adapters)('sample app, reports and administration (%s)', (adapter)
 
     it('answers 403 without the permission and 401 without credentials', async () => {
       const write = await sample.client.post('/reports', { title: 't', body: 'b' }, user.auth);
-      expect([write.status, write.body]).toEqual([403, FORBIDDEN]);
+      expect([write.status, write.body]).toEqual([403, GENERIC_BODIES[403]]);
       const del = await sample.client.delete('/reports/1', moderator.auth);
-      expect([del.status, del.body]).toEqual([403, FORBIDDEN]);
-      expect((await sample.client.get('/reports')).body).toEqual(UNAUTHORIZED);
+      expect([del.status, del.body]).toEqual([403, GENERIC_BODIES[403]]);
+      expect((await sample.client.get('/reports')).body).toEqual(GENERIC_BODIES[401]);
       expect((await sample.client.post('/reports', { title: 't', body: 'b' })).status).toBe(401);
       expect((await sample.client.delete('/reports/1')).status).toBe(401);
     });

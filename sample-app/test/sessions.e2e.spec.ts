@@ -1,9 +1,9 @@
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
+import { BrowserClient, GENERIC_BODIES } from '../../test/support/http.js';
 import {
   ADMIN,
-  HttpClient,
   login,
   newAccount,
   PASSWORD,
@@ -13,8 +13,6 @@ import {
 } from './support/sample-app.js';
 
 const COOKIE = '__Host-sample.sid';
-const UNAUTHORIZED = { statusCode: 401, message: 'Unauthorized' };
-const FORBIDDEN = { statusCode: 403, message: 'Forbidden' };
 
 describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
   let sample: TestSample;
@@ -69,12 +67,12 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
   it('gives a new session id at every login; the old one stops working (fixation)', async () => {
     const account = await newAccount(sample.client);
     const { browser } = await sessionLogin(account);
-    const before = browser.cookieJar().get(COOKIE)!;
+    const before = browser.jar.get(COOKIE)!;
     await sessionLogin(account, browser);
-    const after = browser.cookieJar().get(COOKIE)!;
+    const after = browser.jar.get(COOKIE)!;
     expect(after).not.toBe(before);
     const stale = await sample.client.fresh().get('/auth/me', { cookie: `${COOKIE}=${before}` });
-    expect([stale.status, stale.body]).toEqual([401, UNAUTHORIZED]);
+    expect([stale.status, stale.body]).toEqual([401, GENERIC_BODIES[401]]);
     expect((await browser.get('/auth/me')).status).toBe(200);
   });
 
@@ -119,7 +117,7 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
       const before = (await browser.get('/reports')).body.length;
 
       const noToken = await browser.post('/reports', { title: 'csrf', body: 'x' });
-      expect([noToken.status, noToken.body]).toEqual([403, FORBIDDEN]);
+      expect([noToken.status, noToken.body]).toEqual([403, GENERIC_BODIES[403]]);
       const wrongToken = await browser.post(
         '/reports',
         { title: 'csrf', body: 'x' },
@@ -166,12 +164,12 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
   it('POST /auth/session/logout destroys the session; replaying the cookie is anonymous', async () => {
     const account = await newAccount(sample.client);
     const { browser, csrf } = await sessionLogin(account);
-    const cookie = browser.cookieJar().get(COOKIE)!;
+    const cookie = browser.jar.get(COOKIE)!;
     expect((await browser.post('/auth/session/logout')).status).toBe(403);
     const res = await browser.post('/auth/session/logout', undefined, { 'x-csrf-token': csrf });
     expect(res.status).toBe(204);
     const replay = await sample.client.fresh().get('/auth/me', { cookie: `${COOKIE}=${cookie}` });
-    expect([replay.status, replay.body]).toEqual([401, UNAUTHORIZED]);
+    expect([replay.status, replay.body]).toEqual([401, GENERIC_BODIES[401]]);
     // It is the session's own logout: a bearer token cannot call it.
     expect((await sample.client.post('/auth/session/logout', undefined, account.auth)).status).toBe(
       401,
@@ -181,7 +179,7 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
   it('treats a tampered or unsigned cookie as anonymous', async () => {
     const account = await newAccount(sample.client);
     const { browser } = await sessionLogin(account);
-    const cookie = browser.cookieJar().get(COOKIE)!;
+    const cookie = browser.jar.get(COOKIE)!;
     const tampered = cookie.slice(0, -3) + (cookie.endsWith('AAA') ? 'BBB' : 'AAA');
     for (const value of [
       tampered,
@@ -190,7 +188,7 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
       'x'.repeat(5000),
     ]) {
       const res = await sample.client.fresh().get('/auth/me', { cookie: `${COOKIE}=${value}` });
-      expect([res.status, res.body]).toEqual([401, UNAUTHORIZED]);
+      expect([res.status, res.body]).toEqual([401, GENERIC_BODIES[401]]);
     }
   });
 
@@ -216,9 +214,7 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
       expect(refresh).toMatchObject({ kind: 'refresh', current: false, ip: '127.0.0.1' });
       // Nothing secret in the list: not the cookie, not a token.
       const text = JSON.stringify(viaSession.body);
-      expect(text).not.toContain(
-        browser.cookieJar().get(COOKIE)!.split('.')[0]!.replace(/^s%3A/, ''),
-      );
+      expect(text).not.toContain(browser.jar.get(COOKIE)!.split('.')[0]!.replace(/^s%3A/, ''));
       expect(text).not.toContain(account.refresh);
 
       const viaToken = await sample.client.get('/auth/sessions', account.auth);
@@ -315,11 +311,11 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
   });
 });
 
-// The client used for sessions must not be the shared one: give HttpClient a quick sanity check.
-describe('HttpClient cookie jar', () => {
+// The client used for sessions must not be the shared one: give BrowserClient a quick sanity check.
+describe('BrowserClient cookie jar', () => {
   it('keeps cookies per client', () => {
-    const a = new HttpClient('http://127.0.0.1:1');
-    expect(a.fresh().cookieJar().size).toBe(0);
+    const a = new BrowserClient('http://127.0.0.1:1');
+    expect(a.fresh().jar.size).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   part,
   testJwtOptions,
   tokenMaker,
+  unpart,
 } from '../../test/support/jwt-forge.js';
 import { InMemoryRevocationStore } from './revocation/in-memory-revocation.store.js';
 import type { JwtOptions } from './jwt-options.js';
@@ -259,9 +260,9 @@ describe('JwtVerifier', () => {
       const token = hs();
       await accepted(verifier, token);
       const [h, p, s] = token.split('.') as [string, string, string];
-      const root = part({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'root' });
+      const root = part({ ...unpart(p), sub: 'root' });
       await refused(verifier, `${h}.${root}.${s}`);
-      const header = part({ ...JSON.parse(Buffer.from(h, 'base64url').toString()), kid: 'hs-old' });
+      const header = part({ ...unpart(h), kid: 'hs-old' });
       await refused(verifier, `${header}.${p}.${s}`);
       await accepted(verifier, token);
     });

@@ -15,6 +15,13 @@ import type { JwtOptions } from 'nestjs-gatehouse';
 
 export const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 export const part = (value: unknown): string => b64url(JSON.stringify(value));
+/** What a JSON part holds: the inverse of {@link part}. */
+export const unpart = (text: string): Record<string, unknown> =>
+  JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>;
+/** The header of a compact JWS, decoded and not verified. */
+export const headerOf = (token: string) => unpart(token.split('.')[0]!);
+/** The claims of a compact JWS, decoded and not verified (to see what an issuer put in). */
+export const claimsOf = (token: string) => unpart(token.split('.')[1]!);
 
 export type ForgeAlg =
   'HS256' | 'HS384' | 'HS512' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | (string & {});

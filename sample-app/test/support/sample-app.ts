@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import { createApp, type SampleApp } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { BackgroundWork } from '../../src/common/background-work.js';
+import { bearer, BrowserClient } from '../../../test/support/http.js';
 
 /** A sample app started in process for a spec, on a free port with its own temporary files. */
 export interface TestSample extends SampleApp {
   readonly config: AppConfig;
   /** The temporary directory holding the SQLite file and the outbox. */
   readonly dir: string;
-  readonly client: HttpClient;
+  readonly client: BrowserClient;
   /** The `.eml` files in the outbox, oldest first, once the work in the background is done. */
   outbox(): Promise<string[]>;
 }
@@ -55,7 +56,7 @@ export async function startSample(
     ...started,
     config,
     dir,
-    client: new HttpClient(started.url, headers),
+    client: new BrowserClient(started.url, headers),
     outbox: async () => {
       await started.app.get(BackgroundWork).idle();
       try {
@@ -72,85 +73,6 @@ export async function startSample(
       if (overrides.databasePath === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A response, read once. */
-export interface HttpResult<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-/** A small JSON client over `fetch` that keeps a cookie jar (for the session routes). */
-export class HttpClient {
-  private readonly cookies = new Map<string, string>();
-
-  /** `defaults` are sent with every request (for example `X-Forwarded-Proto` behind a proxy). */
-  constructor(
-    readonly url: string,
-    private readonly defaults: Record<string, string> = {},
-  ) {}
-
-  /** Sends a request with a JSON body (when given) and reads the answer. */
-  async send<T = any>(
-    method: string,
-    path: string,
-    options: { body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
-  ): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { ...this.defaults, ...options.headers };
-    let body: string | undefined = options.rawBody;
-    if (options.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = JSON.stringify(options.body);
-    }
-    if (this.cookies.size > 0 && headers.cookie === undefined) {
-      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    }
-    const response = await fetch(this.url + path, { method, headers, body, redirect: 'manual' });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line))
-        this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: parsed as T, headers: response.headers };
-  }
-
-  get<T = any>(path: string, headers?: Record<string, string>) {
-    return this.send<T>('GET', path, { headers });
-  }
-
-  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
-    return this.send<T>('POST', path, { body, headers });
-  }
-
-  patch<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
-    return this.send<T>('PATCH', path, { body, headers });
-  }
-
-  delete<T = any>(path: string, headers?: Record<string, string>) {
-    return this.send<T>('DELETE', path, { headers });
-  }
-
-  /** A client for the same app with an empty cookie jar. */
-  fresh(): HttpClient {
-    return new HttpClient(this.url, this.defaults);
-  }
-
-  /** The cookies currently held. */
-  cookieJar(): ReadonlyMap<string, string> {
-    return this.cookies;
-  }
 }
 
 /** The token in a password-reset mail (its body is quoted-printable or plain). */
@@ -195,25 +117,25 @@ export function uniqueName(base = 'user'): string {
 
 /** Logs in with the JWT endpoint; throws unless it succeeds. */
 export async function login(
-  client: HttpClient,
+  client: BrowserClient,
   username: string,
   password = PASSWORD,
 ): Promise<Account> {
   const res = await client.post('/auth/login', { username, password });
   if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status}`);
-  const me = await client.get('/auth/me', { authorization: `Bearer ${res.body.access_token}` });
+  const me = await client.get('/auth/me', bearer(res.body.access_token));
   return {
     id: me.body.id,
     username,
     access: res.body.access_token,
     refresh: res.body.refresh_token,
-    auth: { authorization: `Bearer ${res.body.access_token}` },
+    auth: bearer(res.body.access_token),
   };
 }
 
 /** Registers a new account (with `roles` granted by the admin when given) and logs it in. */
 export async function newAccount(
-  client: HttpClient,
+  client: BrowserClient,
   options: { roles?: string[]; base?: string } = {},
 ): Promise<Account> {
   const username = uniqueName(options.base);
@@ -233,12 +155,4 @@ export async function newAccount(
     if (res.status !== 200) throw new Error(`role change failed: ${res.status}`);
   }
   return login(client, username);
-}
-
-/** The claims of a JWT, without verifying it (to look at what the app put in). */
-export function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
-    string,
-    unknown
-  >;
 }

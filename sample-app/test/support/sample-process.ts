@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HttpClient } from './sample-app.js';
+import { BrowserClient } from '../../../test/support/http.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const mainJs = join(root, 'sample-app', 'dist', 'main.js');
@@ -32,7 +32,7 @@ export function buildSampleApp(): void {
 /** The sample app running as its own Node process (`node sample-app/dist/main.js`). */
 export interface SampleProcess {
   readonly url: string;
-  readonly client: HttpClient;
+  readonly client: BrowserClient;
   readonly pid: number;
   /** Everything the process printed so far (for failure messages). */
   output(): string;
@@ -79,7 +79,7 @@ export async function startSampleProcess(
   });
   return {
     url,
-    client: new HttpClient(url, headers),
+    client: new BrowserClient(url, headers),
     pid: child.pid!,
     output: () => output,
     close: async () => {
