@@ -15,10 +15,8 @@ import {
   type AuthInfo,
   type AuthRequest,
 } from 'nestjs-gatehouse';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
-
-const basic = (user: string, pass: string) =>
-  'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { basic, body, GENERIC_BODIES } from './support/http.js';
 
 /** `X-Token: alice` authenticates alice; `alice-fresh` is a fresh credential of hers. */
 @Injectable()
@@ -144,8 +142,7 @@ class RulesAppModule {}
 
 describe.each(adapters)('route rules (%s)', (adapter) => {
   let app: RunningApp;
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    app.request(path, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) => app.get(path, headers);
   const expect401 = async (res: Response, challenge: string) => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe(challenge);
@@ -207,7 +204,7 @@ describe.each(adapters)('route rules (%s)', (adapter) => {
 
     it('serves the routes whose @Auth names it, with the challenge of its strategy', async () => {
       const post = (headers: Record<string, string> = {}) =>
-        app.request('/plain/password', { method: 'POST', headers });
+        app.send('/plain/password', { method: 'POST', headers });
       const ok = await post({ authorization: basic('bob', 'bob-pass') });
       expect(ok.status).toBe(201);
       expect(await body(ok)).toEqual({ auth: 'password' });

@@ -249,14 +249,15 @@ describe('RoutePolicies', () => {
       );
     });
 
-    it('falls back to Bearer when no backend of the route has a scheme', async () => {
+    // No scheme is invented (it used to fall back to Bearer): a custom-header route has none.
+    it('names no scheme when no backend of the route has one', async () => {
       @Controller()
       class Quiet {
         @Auth('quiet')
         @Get()
         get() {}
       }
-      expect(policyOf(await policies(), Quiet, 'get').challenge).toBe('Bearer realm="api"');
+      expect(policyOf(await policies(), Quiet, 'get').challenge).toBe('');
     });
   });
 
