@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^nestjs-gatehouse$/, replacement: source('index.ts') },
       { find: /^nestjs-gatehouse\/redis$/, replacement: source('redis.ts') },
       { find: /^nestjs-gatehouse\/testing$/, replacement: source('testing.ts') },
+      { find: /^nestjs-gatehouse\/swagger$/, replacement: source('swagger.ts') },
     ],
   },
   test: {

@@ -27,6 +27,7 @@ export { AuthGuard } from './routes/auth.guard.js';
 
 // (3) Who is calling?
 export { AuthBackend, type AuthBackendType } from './core/auth-backend.js';
+export type { SecuritySchemeDescription, SecuritySchemes } from './core/security-scheme.js';
 export {
   AuthResults,
   type AuthFailure,

@@ -22,7 +22,8 @@ const RANKS: Readonly<Record<string, number>> = {
   routes: 7,
   module: 8,
   testing: 9,
-  // The entry files (index.ts, redis.ts, testing.ts) sit on top.
+  swagger: 9,
+  // The entry files (index.ts, redis.ts, testing.ts, swagger.ts) sit on top.
   '.': 10,
 };
 

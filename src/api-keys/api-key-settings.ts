@@ -19,6 +19,8 @@ const MIN_PEPPER_BYTES = 32;
 export class ApiKeySettings {
   /** The header name, lower-cased as Node delivers incoming header names. */
   readonly header: string;
+  /** The header name as configured, for documents (OpenAPI) that show it. */
+  readonly headerName: string;
   /** The `Authorization` scheme, lower-cased, or `undefined`. */
   readonly scheme: string | undefined;
   /** The scheme as configured, for the `WWW-Authenticate` challenge. */
@@ -72,6 +74,7 @@ export class ApiKeySettings {
     }
 
     this.header = header.toLowerCase();
+    this.headerName = header;
     this.scheme = scheme?.toLowerCase();
     this.challenge = scheme ?? 'ApiKey';
     this.prefix = prefix;

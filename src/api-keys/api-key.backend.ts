@@ -11,6 +11,7 @@ import { unavailable } from '../core/dependency-call.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
+import type { SecuritySchemeDescription, SecuritySchemes } from '../core/security-scheme.js';
 
 type Verified = (err: Error | null, user?: object, info?: object) => void;
 
@@ -73,6 +74,17 @@ export class ApiKeyBackend extends AuthBackend {
   override get challenge(): string | undefined {
     // Only a scheme that is on is offered: `Authorization: ApiKey` when `apiKey.scheme` is set.
     return this.options.scheme === undefined ? undefined : this.options.challenge;
+  }
+
+  /** The key in its header, and as `Authorization: <scheme> <key>` when `apiKey.scheme` is set. */
+  override describeSecurity(): SecuritySchemes {
+    const schemes: Record<string, SecuritySchemeDescription> = {
+      [this.name]: { type: 'apiKey', in: 'header', name: this.options.headerName },
+    };
+    if (this.options.scheme !== undefined) {
+      schemes[`${this.name}-authorization`] = { type: 'http', scheme: this.options.challenge };
+    }
+    return schemes;
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {

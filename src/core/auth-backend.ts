@@ -1,6 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { AuthRequest } from './auth-request.js';
 import type { AuthResult } from './auth-result.js';
+import type { SecuritySchemes } from './security-scheme.js';
 
 /**
  * One way of recognising a caller: a JWT, an API key, a session, or your own.
@@ -60,6 +61,35 @@ export abstract class AuthBackend {
    * }
    */
   readonly explicit: boolean = false;
+
+  /**
+   * How an OpenAPI document describes the credentials this backend accepts: one security scheme
+   * per way of sending one, keyed by the scheme's name in the document (`nestjs-gatehouse/swagger`
+   * reads it; nothing on the request path does). Override it when a backend reads its credential
+   * from a header, a cookie or a provider. Default: an `http` scheme of the `challenge`, named
+   * after the backend, or nothing when there is no challenge.
+   *
+   * @example
+   * declare function ownerOfToken(token: string): Promise<string | undefined>;
+   *
+   * @Injectable()
+   * export class TokenHeaderBackend extends AuthBackend {
+   *   readonly name = 'token';
+   *   async authenticate(request: AuthRequest): Promise<AuthResult> {
+   *     const token = request.headers['x-token'];
+   *     if (typeof token !== 'string') return AuthResults.missing(this.name);
+   *     const owner = await ownerOfToken(token);
+   *     return owner ? AuthResults.success(this.name, owner) : AuthResults.invalid(this.name, 'unknown');
+   *   }
+   *   override describeSecurity(): SecuritySchemes {
+   *     return { token: { type: 'apiKey', in: 'header', name: 'X-Token' } };
+   *   }
+   * }
+   */
+  describeSecurity(): SecuritySchemes {
+    const scheme = this.challenge;
+    return scheme ? { [this.name]: { type: 'http', scheme } } : {};
+  }
 }
 
 /**

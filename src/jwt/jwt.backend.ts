@@ -10,6 +10,7 @@ import { TokenCookies } from './token-cookies.js';
 import { TokenService } from './token.service.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult, type AuthSuccess } from '../core/auth-result.js';
+import type { SecuritySchemeDescription, SecuritySchemes } from '../core/security-scheme.js';
 
 /** The scheme, case-insensitive (RFC 9110 §11.1), followed by anything or nothing. */
 const BEARER = /^bearer/i;
@@ -58,6 +59,31 @@ export class JwtBackend extends AuthBackend {
 
   override get challenge(): string {
     return 'Bearer';
+  }
+
+  /**
+   * A bearer scheme for the header, and a scheme per other configured token location: the
+   * access cookie (with its CSRF header on unsafe methods) and the query parameter. A token in
+   * the JSON body has no OpenAPI scheme, so it is left out.
+   */
+  override describeSecurity(): SecuritySchemes {
+    const schemes: Record<string, SecuritySchemeDescription> = {};
+    const { cookies, queryParameter } = this.settings;
+    for (const location of this.settings.locations) {
+      if (location === 'header') {
+        schemes[this.name] = { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' };
+      } else if (location === 'cookie') {
+        schemes[`${this.name}-cookie`] = {
+          type: 'apiKey',
+          in: 'cookie',
+          name: cookies.accessName,
+          description: `The access token in a cookie. Every method but GET, HEAD, OPTIONS and TRACE also needs the ${cookies.csrfHeader} header equal to the ${cookies.csrfName} cookie.`,
+        };
+      } else if (location === 'query') {
+        schemes[`${this.name}-query`] = { type: 'apiKey', in: 'query', name: queryParameter };
+      }
+    }
+    return schemes;
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {

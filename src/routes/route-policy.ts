@@ -14,6 +14,11 @@ export interface RoutePolicy {
   readonly public: boolean;
   /** The backends to try, in order. */
   readonly backends: readonly AuthBackend[];
+  /**
+   * The configured backends the route accepts, in order: `backends` without the testing
+   * backend. What documents (OpenAPI) list as the route's alternatives.
+   */
+  readonly candidates: readonly AuthBackend[];
   readonly fresh: boolean;
   /** Freshness window in ms, or `undefined` for none. */
   readonly freshWithinMs: number | undefined;
@@ -107,10 +112,12 @@ export class RoutePolicies {
       );
     }
     const challenge = challengeFor(backends, this.realm);
+    const candidates = Object.freeze(backends);
     if (this.testBackend) backends = [restrictTo(this.testBackend, rule.backends), ...backends];
     return Object.freeze({
       public: rule.public === true,
-      backends: Object.freeze(backends),
+      backends: this.testBackend ? Object.freeze(backends) : candidates,
+      candidates,
       fresh: rule.fresh === true,
       freshWithinMs:
         rule.freshWithinSeconds === undefined ? undefined : rule.freshWithinSeconds * 1000,

@@ -15,6 +15,7 @@ import { SessionStore } from './session-store.js';
 import { SESSION_ENDS, SessionService } from './session.service.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
+import type { SecuritySchemes } from '../core/security-scheme.js';
 
 /**
  * Cookie sessions: express-session on Express, @fastify/session on Fastify, one store behind
@@ -58,6 +59,18 @@ export class SessionBackend extends AuthBackend {
     private readonly events: AuthEventPublisher,
   ) {
     super();
+  }
+
+  /** The session cookie, with its CSRF header on unsafe methods. */
+  override describeSecurity(): SecuritySchemes {
+    return {
+      [this.name]: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: this.settings.cookieName,
+        description: `A session cookie, set by the login. Every method but GET, HEAD, OPTIONS and TRACE also needs the session's CSRF token in the ${this.settings.csrfHeader} header.`,
+      },
+    };
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {
