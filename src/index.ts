@@ -35,6 +35,11 @@ export {
   type AuthSuccess,
 } from './core/auth-result.js';
 export { PassportBackend } from './passport/passport.backend.js';
+export {
+  strategyBackend,
+  type PassportStrategyClass,
+  type StrategyBackendOptions,
+} from './passport/strategy-backend.js';
 
 // JWT: the backend, the token lifecycle and revocation
 export { JwtBackend } from './jwt/jwt.backend.js';

@@ -3,6 +3,7 @@ import type { ApiKeyOptions } from '../api-keys/api-key-options.js';
 import type { AuthBackend } from '../core/auth-backend.js';
 import type { AuthEvents } from '../core/auth-events.js';
 import type { JwtOptions } from '../jwt/jwt-options.js';
+import type { PassportStrategyClass } from '../passport/strategy-backend.js';
 import type { SessionOptions } from '../sessions/session-options.js';
 import type { RoleDefinition } from '../permissions/role-hierarchy.js';
 import type { UserModel } from '../users/user-model.js';
@@ -49,8 +50,12 @@ export type UserModelProvider =
  * which classes exist cannot come from an async factory.
  */
 export interface AuthModuleExtras {
-  /** The backends, in the order they are tried. At least one. */
-  backends: readonly Type<AuthBackend>[];
+  /**
+   * The backends, in the order they are tried. At least one. Each is a class that extends
+   * `AuthBackend`, or an existing `@nestjs/passport` strategy class (`PassportStrategy(Strategy)`),
+   * as it is or through `strategyBackend(TheClass, options)`.
+   */
+  backends: readonly (Type<AuthBackend> | PassportStrategyClass)[];
   /** Loads users by identity. Required. */
   userModel?: UserModelProvider;
   /** Where auth events go. Default: `LoggerAuthEvents` (Nest's Logger, debug level). */

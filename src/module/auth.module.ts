@@ -18,6 +18,7 @@ import { AuthRouteScanner } from '../routes/route-scanner.js';
 import { checkOptions, validateBackendNames, validateExtras } from './validate-options.js';
 import { PermissionChecker } from '../permissions/permission-checker.js';
 import { UserModel } from '../users/user-model.js';
+import { isPassportStrategyClass, strategyBackend } from '../passport/strategy-backend.js';
 
 /**
  * Authentication and authorization for the whole application.
@@ -59,7 +60,10 @@ export class AuthModule {
 
 function withProviders(definition: DynamicModule, extras: AuthModuleExtras): DynamicModule {
   validateExtras(extras);
-  const backendTypes = [...extras.backends];
+  // A @nestjs/passport strategy class listed as it is becomes a backend with the defaults.
+  const backendTypes: AuthBackendType[] = extras.backends.map((type) =>
+    isPassportStrategyClass(type) ? strategyBackend(type) : (type as AuthBackendType),
+  );
   const providers: Provider[] = [
     ...(definition.providers ?? []),
     { provide: Clock, useClass: SystemClock },
@@ -83,7 +87,7 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
     AuthRouteScanner,
     AuthGuard,
     // A backend brings the services it needs (TokenService for JWT, ApiKeyService for keys…).
-    ...dedupe(backendTypes.flatMap((type) => (type as AuthBackendType).providers ?? [])),
+    ...dedupe(backendTypes.flatMap((type) => type.providers ?? [])),
     ...(extras.globalGuard === false ? [] : [{ provide: APP_GUARD, useExisting: AuthGuard }]),
     ...(extras.providers ?? []),
   ];

@@ -1,6 +1,7 @@
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { OptionsReader } from '../core/options-reader.js';
+import { isPassportStrategyClass } from '../passport/strategy-backend.js';
 import {
   MODULE_EXTRA_KEYS,
   MODULE_OPTION_KEYS,
@@ -18,11 +19,14 @@ export function validateExtras(extras: AuthModuleExtras): void {
     );
   }
   extras.backends.forEach((backend, index) => {
-    if (typeof backend !== 'function' || !(backend.prototype instanceof AuthBackend)) {
+    if (
+      typeof backend !== 'function' ||
+      !(backend.prototype instanceof AuthBackend || isPassportStrategyClass(backend))
+    ) {
       throw new AuthConfigurationError(
         `backends[${index}]`,
-        'is not a class that extends AuthBackend',
-        'pass the backend class itself (not an instance), and make it extend AuthBackend',
+        'is not a class that extends AuthBackend, nor a @nestjs/passport strategy class',
+        'pass the backend class itself (not an instance): one that extends AuthBackend, or PassportStrategy(Strategy)',
       );
     }
   });

@@ -29,6 +29,9 @@ interface StrategyActions {
 
 const OPTIONS = Object.freeze({ session: false });
 
+/** A passport instance: the global one's class, of which the library only makes private ones. */
+type Passport = InstanceType<typeof passport.Passport>;
+
 /**
  * Runs passport strategies as promises.
  *
@@ -42,15 +45,22 @@ const OPTIONS = Object.freeze({ session: false });
  * and which would add `login`/`logout` functions to every request object.
  */
 export class PassportAdapter {
-  private readonly passport = new passport.Passport();
   private readonly strategy: StrategyActions;
 
-  constructor(strategyName: string, strategy: Strategy) {
-    this.passport.use(strategyName, strategy);
+  /**
+   * Registers `strategy` as `strategyName` on `instance`: a new private `Passport` unless given
+   * one, such as {@link PrivatePassport.instance}, that the strategy registered itself on.
+   */
+  constructor(
+    strategyName: string,
+    strategy: Strategy,
+    instance: Passport = new passport.Passport(),
+  ) {
+    instance.use(strategyName, strategy);
     // The registered instance, looked up through the private Passport it belongs to.
-    this.strategy = (
-      this.passport as unknown as { _strategy(name: string): StrategyActions }
-    )._strategy(strategyName);
+    this.strategy = (instance as unknown as { _strategy(name: string): StrategyActions })._strategy(
+      strategyName,
+    );
   }
 
   /**
@@ -145,4 +155,41 @@ function failure(challenge: unknown, status: unknown, incomplete: boolean): Stra
     detail:
       typeof code === 'number' ? `the strategy failed with status ${code}` : 'the strategy failed',
   };
+}
+
+/**
+ * A private `Passport` for strategies that register themselves when they are built, as
+ * `@nestjs/passport`'s `PassportStrategy(Strategy, name)` classes do through their
+ * `getPassportInstance()`. It remembers the name and the strategy of the registration.
+ */
+export class PrivatePassport {
+  private readonly passport = new passport.Passport();
+  private registration: { name: string; strategy: Strategy } | undefined;
+
+  /** What the strategy's `getPassportInstance()` returns: this private Passport. */
+  readonly instance: object;
+
+  constructor() {
+    const instance = Object.create(this.passport) as Passport;
+    // Passport's own rule: `use(strategy)` registers it under the strategy's `name`.
+    instance.use = ((name: string | Strategy, strategy?: Strategy) => {
+      const registered = typeof name === 'string' ? strategy! : name;
+      const as = typeof name === 'string' ? name : name.name;
+      this.passport.use(as!, registered);
+      this.registration = { name: as!, strategy: registered };
+      return instance;
+    }) as typeof instance.use;
+    this.instance = instance;
+  }
+
+  /** The name the strategy registered under, or `undefined` if it has not registered yet. */
+  get name(): string | undefined {
+    return this.registration?.name;
+  }
+
+  /** An adapter that runs the registered strategy on this private Passport. */
+  adapter(): PassportAdapter {
+    if (!this.registration) throw new Error('no strategy registered on this private Passport');
+    return new PassportAdapter(this.registration.name, this.registration.strategy, this.passport);
+  }
 }

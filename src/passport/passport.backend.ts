@@ -1,6 +1,7 @@
 import type { Strategy } from 'passport';
 import type { AuthRequest } from '../core/auth-request.js';
 import { unavailable } from '../core/dependency-call.js';
+import { identityOf } from './identity-of.js';
 import { PassportAdapter } from './passport-adapter.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
@@ -11,7 +12,7 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
  * Extend it as an `@Injectable()` class, so the strategy's verify callback can use injected
  * services. The strategy runs on a private passport instance, never the global singleton.
  * What the verify callback hands to `done(null, user)` becomes the identity: a string as it is,
- * or an object's `identity`, `id` or `sub`. Override {@link PassportBackend.toResult} to change that.
+ * or an object's `identity`, `id`, `sub` or `userId`. Override {@link PassportBackend.toResult} to change that.
  *
  * A failed strategy gives `CREDENTIAL_INVALID`; its challenge text is dropped, since it may echo
  * what the client sent. To pick the code and keep a detail, refuse with an `AuthReasonCode`:
@@ -95,17 +96,4 @@ export abstract class PassportBackend extends AuthBackend {
       ? AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'the strategy gave no identity')
       : AuthResults.success(this.name, identity);
   }
-}
-
-function identityOf(user: unknown): string | undefined {
-  if (typeof user === 'string' && user !== '') return user;
-  if (typeof user === 'number') return String(user);
-  if (typeof user === 'object' && user !== null) {
-    for (const key of ['identity', 'id', 'sub'] as const) {
-      const value = (user as Record<string, unknown>)[key];
-      if (typeof value === 'string' && value !== '') return value;
-      if (typeof value === 'number') return String(value);
-    }
-  }
-  return undefined;
 }

@@ -1,0 +1,3 @@
+export const jwtConstants = {
+  secret: 'recipe-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
+};
