@@ -1,5 +1,5 @@
-// Runs before `npm test` (the "pretest" script): the suites drive a real redis-server and a real
-// headless Chromium, from Debian's packages. On a fresh machine where we are root with apt-get,
+// Runs before `npm test` (the "pretest" script): the suites drive a real redis-server (and
+// redis-cli, for the Redis Cluster) and a real headless Chromium, from Debian's packages. On a fresh machine where we are root with apt-get,
 // this installs what is missing, so the README's test command works as it is; elsewhere it says
 // what to install and stops, rather than letting the suites fail one by one.
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,9 @@ const needs = [
     package: 'redis-server',
     present: () => runs('redis-server', ['--version']),
   },
+  // Builds the Redis Cluster of the cluster suites (`redis-cli --cluster create`). Debian's
+  // redis-server depends on it, but a redis-server from elsewhere may come without.
+  { name: 'redis-cli', package: 'redis-tools', present: () => runs('redis-cli', ['--version']) },
   { name: 'chromium', package: 'chromium', present: () => existsSync('/usr/bin/chromium') },
 ];
 
