@@ -3,6 +3,8 @@
  * enforces. A separate entry point, so applications without `@nestjs/swagger` never load it.
  *
  * @example
+ * import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+ *
  * const app = await NestFactory.create(AppModule);
  * const document = createAuthDocument(app, new DocumentBuilder().setTitle('API').build());
  * SwaggerModule.setup('docs', app, document);

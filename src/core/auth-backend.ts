@@ -79,7 +79,7 @@ export abstract class AuthBackend {
    *     const token = request.headers['x-token'];
    *     if (typeof token !== 'string') return AuthResults.missing(this.name);
    *     const owner = await ownerOfToken(token);
-   *     return owner ? AuthResults.success(this.name, owner) : AuthResults.invalid(this.name, 'unknown');
+   *     return owner ? AuthResults.success(this.name, owner) : AuthResults.invalid(this.name, 'CREDENTIAL_INVALID');
    *   }
    *   override describeSecurity(): SecuritySchemes {
    *     return { token: { type: 'apiKey', in: 'header', name: 'X-Token' } };

@@ -74,10 +74,25 @@ export function isPassportStrategyClass(value: unknown): value is PassportStrate
  * other error a 503: a strategy that cannot reach its store never lets a request through.
  *
  * @example
+ * import { PassportStrategy } from '@nestjs/passport';
+ * import { ExtractJwt, Strategy } from 'passport-jwt';
+ *
+ * @Injectable()
+ * export class JwtStrategy extends PassportStrategy(Strategy) {
+ *   constructor() {
+ *     super({
+ *       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+ *       secretOrKey: process.env.JWT_SECRET!,
+ *     });
+ *   }
+ *   validate(payload: { sub: string }) {
+ *     return { userId: payload.sub };
+ *   }
+ * }
+ *
  * AuthModule.forRoot({
- *   backends: [JwtStrategy, strategyBackend(LocalStrategy, { namedRoutesOnly: true, fresh: true })],
+ *   backends: [strategyBackend(JwtStrategy, { challenge: 'Bearer' })],
  *   userModel: Users,
- *   imports: [AccountsModule],
  * });
  */
 export function strategyBackend(
@@ -158,17 +173,20 @@ abstract class StrategyBackend extends AuthBackend {
   async authenticate(request: AuthRequest): Promise<AuthResult> {
     const outcome = await this.adapter.run(request);
     if (outcome.kind === 'success') return this.toResult(outcome.user);
-    if (outcome.kind === 'fail') return AuthResults.invalid(this.name, outcome.reason);
+    if (outcome.kind === 'fail') {
+      return AuthResults.invalid(this.name, outcome.reason, outcome.detail);
+    }
     // PassportStrategy hands what validate() threw to passport as an error; Nest's own refusals
-    // among them are answers, not outages.
+    // among them are answers, not outages. Their message is the application's free text, so
+    // only the status is kept.
     const error = outcome.error;
     if (error instanceof HttpException && error.getStatus() < 500) {
-      const reason = `validate() refused: ${error.message}`;
+      const detail = `validate() threw ${error.getStatus()}`;
       return error.getStatus() === 403
-        ? AuthResults.forbidden(this.name, reason)
-        : AuthResults.invalid(this.name, reason);
+        ? AuthResults.forbidden(this.name, 'CREDENTIAL_INVALID', detail)
+        : AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', detail);
     }
-    throw unavailable(error, `${this.name} strategy error`);
+    throw unavailable(error, 'DEPENDENCY_UNAVAILABLE', 'the strategy reported an error');
   }
 
   private toResult(user: unknown): AuthResult {
@@ -179,7 +197,7 @@ abstract class StrategyBackend extends AuthBackend {
     }
     const identity = this.options.identity ? this.options.identity(user) : identityOf(user);
     if (typeof identity !== 'string' || identity === '') {
-      return AuthResults.invalid(this.name, 'validate() returned no identity');
+      return AuthResults.invalid(this.name, 'CREDENTIAL_INVALID', 'validate() gave no identity');
     }
     const claims =
       typeof user === 'object' && user !== null ? { ...(user as Record<string, unknown>) } : {};

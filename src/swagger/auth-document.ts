@@ -62,6 +62,8 @@ interface Route {
  * Call it where `SwaggerModule.createDocument` would be called: once the application is created.
  *
  * @example
+ * import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+ *
  * const app = await NestFactory.create(AppModule);
  * const document = createAuthDocument(app, new DocumentBuilder().setTitle('API').build());
  * SwaggerModule.setup('docs', app, document);
