@@ -56,7 +56,7 @@ export async function createApp(config: AppConfig): Promise<SampleApp> {
     express.disable('x-powered-by');
   }
   await configureSessions(app);
-  setupSwagger(app, config.sessionCookieSecure !== false);
+  setupSwagger(app);
   await app.get(RedisConnection).ready();
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as { port: number };

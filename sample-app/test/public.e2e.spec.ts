@@ -405,27 +405,43 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       expect(res.body).toContain('swagger-ui');
     });
 
-    it('declares the three security schemes, listed on protected routes only', async () => {
+    it('declares the schemes of the configured backends, listed on protected routes only', async () => {
       const res = await sample.client.get('/docs-json');
       expect(res.status).toBe(200);
       const doc = res.body;
+      // Derived by nestjs-gatehouse/swagger from the backends: nothing on the routes repeats it.
       expect(doc.components.securitySchemes).toEqual({
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        session: { type: 'apiKey', in: 'cookie', name: expect.any(String) },
+        jwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apikey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: expect.stringMatching(/sample\.sid$/),
+          description: expect.stringContaining('CSRF'),
+        },
       });
       const security = (path: string, method: string) =>
         (doc.paths[path][method].security ?? []).map((s: object) => Object.keys(s)[0]).sort();
-      expect(security('/reports', 'get')).toEqual(['apiKey', 'bearer', 'session']);
-      expect(security('/admin/users', 'get')).toEqual(['apiKey', 'bearer', 'session']);
-      expect(security('/auth/me', 'get')).toEqual(['apiKey', 'bearer', 'session']);
-      expect(security('/api-keys', 'post')).toEqual(['bearer']);
-      expect(security('/api-keys', 'get')).toEqual(['apiKey', 'bearer', 'session']);
-      expect(security('/auth/logout', 'post')).toEqual(['bearer']);
+      const all = ['apikey', 'jwt', 'session'];
+      expect(security('/reports', 'get')).toEqual(all);
+      expect(security('/admin/users', 'get')).toEqual(all);
+      expect(security('/auth/me', 'get')).toEqual(all);
+      expect(security('/api-keys', 'post')).toEqual(['jwt']);
+      expect(security('/api-keys', 'get')).toEqual(all);
+      expect(security('/auth/logout', 'post')).toEqual(['jwt']);
       expect(security('/auth/session/logout', 'post')).toEqual(['session']);
       expect(security('/health', 'get')).toEqual([]);
       expect(security('/auth/login', 'post')).toEqual([]);
       expect(security('/auth/register', 'post')).toEqual([]);
+      // Protected routes answer 401, and 403 where a permission, freshness or CSRF can refuse.
+      const statuses = (path: string, method: string) =>
+        Object.keys(doc.paths[path][method].responses);
+      expect(statuses('/auth/me', 'get')).toContain('401');
+      expect(statuses('/auth/me', 'get')).not.toContain('403');
+      expect(statuses('/admin/users', 'get')).toEqual(expect.arrayContaining(['401', '403']));
+      expect(statuses('/api-keys', 'post')).toEqual(expect.arrayContaining(['401', '403']));
+      expect(statuses('/health', 'get')).not.toContain('401');
+      expect(doc.paths['/admin/users'].get.description).toContain('`users:manage`');
       // The DTOs are documented, without a roles field on registration.
       expect(Object.keys(doc.components.schemas.RegisterDto.properties).sort()).toEqual([
         'email',

@@ -13,7 +13,6 @@ import { ApiNotFoundResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AuthEventPublisher, CurrentUser, HasPermission } from 'nestjs-gatehouse';
 import { AuditRepository, type AuditEntry } from '../audit/audit.repository.js';
 import { CredentialRevoker } from '../auth/credential-revoker.service.js';
-import { ApiAuth } from '../docs/api-security.decorator.js';
 import type { AppUser, UserRecord } from '../users/app-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { UpdateUserDto } from './update-user.dto.js';
@@ -30,7 +29,6 @@ export interface AdminUserView {
 
 /** User administration and the audit log; everything needs `users:manage`. */
 @ApiTags('admin')
-@ApiAuth()
 @HasPermission('users:manage')
 @Controller('admin')
 export class AdminController {

@@ -19,7 +19,6 @@ import {
   type ApiKeyInfo,
   type AuthInfo,
 } from 'nestjs-gatehouse';
-import { ApiAuth } from '../docs/api-security.decorator.js';
 import type { AppUser } from '../users/app-user.js';
 import { CreateApiKeyDto } from './create-api-key.dto.js';
 
@@ -49,7 +48,6 @@ export class ApiKeysController {
   ) {}
 
   /** Creates a key; the response is the only time the key is shown. Needs a fresh login. */
-  @ApiAuth('bearer')
   @ApiCreatedResponse({ description: 'The key, shown only here' })
   @Auth({ backends: 'jwt', fresh: true })
   @Post()
@@ -77,15 +75,12 @@ export class ApiKeysController {
     const { last_used_at: _unused, ...shown } = view(record);
     return { ...shown, key };
   }
-
-  @ApiAuth()
   @Get()
   async list(@CurrentUser() user: AppUser): Promise<ApiKeyView[]> {
     return (await this.apiKeys.list(user.identity)).map(view);
   }
 
   /** Revokes one of the caller's keys; it stops working at once. */
-  @ApiAuth()
   @ApiNotFoundResponse()
   @Delete(':id')
   @HttpCode(204)

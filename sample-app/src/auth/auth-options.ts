@@ -2,8 +2,10 @@ import type { ConfigService } from '@nestjs/config';
 import type { AuthModuleOptions, JwtOptions } from 'nestjs-gatehouse';
 import { API_KEY_PREFIX } from '../api-keys/api-keys.controller.js';
 import type { AppConfig } from '../config/app-config.js';
-import { SESSION_COOKIE } from '../docs/swagger.js';
 import { ROLES } from './roles.js';
+
+/** The session cookie's base name; with the host prefix the browser sees `__Host-sample.sid`. */
+export const SESSION_COOKIE = 'sample.sid';
 
 /** The longest a login (refresh family) lasts through rotations, unless refresh tokens live longer. */
 const FAMILY_LIFETIME_SECONDS = 30 * 86_400;

@@ -18,7 +18,6 @@ import {
   type AuthInfo,
   type AuthRequest,
 } from 'nestjs-gatehouse';
-import { ApiAuth } from '../docs/api-security.decorator.js';
 import { CredentialsService } from '../login/credentials.service.js';
 import { AppUser } from '../users/app-user.js';
 import { CredentialRevoker } from './credential-revoker.service.js';
@@ -63,7 +62,6 @@ export class SessionAuthController {
   }
 
   /** Destroys the session on the server. */
-  @ApiAuth('session')
   @ApiNoContentResponse()
   @Auth('session')
   @Post('session/logout')
@@ -73,7 +71,6 @@ export class SessionAuthController {
   }
 
   /** The caller's cookie sessions and JWT logins. */
-  @ApiAuth()
   @Get('sessions')
   async list(
     @CurrentUser() user: AppUser,
@@ -105,7 +102,6 @@ export class SessionAuthController {
   }
 
   /** Ends one of the caller's sessions or JWT logins. */
-  @ApiAuth()
   @ApiNoContentResponse()
   @ApiNotFoundResponse()
   @Delete('sessions/:id')

@@ -17,7 +17,6 @@ import {
   type TokenPair,
 } from 'nestjs-gatehouse';
 import { NoStoreInterceptor } from '../common/no-store.interceptor.js';
-import { ApiAuth } from '../docs/api-security.decorator.js';
 import { CredentialsService } from '../login/credentials.service.js';
 import type { AppUser } from '../users/app-user.js';
 import { AccountsService } from '../users/accounts.service.js';
@@ -69,7 +68,6 @@ export class TokenAuthController {
   }
 
   /** Revokes this access token and its login (and the given refresh token's login). */
-  @ApiAuth('bearer')
   @ApiNoContentResponse()
   @Auth('jwt')
   @Post('logout')
@@ -81,7 +79,6 @@ export class TokenAuthController {
   }
 
   /** Every token and session of the caller stops working, on every instance. */
-  @ApiAuth()
   @ApiNoContentResponse()
   @Post('logout-all')
   @HttpCode(204)
@@ -97,7 +94,6 @@ export class TokenAuthController {
    * again; revoking twice is harmless. Stored first, a failure would leave the old logins alive
    * after a change that did happen.
    */
-  @ApiAuth('bearer')
   @ApiNoContentResponse()
   @ApiBadRequestResponse()
   @Auth({ backends: 'jwt', fresh: true })

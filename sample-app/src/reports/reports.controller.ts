@@ -11,14 +11,12 @@ import {
 import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, HasPermission } from 'nestjs-gatehouse';
 import { numericId } from '../common/id.js';
-import { ApiAuth } from '../docs/api-security.decorator.js';
 import type { AppUser } from '../users/app-user.js';
 import { CreateReportDto } from './create-report.dto.js';
 import { ReportsRepository, type Report } from './reports.repository.js';
 
 /** Reports: read with `reports:read`, write with `reports:write`, delete with `reports:delete`. */
 @ApiTags('reports')
-@ApiAuth()
 @Controller('reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsRepository) {}

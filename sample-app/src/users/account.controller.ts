@@ -13,7 +13,6 @@ import {
   Public,
   type AuthInfo,
 } from 'nestjs-gatehouse';
-import { ApiAuth } from '../docs/api-security.decorator.js';
 import { AccountsService } from './accounts.service.js';
 import { AppUser, publicUser } from './app-user.js';
 import { RegisterDto } from './dto/register.dto.js';
@@ -43,8 +42,6 @@ export class AccountController {
   async register(@Body() body: RegisterDto): Promise<ReturnType<typeof publicUser>> {
     return publicUser(await this.accounts.register(body));
   }
-
-  @ApiAuth()
   @Get('me')
   me(@CurrentUser() user: AppUser, @CurrentAuth() auth: AuthInfo): MeView {
     return meView(user, auth);
@@ -55,7 +52,6 @@ export class AccountController {
    * narrowed by scopes (an API key made for `reports:read`, say) may not: the email is where
    * password resets go, so changing it would hand over the whole account.
    */
-  @ApiAuth()
   @ApiBadRequestResponse()
   @ApiForbiddenResponse({ description: 'The credential carries scopes (a scoped API key)' })
   @Patch('me')
