@@ -1,7 +1,9 @@
 /**
- * Helpers for your own e2e tests: send requests as a given user, or as anonymous, without real
- * credentials, while every other part of the guard (backend restrictions, freshness, role
- * hierarchy, scopes and permission checks) keeps working.
+ * Helpers for your own tests. `AuthTesting` sends requests as a given user, or as anonymous,
+ * without real credentials, while every other part of the guard (backend restrictions,
+ * freshness, role hierarchy, scopes and permission checks) keeps working. The store contract
+ * suites (`apiKeyStoreContract`, `revocationStoreContract`, `sessionStoreContract`) check your own
+ * stores; they take your test runner's functions, so this entry imports no test framework.
  *
  * @example
  * const auth = new AuthTesting();
@@ -19,3 +21,20 @@ export {
   type TestCredential,
 } from './testing/auth-testing.js';
 export { FakeClock } from './testing/fake-clock.js';
+
+// Contract suites for your own stores: register them with your test runner's functions.
+export type {
+  ContractAsyncExpectation,
+  ContractExpectation,
+  ContractRunner,
+} from './testing/contract-runner.js';
+export {
+  apiKeyStoreContract,
+  sampleRecord,
+  type ApiKeyStoreFixture,
+} from './testing/api-key-store.contract.js';
+export {
+  revocationStoreContract,
+  type RevocationStoreHarness,
+} from './testing/revocation-store.contract.js';
+export { sessionStoreContract } from './testing/session-store.contract.js';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiKeyStoreContract, sampleRecord } from '../../test/api-key-store.contract.js';
+import { apiKeyStoreContract, sampleRecord } from 'nestjs-gatehouse/testing';
+import * as vitest from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { SqliteApiKeyStore } from '../src/api-keys/sqlite-api-key.store.js';
 import { SqliteDatabase } from '../src/database/sqlite.database.js';
@@ -22,10 +23,14 @@ function open(path = ':memory:') {
   };
 }
 
-apiKeyStoreContract('SqliteApiKeyStore', async () => {
-  const { store, close } = open();
-  return { store, close };
-});
+apiKeyStoreContract(
+  'SqliteApiKeyStore',
+  async () => {
+    const { store, close } = open();
+    return { store, close };
+  },
+  vitest,
+);
 
 describe('SqliteApiKeyStore', () => {
   it('stores only the hash, never a key, and survives a restart (a real file)', async () => {

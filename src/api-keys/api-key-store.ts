@@ -36,7 +36,7 @@ export interface ApiKeyRecord extends ApiKeyInfo {
  * The default, {@link InMemoryApiKeyStore}, loses its keys on restart: it is meant for tests and
  * demos.
  *
- * Contract (checked by the shared suite in `test/api-key-store.contract.ts`):
+ * Contract (checked by `apiKeyStoreContract` from `nestjs-gatehouse/testing`):
  * - times are integers, ms since the epoch; `null` means "not set";
  * - `findById` is the only read on the request path, so index the id;
  * - a failing store rejects (throws): the library answers 503 and never lets the request through;

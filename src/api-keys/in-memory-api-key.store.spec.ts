@@ -1,8 +1,13 @@
+import * as vitest from 'vitest';
 import { describe, expect, it } from 'vitest';
-import { apiKeyStoreContract, sampleRecord } from '../../test/api-key-store.contract.js';
+import { apiKeyStoreContract, sampleRecord } from '../testing/api-key-store.contract.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
 
-apiKeyStoreContract('InMemoryApiKeyStore', async () => ({ store: new InMemoryApiKeyStore() }));
+apiKeyStoreContract(
+  'InMemoryApiKeyStore',
+  async () => ({ store: new InMemoryApiKeyStore() }),
+  vitest,
+);
 
 describe('InMemoryApiKeyStore', () => {
   it('hands out frozen records, so a caller cannot change a stored key', async () => {

@@ -1,46 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import * as vitest from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InMemorySessionStore, SessionStore } from 'nestjs-gatehouse';
-import { FakeClock } from 'nestjs-gatehouse/testing';
+import { FakeClock, sessionStoreContract } from 'nestjs-gatehouse/testing';
 import { RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { startRedisServer } from '../../test/support/redis-server.js';
 
-/** The contract every SessionStore keeps, run against the in-memory and the Redis store. */
-function contract(name: string, make: () => Promise<SessionStore>) {
-  describe(`${name} keeps the SessionStore contract`, () => {
-    let store: SessionStore;
-    beforeAll(async () => {
-      store = await make();
-    });
-
-    it('stores, returns a copy of, and destroys sessions', async () => {
-      const session = { cookie: { path: '/' }, gatehouse: { identity: 'u1', n: 1 } };
-      await store.set('sid-1', session, 60_000);
-      session.gatehouse.n = 2;
-      expect(await store.get('sid-1')).toEqual({
-        cookie: { path: '/' },
-        gatehouse: { identity: 'u1', n: 1 },
-      });
-      await store.destroy('sid-1');
-      expect(await store.get('sid-1')).toBeNull();
-      await store.destroy('never-existed');
-      expect(await store.get('never-existed')).toBeNull();
-    });
-
-    it('keeps a per-user index', async () => {
-      await store.addToIndex('u2', 'a', 60_000);
-      await store.addToIndex('u2', 'b', 60_000);
-      await store.addToIndex('u3', 'c', 60_000);
-      expect((await store.listIndex('u2')).sort()).toEqual(['a', 'b']);
-      await store.removeFromIndex('u2', 'a');
-      expect(await store.listIndex('u2')).toEqual(['b']);
-      expect(await store.listIndex('nobody')).toEqual([]);
-    });
-  });
-}
-
-contract('InMemorySessionStore', async () => new InMemorySessionStore(new FakeClock()));
+sessionStoreContract(
+  'InMemorySessionStore',
+  async () => new InMemorySessionStore(new FakeClock()),
+  vitest,
+);
 
 describe('InMemorySessionStore expiry follows the Clock', () => {
   it('forgets sessions and index entries after their TTL', async () => {
@@ -63,7 +34,11 @@ describe('RedisSessionStore', () => {
   const prefix = `gatehouse-contract:${randomBytes(6).toString('hex')}:`;
   afterAll(() => client.quit());
 
-  contract('RedisSessionStore', async () => new RedisSessionStore(client, { keyPrefix: prefix }));
+  sessionStoreContract(
+    'RedisSessionStore',
+    async () => new RedisSessionStore(client, { keyPrefix: prefix }),
+    vitest,
+  );
 
   it('writes sessions with the given TTL and keeps the index set alive as long', async () => {
     const store = new RedisSessionStore(client, { keyPrefix: prefix });

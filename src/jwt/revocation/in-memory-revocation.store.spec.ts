@@ -1,17 +1,21 @@
+import * as vitest from 'vitest';
 import { describe, expect, it } from 'vitest';
 import { AuthUnavailableError, InMemoryRevocationStore } from 'nestjs-gatehouse';
-import { FakeClock } from 'nestjs-gatehouse/testing';
-import { revocationStoreContract } from '../../../test/revocation-store.contract.js';
+import { FakeClock, revocationStoreContract } from 'nestjs-gatehouse/testing';
 
-revocationStoreContract('in-memory', async (clock) => {
-  const store = new InMemoryRevocationStore(clock);
-  return {
-    store,
-    advance: async (ms) => clock.advance(ms),
-    entries: async () => store.size,
-    close: async () => undefined,
-  };
-});
+revocationStoreContract(
+  'in-memory',
+  async (clock) => {
+    const store = new InMemoryRevocationStore(clock);
+    return {
+      store,
+      advance: async (ms) => clock.advance(ms),
+      entries: async () => store.size,
+      close: async () => undefined,
+    };
+  },
+  vitest,
+);
 
 describe('InMemoryRevocationStore memory bounds', () => {
   it('drops expired entries to make room, and refuses (503) rather than forget live ones', async () => {

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
+import * as vitest from 'vitest';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RevocationStore } from 'nestjs-gatehouse';
-import { FakeClock } from 'nestjs-gatehouse/testing';
+import { FakeClock, revocationStoreContract } from 'nestjs-gatehouse/testing';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
-import { revocationStoreContract } from '../../../test/revocation-store.contract.js';
 import { startRedisServer } from '../../../test/support/redis-server.js';
 
 const url = inject('redisUrl');
@@ -14,27 +14,31 @@ async function purge(client: Redis, prefix: string): Promise<void> {
   if (keys.length > 0) await client.del(...keys);
 }
 
-revocationStoreContract('redis', async (clock) => {
-  const client = new Redis(url);
-  const prefix = `gatehouse-contract-${process.pid}-${Date.now()}:`;
-  return {
-    store: new RedisRevocationStore(client, clock, { keyPrefix: prefix }),
-    // Redis ages keys by its own clock; time travel shortens every key's TTL by the same amount.
-    advance: async (ms) => {
-      clock.advance(ms);
-      for (const key of await client.keys(`${prefix}*`)) {
-        const left = await client.pttl(key);
-        if (left - ms <= 0) await client.del(key);
-        else await client.pexpire(key, left - ms);
-      }
-    },
-    entries: async () => (await client.keys(`${prefix}*`)).length,
-    close: async () => {
-      await purge(client, prefix);
-      await client.quit();
-    },
-  };
-});
+revocationStoreContract(
+  'redis',
+  async (clock) => {
+    const client = new Redis(url);
+    const prefix = `gatehouse-contract-${process.pid}-${Date.now()}:`;
+    return {
+      store: new RedisRevocationStore(client, clock, { keyPrefix: prefix }),
+      // Redis ages keys by its own clock; time travel shortens every key's TTL by the same amount.
+      advance: async (ms) => {
+        clock.advance(ms);
+        for (const key of await client.keys(`${prefix}*`)) {
+          const left = await client.pttl(key);
+          if (left - ms <= 0) await client.del(key);
+          else await client.pexpire(key, left - ms);
+        }
+      },
+      entries: async () => (await client.keys(`${prefix}*`)).length,
+      close: async () => {
+        await purge(client, prefix);
+        await client.quit();
+      },
+    };
+  },
+  vitest,
+);
 
 describe('RedisRevocationStore against a real redis-server', () => {
   const clients: Redis[] = [];

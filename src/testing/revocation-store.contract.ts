@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RevocationStore } from 'nestjs-gatehouse';
-import { FakeClock } from 'nestjs-gatehouse/testing';
+import type { RevocationStore } from '../jwt/revocation/revocation-store.js';
+import type { ContractRunner } from './contract-runner.js';
+import { FakeClock } from './fake-clock.js';
 
-/** What a store's spec hands the contract suite. */
-export interface StoreHarness {
+/** What a store's spec hands {@link revocationStoreContract}: the store, and control of its time. */
+export interface RevocationStoreHarness {
   store: RevocationStore;
   /** Lets `ms` pass for the store: the fake clock moves and entries age accordingly. */
   advance(ms: number): Promise<void>;
@@ -16,16 +16,37 @@ let counter = 0;
 const unique = (what: string) => `${what}-${process.pid}-${Date.now()}-${++counter}`;
 
 /**
- * The behaviour every `RevocationStore` must have (see its JSDoc): one suite, run by the spec of
- * each implementation.
+ * Registers the behaviour every `RevocationStore` must have (see its JSDoc) as tests of `runner`,
+ * against the store `make` builds on the given clock. Run it against your own implementation.
+ *
+ * @example
+ * import * as vitest from 'vitest';
+ * import { InMemoryRevocationStore } from 'nestjs-gatehouse';
+ * import { revocationStoreContract } from 'nestjs-gatehouse/testing';
+ *
+ * revocationStoreContract(
+ *   'InMemoryRevocationStore',
+ *   async (clock) => {
+ *     const store = new InMemoryRevocationStore(clock);
+ *     return {
+ *       store,
+ *       advance: async (ms) => void clock.advance(ms),
+ *       entries: async () => store.size,
+ *       close: async () => undefined,
+ *     };
+ *   },
+ *   vitest,
+ * );
  */
 export function revocationStoreContract(
   name: string,
-  make: (clock: FakeClock) => Promise<StoreHarness>,
+  make: (clock: FakeClock) => Promise<RevocationStoreHarness>,
+  runner: ContractRunner,
 ): void {
+  const { describe, it, expect, beforeAll, afterAll, beforeEach } = runner;
   describe(`RevocationStore contract: ${name}`, () => {
     const clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
-    let h: StoreHarness;
+    let h: RevocationStoreHarness;
     const token = (extra: Partial<Parameters<RevocationStore['isRevoked']>[0]> = {}) => ({
       tokenId: unique('jti'),
       subject: unique('user'),

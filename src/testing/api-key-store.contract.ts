@@ -1,13 +1,5 @@
-/**
- * The contract every ApiKeyStore must meet. Run it against your implementation:
- *
- *   apiKeyStoreContract('SqliteApiKeyStore', async () => {
- *     const db = openTempDb();
- *     return { store: new SqliteApiKeyStore(db), close: () => db.close() };
- *   });
- */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKeyRecord, ApiKeyStore } from 'nestjs-gatehouse';
+import type { ApiKeyRecord, ApiKeyStore } from '../api-keys/api-key-store.js';
+import type { ContractRunner } from './contract-runner.js';
 
 /** A fresh, empty store for one test, and how to dispose of it. */
 export interface ApiKeyStoreFixture {
@@ -20,7 +12,10 @@ const MINUTE = 60_000;
 
 let sequence = 0;
 
-/** A record as ApiKeyService would insert it; ids are 16 hex characters. */
+/**
+ * A record as ApiKeyService would insert it, each call a new id (16 hex characters); `overrides`
+ * replace fields.
+ */
 export function sampleRecord(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
   sequence += 1;
   return {
@@ -39,8 +34,23 @@ export function sampleRecord(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecor
   };
 }
 
-/** Registers the contract suite for the store `make` builds. */
-export function apiKeyStoreContract(name: string, make: () => Promise<ApiKeyStoreFixture>): void {
+/**
+ * Registers the contract every {@link ApiKeyStore} must meet, as tests of `runner`, against the
+ * store `make` builds (a fresh, empty one per test). Run it against your own implementation.
+ *
+ * @example
+ * import * as vitest from 'vitest';
+ * import { apiKeyStoreContract } from 'nestjs-gatehouse/testing';
+ * import { SqlApiKeyStore } from './sql-api-key.store.js';
+ *
+ * apiKeyStoreContract('SqlApiKeyStore', async () => ({ store: new SqlApiKeyStore() }), vitest);
+ */
+export function apiKeyStoreContract(
+  name: string,
+  make: () => Promise<ApiKeyStoreFixture>,
+  runner: ContractRunner,
+): void {
+  const { describe, it, expect, beforeEach, afterEach } = runner;
   describe(`ApiKeyStore contract: ${name}`, () => {
     let fixture: ApiKeyStoreFixture;
     let store: ApiKeyStore;
