@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import { Redis, type ChainableCommander, type Cluster, type RedisOptions } from 'ioredis';
+import { AuthConfigurationError } from './auth-error.js';
 
 const logger = new Logger('Gatehouse');
 
@@ -58,4 +59,78 @@ export function commandBound(
   }
   const own = 'commandTimeout' in client.options ? client.options.commandTimeout : undefined;
   return own ? undefined : timeoutMs;
+}
+
+/**
+ * How long a Redis store's writes wait for replicas (Redis `WAIT`), so that a write the store
+ * reported done survives the failover of its primary: `replicas` copies must acknowledge it
+ * within `timeoutMs`, or the write is reported failed (the request gets 503).
+ */
+export interface RedisReplicaWait {
+  /** How many replicas must hold the write. At least 1. */
+  readonly replicas: number;
+  /** The longest wait for them, in ms; shorter than the store's command time bound. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Checks a store's `waitForReplicas` option against the time bound of its commands (the
+ * store's own, or the client's `commandTimeout`): a WAIT that may outlast the bound would be cut
+ * off and counted as an outage even when the replicas answer.
+ */
+export function checkReplicaWait(
+  client: Redis | Cluster,
+  wait: RedisReplicaWait | undefined,
+  commandTimeoutMs: number | undefined,
+  store: string,
+): RedisReplicaWait | undefined {
+  if (wait === undefined) return undefined;
+  const option = `${store} waitForReplicas`;
+  if (!Number.isInteger(wait.replicas) || wait.replicas < 1) {
+    throw new AuthConfigurationError(
+      `${option}.replicas`,
+      'must be a whole number of at least 1',
+      'give the replicas each write must reach, for example `{ replicas: 1, timeoutMs: 200 }`',
+    );
+  }
+  const own = 'commandTimeout' in client.options ? client.options.commandTimeout : undefined;
+  const bound = own ?? commandTimeoutMs ?? 1000;
+  if (!Number.isInteger(wait.timeoutMs) || wait.timeoutMs <= 0 || wait.timeoutMs >= bound) {
+    throw new AuthConfigurationError(
+      `${option}.timeoutMs`,
+      `must be a whole number of ms, above 0 and below the command time bound (${bound} ms)`,
+      'wait less than commandTimeoutMs (and the client’s commandTimeout), for example 200',
+    );
+  }
+  return Object.freeze({ replicas: wait.replicas, timeoutMs: wait.timeoutMs });
+}
+
+/**
+ * Sends the write commands `add` queues (all on one key's slot) and, with `wait`, a `WAIT` for
+ * replicas right behind them, in one pipeline: one round trip, to the very node that took the
+ * write (on a Cluster the pipeline follows its keys' slot). Rejects when a command failed, or
+ * when fewer replicas than asked acknowledged in time.
+ */
+export async function writeThenWait(
+  client: Redis | Cluster,
+  add: (pipeline: ChainableCommander) => void,
+  wait: RedisReplicaWait | undefined,
+): Promise<unknown[]> {
+  const pipeline = client.pipeline();
+  add(pipeline);
+  if (wait) pipeline.wait(wait.replicas, wait.timeoutMs);
+  const replies = await pipeline.exec();
+  if (replies === null) throw new Error('Redis discarded the pipeline');
+  const failed = replies.find(([error]) => error !== null);
+  if (failed) throw failed[0];
+  const results = replies.map(([, result]) => result);
+  if (wait) {
+    const acknowledged = results.pop() as number;
+    if (acknowledged < wait.replicas) {
+      throw new Error(
+        `Redis: ${acknowledged} of ${wait.replicas} replicas acknowledged the write within ${wait.timeoutMs} ms`,
+      );
+    }
+  }
+  return results;
 }

@@ -1,7 +1,13 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { withTimeout } from '../core/dependency-call.js';
-import { commandBound, openRedis } from '../core/redis-client.js';
+import {
+  checkReplicaWait,
+  commandBound,
+  openRedis,
+  writeThenWait,
+  type RedisReplicaWait,
+} from '../core/redis-client.js';
 import { SessionStore, type StoredSession } from './session-store.js';
 
 /** Settings of {@link RedisSessionStore}. */
@@ -13,6 +19,14 @@ export interface RedisSessionStoreOptions {
    * Default: `1000`.
    */
   commandTimeoutMs?: number;
+  /**
+   * Make the writes that end or index a session (`destroy`, `addToIndex`) wait until this many
+   * replicas hold them (Redis `WAIT`), so a logout or "log out everywhere" survives the failover
+   * of its primary; writes the replicas do not acknowledge within `timeoutMs` fail (503).
+   * Without it, a primary that dies before replicating a logout brings the session back.
+   * Default: none.
+   */
+  waitForReplicas?: RedisReplicaWait;
 }
 
 /** How {@link RedisSessionStore.provider} finds its Redis. */
@@ -27,6 +41,13 @@ export interface RedisSessionProviderOptions extends RedisSessionStoreOptions {
   /** Extra ioredis options when `url` is used. */
   redisOptions?: RedisOptions;
 }
+
+// Adds a session to its user's index and makes the index live as long as that newest session,
+// in one step, so the index never outlives or misses its expiry.
+const ADD_TO_INDEX = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
 
 /**
  * A {@link SessionStore} in Redis (ioredis), shared by every instance of the application. Each
@@ -46,6 +67,7 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   private readonly prefix: string;
   /** The time bound added per command; `undefined` when the client bounds its commands. */
   private readonly timeoutMs: number | undefined;
+  private readonly wait: RedisReplicaWait | undefined;
 
   /**
    * @param client an ioredis `Redis` or `Cluster`.
@@ -62,6 +84,12 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
       throw new TypeError('RedisSessionStore: the client must be an ioredis Redis or Cluster');
     }
     this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisSessionStore');
+    this.wait = checkReplicaWait(
+      client,
+      options.waitForReplicas,
+      options.commandTimeoutMs,
+      'RedisSessionStore',
+    );
   }
 
   /**
@@ -99,18 +127,21 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
   }
 
   async destroy(sid: string): Promise<void> {
-    await this.bounded(this.client.del(this.sessionKey(sid)));
+    const key = this.sessionKey(sid);
+    await this.bounded(writeThenWait(this.client, (p) => p.del(key), this.wait));
   }
 
   async addToIndex(identity: string, sid: string, ttlMs: number): Promise<void> {
     const key = this.indexKey(identity);
     // The newest session lives at most ttlMs, so the set may go when it does. One key, so the
-    // transaction stays in one Cluster slot.
-    const results = await this.bounded(
-      this.client.multi().sadd(key, sid).pexpire(key, wholeMs(ttlMs)).exec(),
+    // script (and the WAIT behind it) stays in one Cluster slot.
+    await this.bounded(
+      writeThenWait(
+        this.client,
+        (p) => p.eval(ADD_TO_INDEX, 1, key, sid, wholeMs(ttlMs)),
+        this.wait,
+      ),
     );
-    const failed = results?.find(([error]) => error !== null)?.[0];
-    if (results === null || failed) throw failed ?? new Error('Redis discarded the transaction');
   }
 
   async removeFromIndex(identity: string, sid: string): Promise<void> {

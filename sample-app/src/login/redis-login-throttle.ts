@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LoginThrottle, type LoginThrottleLimits } from './login-throttle.js';
 import { key } from './memory-login-throttle.js';
 
@@ -14,10 +14,13 @@ local left = redis.call('PTTL', KEYS[1])
 if left < 1 then return 1 end
 return left`;
 
-/** Login-attempt counts in Redis, shared by every instance. Keys expire with the lockout. */
+/**
+ * Login-attempt counts in Redis, shared by every instance. Keys expire with the lockout. The
+ * script touches one key, so it runs on a Redis Cluster (`Cluster`) as on one Redis.
+ */
 export class RedisLoginThrottle extends LoginThrottle {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly limits: LoginThrottleLimits,
     private readonly prefix = 'sample-app:login-failures:',
   ) {

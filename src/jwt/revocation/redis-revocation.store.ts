@@ -1,6 +1,12 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
-import type { Redis, RedisOptions } from 'ioredis';
-import { commandBound, openRedis } from '../../core/redis-client.js';
+import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
+import {
+  checkReplicaWait,
+  commandBound,
+  openRedis,
+  writeThenWait,
+  type RedisReplicaWait,
+} from '../../core/redis-client.js';
 import { Clock } from '../../core/clock.js';
 import { withTimeout } from '../../core/dependency-call.js';
 import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
@@ -15,14 +21,25 @@ export interface RedisRevocationStoreOptions {
    * Default: `1000`.
    */
   commandTimeoutMs?: number;
+  /**
+   * Make every write (a revocation, a spent refresh token) wait until this many replicas hold it
+   * (Redis `WAIT`), so that it survives the failover of its primary; a write they do not
+   * acknowledge within `timeoutMs` fails (503). Without it, a write acknowledged by a primary
+   * that dies before replicating it is lost: the revoked token works again, or a spent refresh
+   * token can be spent once more. Default: none.
+   */
+  waitForReplicas?: RedisReplicaWait;
 }
 
 /** How {@link RedisRevocationStore.provider} finds its Redis. */
 export interface RedisRevocationProviderOptions extends RedisRevocationStoreOptions {
   /** A Redis URL, for example `redis://127.0.0.1:6379/0`. The store owns and closes the client. */
   url?: string;
-  /** An existing client instead of `url`; you keep owning it (the store never closes it). */
-  client?: Redis;
+  /**
+   * An existing ioredis client (`Redis`, or `Cluster`) instead of `url`; you keep owning it (the
+   * store never closes it), so one connection can serve every store of the application.
+   */
+  client?: Redis | Cluster;
   /** Extra ioredis options when `url` is used. */
   redisOptions?: RedisOptions;
 }
@@ -70,9 +87,9 @@ if left > ttl then ttl = left end
 redis.call('SET', KEYS[1], value, 'PX', ttl)
 return 1`;
 
-type ScriptClient = Redis & {
-  gatehouseConsume(k1: string, k2: string, generation: number, ttl: number): Promise<ConsumeResult>;
-  gatehouseCutoff(k1: string, before: number, ttl: number, spare: string): Promise<number>;
+type ScriptPipeline = ChainableCommander & {
+  gatehouseConsume(k1: string, k2: string, generation: number, ttl: number): ScriptPipeline;
+  gatehouseCutoff(k1: string, before: number, ttl: number, spare: string): ScriptPipeline;
 };
 
 /**
@@ -82,7 +99,11 @@ type ScriptClient = Redis & {
  * the methods reject and requests get 503.
  *
  * Imported from `nestjs-gatehouse/redis`, so ioredis is only needed by those who use it.
- * Targets a single Redis or Sentinel setup (the revocation check reads three keys in one MGET).
+ * Runs on one Redis (or Sentinel) and on a Redis Cluster. The keys a script touches share a hash
+ * tag (the refresh family), so each script stays in one slot. The revocation check reads three
+ * keys, named by token id, subject and family: one MGET on a single Redis; on a Cluster, where
+ * no one hash tag can join them (revoking a family knows only the family), three GETs sent at
+ * once to their slots' nodes, so it still costs one round trip of time.
  *
  * @example
  * AuthModule.forRoot({
@@ -93,13 +114,19 @@ type ScriptClient = Redis & {
  * });
  */
 export class RedisRevocationStore extends RevocationStore implements OnModuleDestroy {
-  private readonly client: ScriptClient;
+  private readonly client: Redis | Cluster;
   private readonly prefix: string;
   /** The time bound added per command; `undefined` when the client bounds its commands. */
   private readonly timeoutMs: number | undefined;
+  private readonly wait: RedisReplicaWait | undefined;
+  private readonly cluster: boolean;
 
+  /**
+   * @param client an ioredis `Redis` or `Cluster`.
+   * @param ownsClient whether {@link onModuleDestroy} closes `client`. Default: `false`.
+   */
   constructor(
-    client: Redis,
+    client: Redis | Cluster,
     private readonly clock: Clock,
     options: RedisRevocationStoreOptions = {},
     private readonly ownsClient = false,
@@ -110,9 +137,16 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
       throw new TypeError('RedisRevocationStore: the client must be an ioredis client');
     }
     this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisRevocationStore');
+    this.wait = checkReplicaWait(
+      client,
+      options.waitForReplicas,
+      options.commandTimeoutMs,
+      'RedisRevocationStore',
+    );
+    this.cluster = client.isCluster;
     client.defineCommand('gatehouseConsume', { numberOfKeys: 2, lua: CONSUME });
     client.defineCommand('gatehouseCutoff', { numberOfKeys: 1, lua: CUTOFF });
-    this.client = client as ScriptClient;
+    this.client = client;
   }
 
   /**
@@ -157,13 +191,15 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     const ttl = until - this.clock.now();
     if (ttl <= 0) return;
     const key = `${this.prefix}s:${subject}`;
-    await this.bounded(this.client.gatehouseCutoff(key, before, ttl, exceptFamily ?? ''));
+    await this.write((p) => p.gatehouseCutoff(key, before, ttl, exceptFamily ?? ''));
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
     const keys = [`${this.prefix}t:${token.tokenId}`, `${this.prefix}s:${token.subject}`];
     if (token.family !== undefined) keys.push(this.familyKey(token.family));
-    const [byId, cutoff, byFamily] = await this.bounded(this.client.mget(keys));
+    const [byId, cutoff, byFamily] = await this.bounded(
+      this.cluster ? Promise.all(keys.map((key) => this.client.get(key))) : this.client.mget(keys),
+    );
     if (byId != null || byFamily != null) return true;
     return cutoff != null && cutoffRefuses(parseCutoff(cutoff), token);
   }
@@ -175,14 +211,10 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   ): Promise<ConsumeResult> {
     const ttl = Math.max(1, until - this.clock.now());
     // Both keys carry the family as hash tag, so the script stays in one slot.
-    return this.bounded(
-      this.client.gatehouseConsume(
-        this.familyKey(family),
-        `${this.prefix}g:{${family}}`,
-        generation,
-        ttl,
-      ),
+    const [result] = await this.write((p) =>
+      p.gatehouseConsume(this.familyKey(family), `${this.prefix}g:{${family}}`, generation, ttl),
     );
+    return result as ConsumeResult;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -196,7 +228,12 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   private async setUntil(key: string, until: number): Promise<void> {
     const ttl = until - this.clock.now();
     if (ttl <= 0) return;
-    await this.bounded(this.client.set(key, '1', 'PX', ttl));
+    await this.write((p) => p.set(key, '1', 'PX', ttl));
+  }
+
+  /** One write, and the replicas' acknowledgement when `waitForReplicas` asks for it. */
+  private write(add: (pipeline: ScriptPipeline) => void): Promise<unknown[]> {
+    return this.bounded(writeThenWait(this.client, (p) => add(p as ScriptPipeline), this.wait));
   }
 
   private bounded<T>(operation: Promise<T>): Promise<T> {
