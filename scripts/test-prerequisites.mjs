@@ -1,7 +1,8 @@
 // Runs before `npm test` (the "pretest" script): the suites drive a real redis-server (and
-// redis-cli, for the Redis Cluster) and a real headless Chromium, from Debian's packages. On a fresh machine where we are root with apt-get,
-// this installs what is missing, so the README's test command works as it is; elsewhere it says
-// what to install and stops, rather than letting the suites fail one by one.
+// redis-cli, for the Redis Cluster) and a real headless Chromium, from Debian's packages. On a
+// fresh machine where we are root with apt-get, this installs what is missing, so the README's
+// test command works as it is; elsewhere it says what to install and stops, rather than letting
+// the suites fail one by one.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 

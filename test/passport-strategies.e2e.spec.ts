@@ -1,35 +1,23 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthConfigurationError, AuthEvents, AuthModule, strategyBackend } from 'nestjs-gatehouse';
-import type { AuthEvent, PassportStrategyClass } from 'nestjs-gatehouse';
+import type { PassportStrategyClass } from 'nestjs-gatehouse';
 import { JwtStrategy } from './apps/passport-recipe/jwt.strategy.js';
 import { LocalStrategy } from './apps/passport-recipe/local.strategy.js';
 import { RecipeAppModule, RecipeUsers } from './apps/passport-recipe/app.module.js';
 import { UsersService } from './apps/passport-recipe/users.service.js';
-import { adapters, body, GENERIC_BODIES, startApp, type RunningApp } from './support/http-app.js';
-
-@Injectable()
-class Events extends AuthEvents {
-  readonly seen: AuthEvent[] = [];
-  emit(event: AuthEvent): void {
-    this.seen.push(event);
-  }
-}
-
-const json = (payload: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(payload),
-});
+import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { bearer, body, GENERIC_BODIES } from './support/http.js';
+import { RecordingEvents } from './support/recording-events.js';
 
 describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapter) => {
   let running: RunningApp;
-  let events: Events;
+  let events: RecordingEvents;
 
   const login = async (username: string, password: string) =>
-    running.request('/auth/login', json({ username, password }));
+    running.post('/auth/login', { username, password });
   const tokenOf = async (username: string, password: string) => {
     const response = await login(username, password);
     expect(response.status).toBe(200);
@@ -38,7 +26,7 @@ describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapte
 
   beforeAll(async () => {
     running = await startApp(adapter, RecipeAppModule, (builder) =>
-      builder.overrideProvider(AuthEvents).useClass(Events),
+      builder.overrideProvider(AuthEvents).useClass(RecordingEvents),
     );
     events = running.app.get(AuthEvents);
   });
@@ -49,7 +37,7 @@ describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapte
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({ access_token: expect.stringMatching(/^eyJ/) });
-    expect(events.seen.at(-1)).toMatchObject({
+    expect(events.events.at(-1)).toMatchObject({
       type: 'authenticated',
       backend: 'local',
       identity: '1',
@@ -57,17 +45,17 @@ describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapte
   });
 
   it('refuses a wrong or missing password with the generic 401, the reason in the events', async () => {
-    for (const attempt of [
-      json({ username: 'john', password: 'wrong' }),
-      json({ username: 'nobody', password: 'changeme' }),
-      json({}),
-      { method: 'POST' },
+    for (const json of [
+      { username: 'john', password: 'wrong' },
+      { username: 'nobody', password: 'changeme' },
+      {},
+      undefined,
     ]) {
-      const response = await running.request('/auth/login', attempt);
+      const response = await running.post('/auth/login', json);
       expect(response.status).toBe(401);
       expect(await body(response)).toEqual(GENERIC_BODIES[401]);
     }
-    const refused = events.seen.filter((e) => e.type === 'authentication_failed').slice(-4);
+    const refused = events.events.filter((e) => e.type === 'authentication_failed').slice(-4);
     expect(refused.map((e) => [e.reason, e.detail])).toEqual([
       ['CREDENTIAL_INVALID', 'validate() threw 401'],
       ['CREDENTIAL_INVALID', 'validate() threw 401'],
@@ -78,9 +66,7 @@ describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapte
 
   it('authenticates with the token through JwtStrategy; validate() names the user', async () => {
     const token = await tokenOf('maria', 'guess');
-    const response = await running.request('/profile', {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await running.get('/profile', bearer(token));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       identity: '2',
@@ -99,38 +85,29 @@ describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapte
       `Bearer ${header}.${payload}.AAAA`,
       `Bearer ${header}.${payload}.`,
     ]) {
-      const response = await running.request('/profile', {
-        headers: authorization ? { authorization } : {},
-      });
+      const response = await running.get('/profile', authorization ? { authorization } : {});
       expect(response.status).toBe(401);
       expect(await body(response)).toEqual(GENERIC_BODIES[401]);
     }
   });
 
   it('keeps the password strategy off the routes that do not name it', async () => {
-    const withPassword = await running.request('/reports?username=john&password=changeme', {
-      headers: {},
-    });
+    const withPassword = await running.get('/reports?username=john&password=changeme');
     expect(withPassword.status).toBe(401);
     const token = await tokenOf('john', 'changeme');
-    const withToken = await running.request('/reports', {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const withToken = await running.get('/reports', bearer(token));
     expect(withToken.status).toBe(200);
     expect(await withToken.json()).toEqual({ for: '1' });
   });
 
   it('takes a password check as fresh, and a token as not', async () => {
     const token = await tokenOf('john', 'changeme');
-    const byToken = await running.request(
-      '/account/delete',
-      json({}, { authorization: `Bearer ${token}` }),
-    );
+    const byToken = await running.post('/account/delete', {}, bearer(token));
     expect(byToken.status).toBe(403);
-    const byPassword = await running.request(
-      '/account/delete',
-      json({ username: 'john', password: 'changeme' }),
-    );
+    const byPassword = await running.post('/account/delete', {
+      username: 'john',
+      password: 'changeme',
+    });
     expect(byPassword.status).toBe(200);
     expect(await byPassword.json()).toEqual({ deleted: '1', via: 'local' });
   });
@@ -144,9 +121,7 @@ describe.each(adapters)('the NestJS recipe strategies as backends (%s)', (adapte
       expect(response.status).toBe(503);
       expect(await body(response)).toEqual(GENERIC_BODIES[503]);
       // The token check needs no database, but loading the user does.
-      const profile = await running.request('/profile', {
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const profile = await running.get('/profile', bearer(token));
       expect(profile.status).toBe(503);
     } finally {
       users.down = false;

@@ -9,6 +9,7 @@ import { jwtAppModule } from './apps/jwt.app.js';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';
 import { adapters, startApp, type RunningApp } from './support/http-app.js';
+import { bearer } from './support/http.js';
 import { startRedisCluster, until, type RedisCluster } from './support/redis-cluster.js';
 import { postLogin } from './support/session-login.js';
 
@@ -110,20 +111,13 @@ describe('the Redis stores keep their contracts on a Redis Cluster', () => {
   });
 });
 
-const post = (app: RunningApp, path: string, json: unknown, headers: Record<string, string> = {}) =>
-  app.request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(json),
-  });
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 type Pair = { access_token: string; refresh_token: string };
 const login = async (app: RunningApp, username: string) => {
-  const response = await post(app, '/auth/login', { username });
+  const response = await app.post('/auth/login', { username });
   expect(response.status).toBe(200);
   return (await response.json()) as Pair;
 };
-const me = (app: RunningApp, token: string) => app.request('/me', { headers: bearer(token) });
+const me = (app: RunningApp, token: string) => app.get('/me', bearer(token));
 const familyOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { fam: string }).fam;
 
@@ -166,16 +160,16 @@ describe.each(adapters)('an application on a Redis Cluster (%s)', (adapter) => {
   it('revokes tokens at logout, and spends each refresh token once', async () => {
     const pair = await login(tokens, 'alice');
     expect((await me(tokens, pair.access_token)).status).toBe(200);
-    const next = (await (await post(tokens, '/auth/refresh', pair)).json()) as Pair;
+    const next = (await (await tokens.post('/auth/refresh', pair)).json()) as Pair;
     expect((await me(tokens, next.access_token)).status).toBe(200);
     // A replayed refresh token ends the whole login, the new pair included.
-    expect((await post(tokens, '/auth/refresh', pair)).status).toBe(401);
+    expect((await tokens.post('/auth/refresh', pair)).status).toBe(401);
     expect((await me(tokens, next.access_token)).status).toBe(401);
 
     const other = await login(tokens, 'alice');
-    expect((await post(tokens, '/auth/logout', {}, bearer(other.access_token))).status).toBe(204);
+    expect((await tokens.post('/auth/logout', {}, bearer(other.access_token))).status).toBe(204);
     expect((await me(tokens, other.access_token)).status).toBe(401);
-    expect((await post(tokens, '/auth/refresh', other)).status).toBe(401);
+    expect((await tokens.post('/auth/refresh', other)).status).toBe(401);
   });
 
   it('ends sessions at logout and everywhere, their keys spread over the slots', async () => {
@@ -188,10 +182,9 @@ describe.each(adapters)('an application on a Redis Cluster (%s)', (adapter) => {
       const { csrf_token } = (await response.json()) as { csrf_token: string };
       logins.push({ cookie: jar.header() ?? '', csrf: csrf_token });
     }
-    const whoami = ({ cookie }: { cookie: string }) =>
-      sessions.request('/me', { headers: { cookie } });
+    const whoami = ({ cookie }: { cookie: string }) => sessions.get('/me', { cookie });
     const write = (path: string, { cookie, csrf }: { cookie: string; csrf: string }) =>
-      sessions.request(path, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } });
+      sessions.post(path, undefined, { cookie, 'x-csrf-token': csrf });
     for (const session of logins) expect((await whoami(session)).status).toBe(200);
     const keys = await keysOf(`gatehouse-app-${tag}:s:`);
     expect(new Set(await Promise.all(keys.map(slotOf))).size).toBeGreaterThan(1);
@@ -232,7 +225,7 @@ describe('a primary fails over while requests come in', () => {
 
     // Before: every token of alice's is cut off (the cut-off lives on the victim's shard) ...
     const revoked = await login(app, 'alice');
-    const cut = await post(app, '/auth/logout-all', {}, bearer(revoked.access_token));
+    const cut = await app.post('/auth/logout-all', {}, bearer(revoked.access_token));
     expect(cut.status).toBe(204);
     clock.advance(2_000);
     const live = await login(app, 'alice');
@@ -246,7 +239,7 @@ describe('a primary fails over while requests come in', () => {
       if (shard.primary === victim.primary) spent = pair;
     }
     expect(spent).toBeDefined();
-    expect((await post(app, '/auth/refresh', spent)).status).toBe(200);
+    expect((await app.post('/auth/refresh', spent)).status).toBe(200);
 
     // The primary dies. Its replica takes over within a few seconds, on its own.
     await cluster.nodes.find((n) => n.port === victim.primary)!.kill();
@@ -271,19 +264,19 @@ describe('a primary fails over while requests come in', () => {
     // The new primary has no replica yet, so a write there cannot be made durable: 503. The
     // replayed refresh token is caught as spent, but the family's revocation that follows is
     // such a write: 503 too, never a new pair.
-    const unreplicated = await post(app, '/auth/logout-all', {}, bearer(live.access_token));
+    const unreplicated = await app.post('/auth/logout-all', {}, bearer(live.access_token));
     expect(unreplicated.status).toBe(503);
-    expect((await post(app, '/auth/refresh', spent)).status).toBe(503);
+    expect((await app.post('/auth/refresh', spent)).status).toBe(503);
     // The old primary comes back as its replica, and durable writes work again.
     await cluster.nodes.find((n) => n.port === victim.primary)!.start();
     await cluster.waitForReplica(victim.replica);
-    expect((await post(app, '/auth/refresh', spent)).status).toBe(401);
+    expect((await app.post('/auth/refresh', spent)).status).toBe(401);
     // The unreplicated cut-off was written all the same (a 503 does not undo a write; it only
     // says it may not survive): the token it was sent with is refused now.
     expect((await me(app, live.access_token)).status).toBe(401);
     clock.advance(2_000);
     const fresh = await login(app, 'alice');
-    const durable = await post(app, '/auth/logout-all', {}, bearer(fresh.access_token));
+    const durable = await app.post('/auth/logout-all', {}, bearer(fresh.access_token));
     expect(durable.status).toBe(204);
     expect((await me(app, fresh.access_token)).status).toBe(401);
   }, 90_000);

@@ -29,11 +29,11 @@ export interface StrategyBackendOptions {
    */
   identity?: (user: unknown) => string | undefined;
   /**
-   * Try the strategy only on the routes that name it (`@Auth('local')`). Set it for a strategy
-   * that checks a password in the body: it belongs on the login route, not on every route.
-   * Default: `false`.
+   * Try the strategy only on the routes that name it (`@Auth('local')`), as an explicit backend.
+   * Set it for a strategy that checks a password in the body: it belongs on the login route,
+   * not on every route. Default: `false`.
    */
-  namedRoutesOnly?: boolean;
+  explicit?: boolean;
   /**
    * Whether a success is a fresh credential (for `@Auth({ fresh: true })`): `true` for a strategy
    * that checks the password itself. Default: `false`.
@@ -137,6 +137,7 @@ export function strategyBackend(
 /** The backend around one strategy instance. */
 abstract class StrategyBackend extends AuthBackend {
   readonly name: string;
+  override readonly explicit: boolean;
   private readonly adapter: PassportAdapter;
 
   protected constructor(
@@ -155,15 +156,12 @@ abstract class StrategyBackend extends AuthBackend {
       );
     }
     this.name = name;
+    this.explicit = options.explicit === true;
     this.adapter = registration.adapter();
   }
 
   override get challenge(): string | undefined {
     return this.options.challenge;
-  }
-
-  override get namedRoutesOnly(): boolean {
-    return this.options.namedRoutesOnly === true;
   }
 
   override describeSecurity(): SecuritySchemes {

@@ -281,7 +281,8 @@ function refusal(
       },
     },
   };
-  if (challenge !== undefined) {
+  // A route whose backends have no scheme to name answers its 401 without a challenge.
+  if (challenge) {
     response.headers = {
       'WWW-Authenticate': {
         description: 'The schemes the route accepts.',

@@ -89,7 +89,7 @@ export class AppController {
     AuthModule.forRoot({
       backends: [
         JwtStrategy,
-        strategyBackend(LocalStrategy, { namedRoutesOnly: true, fresh: true }),
+        strategyBackend(LocalStrategy, { explicit: true, fresh: true }),
       ],
       userModel: RecipeUsers,
       imports: [RecipeAuthModule, UsersModule],
