@@ -11,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Inside the repository, so the unpacked package resolves its dependencies from node_modules.
 const work = join(root, '.pack-check');
 const problems = [];
+const log = (line) => process.stdout.write(`${line}\n`);
 const started = Date.now();
 
 rmSync(work, { recursive: true, force: true });
@@ -25,7 +26,7 @@ try {
   )[0];
   const tarball = join(work, packed.filename);
   const files = new Set(packed.files.map((f) => f.path));
-  console.log(
+  log(
     `pack: ${packed.filename}, ${files.size} files, ${kB(packed.size)} packed, ${kB(packed.unpackedSize)} unpacked`,
   );
 
@@ -57,7 +58,7 @@ if (problems.length > 0) {
   console.error(`package check failed:\n- ${problems.join('\n- ')}`);
   process.exit(1);
 }
-console.log(`package check: all good (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+log(`package check: all good (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 function kB(bytes) {
   return `${(bytes / 1024).toFixed(1)} kB`;
@@ -107,7 +108,7 @@ function run(label, [tool, ...args], ok = () => true) {
     encoding: 'utf8',
   });
   const output = `${result.stdout}${result.stderr}`;
-  console.log(`${label}:\n${output.trim()}`);
+  log(`${label}:\n${output.trim()}`);
   if (result.status !== 0 || !ok(output)) problems.push(`${label} reported a problem (above)`);
 }
 
@@ -145,7 +146,7 @@ function checkLoads(manifest) {
         { cwd: work, encoding: 'utf8' },
       );
       const ok = result.status === 0;
-      console.log(`load: ${kind} ${specifier} ${ok ? 'ok' : 'FAILED'}`);
+      log(`load: ${kind} ${specifier} ${ok ? 'ok' : 'FAILED'}`);
       if (!ok)
         problems.push(`${kind}('${specifier}') failed: ${result.stderr.trim().split('\n')[0]}`);
     }
