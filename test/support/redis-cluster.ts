@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis, type ClusterOptions } from 'ioredis';
-import { freePort, waitForPort } from './redis-server.js';
+import { freePort, redisProcess } from './redis-server.js';
 
 /** One redis-server of the cluster. */
 export interface ClusterNode {
@@ -227,50 +227,21 @@ function clusterOptions(options: ClusterOptions): ClusterOptions {
 }
 
 function node(port: number, dir: string): ClusterNode {
-  let child: ChildProcess | undefined;
-  return {
-    port,
-    start: async () => {
-      child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          `nodes-${port}.conf`,
-          '--cluster-node-timeout',
-          String(NODE_TIMEOUT_MS),
-          // A replica that lost its primary a moment ago is always fit to replace it.
-          '--cluster-replica-validity-factor',
-          '0',
-          // Replicas sync at once rather than after the default 5 s of batching.
-          '--repl-diskless-sync-delay',
-          '0',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--dir',
-          dir,
-        ],
-        { stdio: 'ignore' },
-      );
-      await waitForPort(port);
-    },
-    kill: async () => {
-      const current = child;
-      child = undefined;
-      if (!current || current.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        current.once('exit', () => resolve());
-        current.kill('SIGKILL');
-      });
-    },
-  };
+  const server = redisProcess(port, dir, [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    `nodes-${port}.conf`,
+    '--cluster-node-timeout',
+    String(NODE_TIMEOUT_MS),
+    // A replica that lost its primary a moment ago is always fit to replace it.
+    '--cluster-replica-validity-factor',
+    '0',
+    // Replicas sync at once rather than after the default 5 s of batching.
+    '--repl-diskless-sync-delay',
+    '0',
+  ]);
+  return { port, start: server.start, kill: server.stop };
 }
 
 /** Polls `check` every 100 ms until it answers true; fails once `deadline` has passed. */

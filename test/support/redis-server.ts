@@ -48,39 +48,54 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
+/**
+ * One redis-server process on `port` (loopback, no persistence, files in `dir`), with `args`
+ * added: `start()` runs it and waits for its port, `stop()` kills it at once (SIGKILL).
+ */
+export function redisProcess(
+  port: number,
+  dir: string,
+  args: readonly string[] = [],
+): { start(): Promise<void>; stop(): Promise<void> } {
+  let child: ChildProcess | undefined;
+  return {
+    start: async () => {
+      child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--dir',
+          dir,
+          ...args,
+        ],
+        { stdio: 'ignore' },
+      );
+      await waitForPort(port);
+    },
+    stop: async () => {
+      const current = child;
+      child = undefined;
+      if (!current || current.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        current.once('exit', () => resolve());
+        current.kill('SIGKILL');
+      });
+    },
+  };
+}
+
 /** Starts a throwaway redis-server (no persistence) on a free loopback port. */
 export async function startRedisServer(port?: number): Promise<RedisServer> {
   const chosen = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'));
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(chosen),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitForPort(chosen);
-  };
-  const stop = async () => {
-    const current = child;
-    child = undefined;
-    if (!current || current.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      current.once('exit', () => resolve());
-      current.kill('SIGKILL');
-    });
-  };
+  const { start, stop } = redisProcess(chosen, dir);
   await start();
   return {
     url: `redis://127.0.0.1:${chosen}`,
