@@ -87,10 +87,7 @@ export class AppController {
   imports: [
     RecipeAuthModule,
     AuthModule.forRoot({
-      backends: [
-        JwtStrategy,
-        strategyBackend(LocalStrategy, { explicit: true, fresh: true }),
-      ],
+      backends: [JwtStrategy, strategyBackend(LocalStrategy, { explicit: true, fresh: true })],
       userModel: RecipeUsers,
       imports: [RecipeAuthModule, UsersModule],
     }),
