@@ -12,6 +12,7 @@ describe('ApiKeySettings', () => {
   it('defaults to the X-API-Key header, the gk prefix, no scheme and no pepper', () => {
     expect(new ApiKeySettings(undefined)).toEqual({
       header: 'x-api-key',
+      headerName: 'X-API-Key',
       scheme: undefined,
       challenge: 'ApiKey',
       prefix: 'gk',

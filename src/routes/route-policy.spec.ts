@@ -52,12 +52,15 @@ describe('RoutePolicies', () => {
       expect(policy).toEqual({
         public: false,
         backends: expect.any(Array),
+        candidates: expect.any(Array),
         fresh: false,
         freshWithinMs: undefined,
         requirements: [],
         challenge: 'Token realm="api", Basic realm="api"',
       });
       expect(names(policy)).toEqual(['token', 'basic', 'quiet']);
+      // Without a testing backend, what documents list is what the guard tries.
+      expect(policy.candidates).toBe(policy.backends);
     });
 
     it('opens a @Public() route or controller', async () => {
