@@ -69,21 +69,19 @@ describe('docs that cannot drift: code in README.md, docs/ and JSDoc typechecks'
   ];
   let examples: Snippet[] = [];
   let report: CheckReport;
-  let seconds = 0;
 
   beforeAll(() => {
-    const started = performance.now();
     examples = checker.jsdocExamples();
     report = checker.check([...blocks, ...examples, ...canaries]);
-    seconds = (performance.now() - started) / 1000;
   });
 
   const failuresOf = (source: string) =>
     report.failures.filter((f) => f.snippet.source === source).map(describeFailure);
 
-  it('compiles with no setup error, in seconds', () => {
+  // How long the one compile takes is not asserted here (timed tests flake on a loaded machine);
+  // it is a few seconds, and reported by vitest.
+  it('compiles with no setup error', () => {
     expect(report.setupErrors).toEqual([]);
-    expect(seconds).toBeLessThan(30);
   });
 
   it('checks blocks from README.md, from docs/ and from JSDoc', () => {
