@@ -110,12 +110,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...strong, ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_/);
   });
 
-  it('replaces weak secrets with random ones and warns, outside production', () => {
+  it('refuses a weak JWT_SECRET that is set, in development too', () => {
     for (const weak of ['short', 'a'.repeat(64), 'abcabcabcabcabcabcabcabcabcabcabcabc']) {
-      const { config, warnings } = loadConfig({ JWT_SECRET: weak, SESSION_SECRET: weak });
-      expect(config.jwt.secret).not.toBe(weak);
+      const load = () => loadConfig({ JWT_SECRET: weak, SESSION_SECRET: `${TEST_SECRET}-s` });
+      expect(load).toThrow(ConfigError);
+      expect(load).toThrow(/^JWT_SECRET: is weak .*Fix: /);
+      // Replacing it would make every instance sign with a secret of its own.
+      expect(load).not.toThrow(/random secret/);
+    }
+  });
+
+  it('replaces a weak SESSION_SECRET with a random one and warns, outside production', () => {
+    for (const weak of ['short', 'a'.repeat(64), 'abcabcabcabcabcabcabcabcabcabcabcabc']) {
+      const { config, warnings } = loadConfig({ JWT_SECRET: TEST_SECRET, SESSION_SECRET: weak });
+      expect(config.jwt.secret).toBe(TEST_SECRET);
       expect(config.sessionSecret).not.toBe(weak);
-      expect(warnings.join('\n')).toMatch(/JWT_SECRET: is weak/);
       expect(warnings.join('\n')).toMatch(/SESSION_SECRET: is weak/);
     }
   });

@@ -17,7 +17,10 @@ export class ConfigError extends Error {
 /** The configuration read from the environment, and the warnings about it. */
 export interface LoadedConfig {
   readonly config: AppConfig;
-  /** Missing or weak secrets replaced by random ones. Errors instead under `NODE_ENV=production`. */
+  /**
+   * Missing secrets (and a weak `SESSION_SECRET`) replaced by random ones. Errors instead under
+   * `NODE_ENV=production`.
+   */
   readonly warnings: readonly string[];
 }
 
@@ -28,7 +31,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads the configuration documented in sample-app-http.md from `env`.
- * Throws {@link ConfigError} on invalid values, and on any warning when `NODE_ENV=production`.
+ * Throws {@link ConfigError} on invalid values, a weak `JWT_SECRET`, and on any warning when
+ * `NODE_ENV=production`.
  */
 export function loadConfig(env: Env = process.env): LoadedConfig {
   const production = env.NODE_ENV === 'production';
@@ -54,13 +58,14 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       );
       secret = randomSecret();
     } else if (isWeakSecret(secret)) {
-      warn(
+      // Refused in every environment: a secret that is set is meant to be shared (by instances,
+      // by services verifying the tokens), and replacing it would make each instance sign with
+      // a secret of its own, so tokens from elsewhere fail.
+      throw new ConfigError(
         'JWT_SECRET',
         `is weak (it needs at least ${MIN_SECRET_BYTES} bytes and should be random)`,
-        'a random secret is used instead',
-        'generate one with `openssl rand -base64 48`',
+        'generate one with `openssl rand -base64 48`, or unset it in development for a random one',
       );
-      secret = randomSecret();
     }
   } else {
     const privateFile = nonEmpty(env.JWT_PRIVATE_KEY_FILE);
