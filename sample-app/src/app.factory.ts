@@ -6,6 +6,7 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { useJsonBodyParser } from './common/json-body.js';
 import { assertConfigUsable } from './config/load-config.js';
 import { SqliteDatabase } from './database/sqlite.database.js';
 import { setupSwagger } from './docs/swagger.js';
@@ -49,10 +50,10 @@ export async function createApp(config: AppConfig): Promise<SampleApp> {
           : [...config.logger],
     bodyParser: config.httpAdapter === 'fastify',
   });
+  useJsonBodyParser(app, config.httpAdapter, BODY_LIMIT_BYTES);
   if (config.httpAdapter === 'express') {
     const express = app as NestExpressApplication;
     express.set('trust proxy', config.trustProxy ? 1 : false);
-    express.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
     express.disable('x-powered-by');
   }
   await configureSessions(app);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
 import { GENERIC_BODIES } from '../../test/support/http.js';
 import { BackgroundWork } from '../src/common/background-work.js';
+import { MAX_JSON_DEPTH } from '../src/common/json-body.js';
 import { SqliteDatabase } from '../src/database/sqlite.database.js';
 import { UsersRepository } from '../src/users/users.repository.js';
 import { resetTokenFrom, startSample, type TestSample } from './support/sample-app.js';
@@ -196,6 +197,51 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
         { statusCode: 415, message: 'Unsupported Media Type' },
       ]);
       expect(res.text).not.toContain(SECRET);
+    });
+
+    /** `inner` inside `depth` arrays. */
+    const arrays = (depth: number, inner = '0') =>
+      `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+    /** `inner` inside `depth` objects. */
+    const objects = (depth: number, inner = '0') =>
+      `${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}`;
+
+    it.each([
+      ['arrays 5000 deep in a field', '/auth/login', `{"username":"a","x":${arrays(5000)}}`],
+      [
+        'objects 3000 deep in a field the DTO drops',
+        '/auth/password-reset/request',
+        `{"email":"deep@example.com","x":${objects(3000)}}`,
+      ],
+      ['a body that is nothing but nesting', '/auth/register', arrays(20_000)],
+      ['a body one level deeper than allowed', '/auth/login', `{"x":${arrays(MAX_JSON_DEPTH)}}`],
+    ])('answers %s with the generic 400', async (_what, path, raw) => {
+      const res = await sample.client.send(path, { method: 'POST', body: raw, headers: json });
+      expect([res.status, res.body]).toEqual([400, { statusCode: 400, message: 'Bad Request' }]);
+    });
+
+    it('lets nesting up to the limit, and brackets inside strings, through to the route', async () => {
+      const body = {
+        username: 'nobody-here',
+        password: 'not the password',
+        x: JSON.parse(arrays(MAX_JSON_DEPTH - 1)) as unknown,
+        // Quotes and backslashes escaped inside a string do not end it.
+        note: `\\"${'[{'.repeat(5000)}\\`,
+      };
+      const res = await sample.client.post('/auth/login', body);
+      expect([res.status, res.body.message]).toEqual([401, 'Invalid credentials']);
+    });
+
+    it('answers a JSON body in another charset than UTF-8 with the generic 415', async () => {
+      const res = await sample.client.send('/auth/login', {
+        method: 'POST',
+        body: Buffer.from(`{"username":"a","password":"b","x":${arrays(5000)}}`, 'utf16le'),
+        headers: { 'content-type': 'application/json; charset=utf-16le' },
+      });
+      expect([res.status, res.body]).toEqual([
+        415,
+        { statusCode: 415, message: 'Unsupported Media Type' },
+      ]);
     });
 
     it('still answers a well-formed but invalid body with the validation messages', async () => {

@@ -16,8 +16,8 @@ export interface RequestOptions {
   readonly headers?: HeaderMap;
   /** Sent as JSON, with `content-type: application/json` unless `headers` name another type. */
   readonly json?: unknown;
-  /** Sent exactly as given: for bodies that are not JSON, or not valid JSON. */
-  readonly body?: string;
+  /** Sent exactly as given: for bodies that are not JSON, not valid JSON, or not UTF-8. */
+  readonly body?: string | Uint8Array;
   /**
    * A browser's cookies for this request: sent as the `Cookie` header (unless `headers` carry
    * one) and updated from the answer's `Set-Cookie` headers. Default: the client's jar, if any.
