@@ -473,7 +473,10 @@ describe.each(adapters)('sample app, public routes (%s)', (adapter) => {
       expect(security('/admin/users', 'get')).toEqual(all);
       expect(security('/auth/me', 'get')).toEqual(all);
       expect(security('/api-keys', 'post')).toEqual(['jwt']);
-      expect(security('/api-keys', 'get')).toEqual(all);
+      // Account management is for people: no API key.
+      expect(security('/api-keys', 'get')).toEqual(['jwt', 'session']);
+      expect(security('/auth/me', 'patch')).toEqual(['jwt', 'session']);
+      expect(security('/auth/password/change', 'post')).toEqual(['jwt', 'session']);
       expect(security('/auth/logout', 'post')).toEqual(['jwt']);
       expect(security('/auth/session/logout', 'post')).toEqual(['session']);
       expect(security('/health', 'get')).toEqual([]);

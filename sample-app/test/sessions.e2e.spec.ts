@@ -299,15 +299,33 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
     expect((await victimBrowser.get('/auth/me')).status).toBe(401);
   });
 
-  it('a session cannot create API keys or change the password (JWT-only routes)', async () => {
+  it('a session cannot create API keys (a JWT-only route)', async () => {
     const account = await newAccount(sample.client);
     const { browser, csrf } = await sessionLogin(account);
-    const change = await browser.post(
-      '/auth/password/change',
-      { current_password: PASSWORD, new_password: 'another fine passphrase' },
-      { 'x-csrf-token': csrf },
-    );
-    expect(change.status).toBe(401);
+    const create = await browser.post('/api-keys', { name: 'k' }, { 'x-csrf-token': csrf });
+    expect([create.status, create.body]).toEqual([401, GENERIC_BODIES[401]]);
+  });
+
+  it('a session changes the password only within 5 minutes of its login, and stays logged in', async () => {
+    const account = await newAccount(sample.client);
+    const body = { current_password: PASSWORD, new_password: 'another fine passphrase' };
+    const stale = await sessionLogin(account);
+    clock.advance(5 * 60_000 + 1000);
+    const late = await stale.browser.post('/auth/password/change', body, {
+      'x-csrf-token': stale.csrf,
+    });
+    expect([late.status, late.body]).toEqual([403, GENERIC_BODIES[403]]);
+    await login(sample.client, account.username, PASSWORD);
+
+    const { browser, csrf } = await sessionLogin(account);
+    const change = await browser.post('/auth/password/change', body, { 'x-csrf-token': csrf });
+    expect(change.status).toBe(204);
+    // This session stays; the other session and the JWT logins end.
+    expect((await browser.get('/auth/me')).status).toBe(200);
+    expect((await stale.browser.get('/auth/me')).status).toBe(401);
+    expect((await sample.client.get('/auth/me', account.auth)).status).toBe(401);
+    expect((await browser.get('/auth/sessions')).body).toHaveLength(1);
+    await login(sample.client, account.username, 'another fine passphrase');
   });
 });
 

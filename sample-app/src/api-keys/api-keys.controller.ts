@@ -19,6 +19,7 @@ import {
   type ApiKeyInfo,
   type AuthInfo,
 } from 'nestjs-gatehouse';
+import { PersonOnly } from '../common/person-only.js';
 import type { AppUser } from '../users/app-user.js';
 import { CreateApiKeyDto } from './create-api-key.dto.js';
 
@@ -75,12 +76,14 @@ export class ApiKeysController {
     const { last_used_at: _unused, ...shown } = view(record);
     return { ...shown, key };
   }
+  @PersonOnly()
   @Get()
   async list(@CurrentUser() user: AppUser): Promise<ApiKeyView[]> {
     return (await this.apiKeys.list(user.identity)).map(view);
   }
 
   /** Revokes one of the caller's keys; it stops working at once. */
+  @PersonOnly()
   @ApiNotFoundResponse()
   @Delete(':id')
   @HttpCode(204)

@@ -21,6 +21,8 @@ export function authOptions(config: ConfigService<AppConfig, true>): AuthModuleO
       cookieName: SESSION_COOKIE,
       secure,
       hostPrefix: secure,
+      // What a fresh session is (for the password and email changes): logged in 5 minutes ago at most.
+      freshForSeconds: 300,
     },
     // A distinctive prefix lets secret scanners recognise leaked keys.
     apiKey: { prefix: API_KEY_PREFIX },

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKeyService, SessionService, TokenService, type AuthInfo } from 'nestjs-gatehouse';
+import {
+  ApiKeyService,
+  SessionService,
+  TokenService,
+  type AuthInfo,
+  type AuthRequest,
+} from 'nestjs-gatehouse';
 import { LoginsRepository } from './logins.repository.js';
 
 /**
@@ -25,10 +31,16 @@ export class CredentialRevoker {
   }
 
   /**
-   * Every token and session of `userId` but the current JWT login (`current`) stops working.
-   * A credential outside any JWT login keeps nothing.
+   * Every token and session of `userId` but the current one stops working: the JWT login
+   * (`current`) or the cookie session of `request`. A credential outside both keeps nothing.
    */
-  async revokeLoginsExcept(userId: string, current: AuthInfo): Promise<void> {
+  async revokeLoginsExcept(userId: string, current: AuthInfo, request: AuthRequest): Promise<void> {
+    if (current.backend === 'session') {
+      await this.sessions.revokeAllSessions(userId, { except: request });
+      await this.tokens.revokeAllForUser(userId);
+      this.logins.endAll(userId);
+      return;
+    }
     const family = current.claims?.fam;
     if (current.backend !== 'jwt' || typeof family !== 'string') return this.revokeLogins(userId);
     await this.sessions.revokeAllSessions(userId);

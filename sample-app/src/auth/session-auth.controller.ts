@@ -18,6 +18,7 @@ import {
   type AuthInfo,
   type AuthRequest,
 } from 'nestjs-gatehouse';
+import { PersonOnly } from '../common/person-only.js';
 import { CredentialsService } from '../login/credentials.service.js';
 import { AppUser } from '../users/app-user.js';
 import { CredentialRevoker } from './credential-revoker.service.js';
@@ -71,6 +72,7 @@ export class SessionAuthController {
   }
 
   /** The caller's cookie sessions and JWT logins. */
+  @PersonOnly()
   @Get('sessions')
   async list(
     @CurrentUser() user: AppUser,
@@ -102,6 +104,7 @@ export class SessionAuthController {
   }
 
   /** Ends one of the caller's sessions or JWT logins. */
+  @PersonOnly()
   @ApiNoContentResponse()
   @ApiNotFoundResponse()
   @Delete('sessions/:id')

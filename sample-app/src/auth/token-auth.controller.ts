@@ -17,6 +17,7 @@ import {
   type TokenPair,
 } from 'nestjs-gatehouse';
 import { NoStoreInterceptor } from '../common/no-store.interceptor.js';
+import { PersonOnly } from '../common/person-only.js';
 import { CredentialsService } from '../login/credentials.service.js';
 import type { AppUser } from '../users/app-user.js';
 import { AccountsService } from '../users/accounts.service.js';
@@ -79,6 +80,7 @@ export class TokenAuthController {
   }
 
   /** Every token and session of the caller stops working, on every instance. */
+  @PersonOnly()
   @ApiNoContentResponse()
   @Post('logout-all')
   @HttpCode(204)
@@ -87,16 +89,17 @@ export class TokenAuthController {
   }
 
   /**
-   * Needs a fresh token (straight from a login). Every other login and session ends.
+   * Needs a fresh login: a JWT straight from a login, or a session logged in within 5 minutes.
+   * Every other login and session ends.
    *
    * They are revoked before the new password is stored: when the revocation fails (503, e.g.
    * Redis is down), nothing has changed yet, the old password still works and the client can try
    * again; revoking twice is harmless. Stored first, a failure would leave the old logins alive
    * after a change that did happen.
    */
+  @PersonOnly({ fresh: true })
   @ApiNoContentResponse()
   @ApiBadRequestResponse()
-  @Auth({ backends: 'jwt', fresh: true })
   @Post('password/change')
   @HttpCode(204)
   async changePassword(
@@ -112,7 +115,7 @@ export class TokenAuthController {
     );
     // A refused password (400) is told before anything is revoked.
     const passwordHash = await this.accounts.newPasswordHash(record, body.new_password);
-    await this.revoker.revokeLoginsExcept(user.identity, auth);
+    await this.revoker.revokeLoginsExcept(user.identity, auth, request);
     this.accounts.storePasswordHash(record.id, passwordHash);
   }
 }

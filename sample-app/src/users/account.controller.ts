@@ -3,16 +3,10 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import {
-  CurrentAuth,
-  CurrentUser,
-  PermissionDeniedError,
-  Public,
-  type AuthInfo,
-} from 'nestjs-gatehouse';
+import { CurrentAuth, CurrentUser, Public, type AuthInfo } from 'nestjs-gatehouse';
+import { PersonOnly } from '../common/person-only.js';
 import { AccountsService } from './accounts.service.js';
 import { AppUser, publicUser } from './app-user.js';
 import { RegisterDto } from './dto/register.dto.js';
@@ -48,23 +42,17 @@ export class AccountController {
   }
 
   /**
-   * Changes the caller's email; every other field, `roles` included, is ignored. A credential
-   * narrowed by scopes (an API key made for `reports:read`, say) may not: the email is where
-   * password resets go, so changing it would hand over the whole account.
+   * Changes the caller's email; every other field, `roles` included, is ignored. Only a person
+   * may: the email is where password resets go, so changing it hands over the whole account.
    */
+  @PersonOnly()
   @ApiBadRequestResponse()
-  @ApiForbiddenResponse({ description: 'The credential carries scopes (a scoped API key)' })
   @Patch('me')
   updateMe(
     @Body() body: UpdateMeDto,
     @CurrentUser() user: AppUser,
     @CurrentAuth() auth: AuthInfo,
   ): MeView {
-    if (auth.scopes !== undefined) {
-      throw new PermissionDeniedError('PERMISSION_MISSING', {
-        detail: 'a scoped credential cannot change the account email',
-      });
-    }
     const updated = this.accounts.changeEmail(user.identity, body.email);
     return meView(new AppUser(updated), auth);
   }
