@@ -7,6 +7,7 @@ import {
   login,
   newAccount,
   PASSWORD,
+  resetTokenFrom,
   startSample,
   type Account,
   type TestSample,
@@ -199,6 +200,69 @@ describe.each(adapters)('sample app, API keys (%s)', (adapter) => {
     clock.advance(1000);
     const again = await login(sample.client, account.username, PASSWORD);
     expect((await sample.client.get('/api-keys', again.auth)).body).toEqual([]);
+  });
+
+  describe('a new password ends the keys made under the old one', () => {
+    /** Two live keys of `account`, one of them scoped, as request headers. */
+    const twoKeys = async (account: Account) =>
+      [
+        (await create(account, { name: 'full' })).body.key,
+        (await create(account, { name: 'ro', scopes: ['reports:read'] })).body.key,
+      ].map((key: string) => ({ 'x-api-key': key }));
+
+    it('a password reset revokes every API key of the account', async () => {
+      const account = await newAccount(sample.client);
+      const keys = await twoKeys(account);
+      const email = `${account.username}@example.com`;
+      expect((await sample.client.post('/auth/password-reset/request', { email })).status).toBe(
+        202,
+      );
+      const token = resetTokenFrom((await sample.outbox()).at(-1)!);
+      clock.advance(1000);
+      const reset = await sample.client.post('/auth/password-reset/confirm', {
+        token,
+        new_password: 'a passphrase after the reset',
+      });
+      expect(reset.status).toBe(204);
+      for (const key of keys) {
+        const res = await sample.client.get('/reports', key);
+        expect([res.status, res.body]).toEqual([401, GENERIC_BODIES[401]]);
+      }
+      clock.advance(1000);
+      const again = await login(sample.client, account.username, 'a passphrase after the reset');
+      expect((await sample.client.get('/api-keys', again.auth)).body).toEqual([]);
+    });
+
+    it('a password change revokes them too, unless the body says keep_api_keys: true', async () => {
+      let account = await newAccount(sample.client);
+      const keys = await twoKeys(account);
+      const change = (from: string, to: string, extra: object = {}) =>
+        sample.client.post(
+          '/auth/password/change',
+          { current_password: from, new_password: to, ...extra },
+          account.auth,
+        );
+      expect(
+        (await change(PASSWORD, 'the second passphrase', { keep_api_keys: 'yes' })).status,
+      ).toBe(400);
+      expect(
+        (await change(PASSWORD, 'the second passphrase', { keep_api_keys: true })).status,
+      ).toBe(204);
+      for (const key of keys) expect((await sample.client.get('/reports', key)).status).toBe(200);
+
+      expect(
+        (await change('the second passphrase', 'the third passphrase', { keep_api_keys: false }))
+          .status,
+      ).toBe(204);
+      for (const key of keys) expect((await sample.client.get('/reports', key)).status).toBe(401);
+      // Without the field, too.
+      const third = (await create(account, { name: 'third' })).body.key as string;
+      clock.advance(1000);
+      account = await login(sample.client, account.username, 'the third passphrase');
+      expect((await change('the third passphrase', 'the fourth passphrase')).status).toBe(204);
+      expect((await sample.client.get('/reports', { 'x-api-key': third })).status).toBe(401);
+      expect((await sample.client.get('/api-keys', account.auth)).body).toEqual([]);
+    });
   });
 
   it('an API key may neither list nor revoke keys, nor see the sessions', async () => {

@@ -90,7 +90,8 @@ export class TokenAuthController {
 
   /**
    * Needs a fresh login: a JWT straight from a login, or a session logged in within 5 minutes.
-   * Every other login and session ends.
+   * Every other login and session ends, and every API key unless the body says
+   * `keep_api_keys: true`.
    *
    * They are revoked before the new password is stored: when the revocation fails (503, e.g.
    * Redis is down), nothing has changed yet, the old password still works and the client can try
@@ -116,6 +117,7 @@ export class TokenAuthController {
     // A refused password (400) is told before anything is revoked.
     const passwordHash = await this.accounts.newPasswordHash(record, body.new_password);
     await this.revoker.revokeLoginsExcept(user.identity, auth, request);
+    if (body.keep_api_keys !== true) await this.revoker.revokeApiKeys(user.identity);
     this.accounts.storePasswordHash(record.id, passwordHash);
   }
 }

@@ -34,7 +34,7 @@ export class PasswordResetController {
     this.resets.request(body.email, request.ip, responseSent(response));
   }
 
-  /** Revokes every token and session of the user, then sets the new password. */
+  /** Revokes every token, session and API key of the user, then sets the new password. */
   @ApiNoContentResponse()
   @ApiBadRequestResponse()
   @ApiUnauthorizedResponse({ description: 'Bad, used or expired token' })

@@ -44,8 +44,9 @@ export class PasswordResetService {
   }
 
   /**
-   * Revokes every token and session of the token's user, then spends `token` and sets
-   * `password`. Throws 401 for an unknown, used or expired token, and 400 for a password the
+   * Revokes every token, session and API key of the token's user, then spends `token` and sets
+   * `password`. A key made before the reset would otherwise outlive it, as a way back in for
+   * whoever the reset locks out. Throws 401 for an unknown, used or expired token, and 400 for a password the
    * policy refuses, before anything changes.
    *
    * The revocation comes first: when it fails (503, e.g. Redis is down), the token is not spent
@@ -69,6 +70,7 @@ export class PasswordResetService {
     }
     const passwordHash = await this.accounts.newPasswordHash(user, password);
     await this.revoker.revokeLogins(user.id);
+    await this.revoker.revokeApiKeys(user.id);
     const db = this.database.db;
     // Spend and change in one transaction: of two concurrent confirmations exactly one wins.
     const spent = db.transaction(() => {
