@@ -17,6 +17,7 @@ import { authOptions } from './auth/auth-options.js';
 import { LoginModule } from './auth/login.module.js';
 import { clockProvider } from './common/clock.module.js';
 import { HttpLayerErrorFilter } from './common/http-layer-error.filter.js';
+import { EmailChangeModule } from './email-change/email-change.module.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
 import type { AppConfig } from './config/app-config.js';
@@ -61,6 +62,7 @@ export class AppModule {
         }),
         HealthModule,
         UsersModule,
+        EmailChangeModule,
         LoginModule,
         ApiKeysModule,
         ReportsModule,

@@ -6,6 +6,7 @@ import { claimsOf, forge, part } from '../../test/support/jwt-forge.js';
 import {
   ADMIN,
   login,
+  mailTokenFrom,
   newAccount,
   PASSWORD,
   startSample,
@@ -173,36 +174,60 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       });
     });
 
-    it('changes the email and ignores roles and other fields', async () => {
+    it('changes the email, once confirmed, and ignores roles and other fields', async () => {
       const account = await newAccount(sample.client);
-      const res = await sample.client.patch(
+      const asked = await sample.client.patch(
         '/auth/me',
-        { email: 'New.Address@Example.com', roles: ['admin'], username: 'hijack', disabled: true },
+        {
+          email: 'New.Address@Example.com',
+          current_password: PASSWORD,
+          roles: ['admin'],
+          username: 'hijack',
+          disabled: true,
+        },
         account.auth,
       );
+      expect([asked.status, asked.body]).toEqual([
+        202,
+        { pending_email: 'new.address@example.com' },
+      ]);
+      // The confirmation to the new address, then the notice to the old one.
+      const token = mailTokenFrom((await sample.outbox()).at(-2)!);
+      const res = await sample.client.post('/auth/email/confirm', { token });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         id: account.id,
         username: account.username,
         email: 'new.address@example.com',
         roles: ['user'],
-        permissions: ['reports:read'],
       });
       const me = await sample.client.get('/auth/me', account.auth);
       expect(me.body.roles).toEqual(['user']);
       expect(me.body.email).toBe('new.address@example.com');
+      expect(me.body.permissions).toEqual(['reports:read']);
     });
 
     it('answers 400 for a bad email, 409 for a taken one, 401 without a token', async () => {
       const account = await newAccount(sample.client);
-      expect((await sample.client.patch('/auth/me', { email: 'nope' }, account.auth)).status).toBe(
-        400,
-      );
+      const current_password = PASSWORD;
+      expect(
+        (await sample.client.patch('/auth/me', { email: 'nope', current_password }, account.auth))
+          .status,
+      ).toBe(400);
       expect((await sample.client.patch('/auth/me', {}, account.auth)).status).toBe(400);
       expect(
-        (await sample.client.patch('/auth/me', { email: ADMIN.email }, account.auth)).status,
+        (
+          await sample.client.patch(
+            '/auth/me',
+            { email: ADMIN.email, current_password },
+            account.auth,
+          )
+        ).status,
       ).toBe(409);
-      const anonymous = await sample.client.patch('/auth/me', { email: 'a@example.com' });
+      const anonymous = await sample.client.patch('/auth/me', {
+        email: 'a@example.com',
+        current_password,
+      });
       expect([anonymous.status, anonymous.body]).toEqual([401, GENERIC_BODIES[401]]);
     });
 

@@ -154,10 +154,10 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
       const account = await newAccount(sample.client);
       const res = await sample.client.patch(
         '/auth/me',
-        { email: `${account.username}+2@example.com` },
+        { email: `${account.username}+2@example.com`, current_password: PASSWORD },
         account.auth,
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
     });
   });
 

@@ -6,13 +6,15 @@ import {
   type AuthInfo,
   type AuthRequest,
 } from 'nestjs-gatehouse';
+import { EmailChangeTokens } from '../email-change/email-change-tokens.js';
 import { LoginsRepository } from './logins.repository.js';
 
 /**
  * Revokes what lets a user in: after a password change or reset, a "log out everywhere", or
  * when an admin disables the account. Each step goes through the library's services, so with
  * `REDIS_URL` the revocation reaches every instance at once; the app only keeps its list of
- * JWT logins in step.
+ * JWT logins in step. Ending the logins also voids a pending email change: it may be the
+ * intruder's, and the owner ends the logins to shut them out.
  */
 @Injectable()
 export class CredentialRevoker {
@@ -21,6 +23,7 @@ export class CredentialRevoker {
     private readonly sessions: SessionService,
     private readonly apiKeys: ApiKeyService,
     private readonly logins: LoginsRepository,
+    private readonly emailChanges: EmailChangeTokens,
   ) {}
 
   /** Every token and session of `userId` stops working. */
@@ -28,6 +31,7 @@ export class CredentialRevoker {
     await this.tokens.revokeAllForUser(userId);
     await this.sessions.revokeAllSessions(userId);
     this.logins.endAll(userId);
+    this.emailChanges.voidPending(userId);
   }
 
   /**
@@ -39,6 +43,7 @@ export class CredentialRevoker {
       await this.sessions.revokeAllSessions(userId, { except: request });
       await this.tokens.revokeAllForUser(userId);
       this.logins.endAll(userId);
+      this.emailChanges.voidPending(userId);
       return;
     }
     const family = current.claims?.fam;
@@ -46,6 +51,7 @@ export class CredentialRevoker {
     await this.sessions.revokeAllSessions(userId);
     await this.tokens.revokeAllForUser(userId, { except: current });
     this.logins.endAllExcept(userId, family);
+    this.emailChanges.voidPending(userId);
   }
 
   /** Ends one JWT login (refresh family) of `userId`, from the session list. */

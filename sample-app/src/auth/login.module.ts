@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClockModule } from '../common/clock.module.js';
 import { DatabaseModule } from '../database/database.module.js';
+import { EmailChangeModule } from '../email-change/email-change.module.js';
 import { CredentialsModule } from '../login/credentials.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { CredentialRevoker } from './credential-revoker.service.js';
@@ -14,7 +15,7 @@ import { JwksController, TokenAuthController } from './token-auth.controller.js'
  * admin and password-reset modules use to end a user's logins.
  */
 @Module({
-  imports: [CredentialsModule, UsersModule, DatabaseModule, ClockModule],
+  imports: [CredentialsModule, UsersModule, DatabaseModule, ClockModule, EmailChangeModule],
   controllers: [TokenAuthController, JwksController, SessionAuthController],
   providers: [CredentialRevoker, LoginsRepository],
   exports: [CredentialRevoker],

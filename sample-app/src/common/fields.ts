@@ -50,6 +50,11 @@ export function NewPasswordField(name = 'password'): PropertyDecorator {
   );
 }
 
+/** A token from one of the app's mails, as presented: a non-empty string of bounded length. */
+export function MailTokenField(description: string): PropertyDecorator {
+  return applyDecorators(ApiProperty({ description }), IsString(), Length(1, 256));
+}
+
 /** A password being presented (login, current password): any non-empty string up to the cap. */
 export function PresentedPasswordField(name = 'password'): PropertyDecorator {
   return applyDecorators(

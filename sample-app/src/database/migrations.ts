@@ -105,4 +105,18 @@ export const migrations: readonly Migration[] = [
     name: 'audit events keep the detail beside the reason code',
     sql: `ALTER TABLE audit_events ADD COLUMN detail TEXT;`,
   },
+  {
+    version: 8,
+    name: 'email change tokens',
+    sql: `
+      CREATE TABLE email_change_tokens (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        new_email TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE INDEX email_change_tokens_user ON email_change_tokens(user_id);`,
+  },
 ];

@@ -72,21 +72,23 @@ export class CredentialsService {
   }
 
   /**
-   * Checks the current password of a logged-in user (before a password change). A wrong one
-   * counts as a failed login, so a stolen token cannot be used to guess the password.
+   * Checks the current password of a logged-in user (before a password or email change, named
+   * by `change`, which names the failure event too). A wrong one counts as a failed login, so a
+   * stolen token cannot be used to guess the password.
    */
   async verifyCurrentPassword(
     user: UserRecord,
     password: string,
     request: AuthRequest,
+    change: 'password_change' | 'email_change' = 'password_change',
   ): Promise<UserRecord> {
     const locked = await this.store(() => this.throttle.attempt(user.username));
     if (locked > 0) throw new LoginLockedException(locked);
     if (!(await this.hasher.verify(user.passwordHash, password))) {
       this.emit(
-        'password_change_failed',
+        `${change}_failed`,
         request,
-        'jwt',
+        request.auth ?? null,
         user.id,
         'CREDENTIAL_INVALID',
         'wrong current password',
@@ -112,7 +114,7 @@ export class CredentialsService {
   private emit(
     type: string,
     request: AuthRequest,
-    backend: string,
+    backend: string | null,
     identity?: string,
     reason?: AuthReasonCode,
     detail?: string,

@@ -1,6 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
-import { EmailField, NewPasswordField } from '../common/fields.js';
+import { EmailField, MailTokenField, NewPasswordField } from '../common/fields.js';
 
 /** The body of `POST /auth/password-reset/request`. */
 export class PasswordResetRequestDto {
@@ -10,9 +8,7 @@ export class PasswordResetRequestDto {
 
 /** The body of `POST /auth/password-reset/confirm`. */
 export class PasswordResetConfirmDto {
-  @ApiProperty({ description: 'The token from the reset mail' })
-  @IsString()
-  @Length(1, 256)
+  @MailTokenField('The token from the reset mail')
   token!: string;
 
   @NewPasswordField('new_password')

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { AuthEventPublisher, Clock, type AuthReasonCode } from 'nestjs-gatehouse';
 import { CredentialRevoker } from '../auth/credential-revoker.service.js';
 import { BackgroundWork } from '../common/background-work.js';
+import { mailTokenHash, newMailToken } from '../common/mail-token.js';
 import { SqliteDatabase } from '../database/sqlite.database.js';
 import { Mailer } from '../mail/mailer.js';
 import { AccountsService } from '../users/accounts.service.js';
@@ -11,9 +11,6 @@ import type { UserRecord } from '../users/app-user.js';
 
 /** How long a reset token works. */
 export const RESET_TOKEN_TTL_MS = 15 * 60_000;
-
-/** A reset token is 256 random bits, base64url: 43 characters. */
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Password reset by mail. The token is random, sent only in the mail, stored only as its
@@ -55,7 +52,7 @@ export class PasswordResetService {
    * happen, with the token already spent.
    */
   async confirm(token: string, password: string, ip?: string): Promise<void> {
-    const hash = TOKEN_PATTERN.test(token) ? digest(token) : null;
+    const hash = mailTokenHash(token);
     const found = hash ? this.live(hash) : undefined;
     const user = found ? this.users.findById(found.user_id) : null;
     if (!hash || !user || user.disabled) {
@@ -101,7 +98,7 @@ export class PasswordResetService {
   private async start(email: string, ip: string | undefined): Promise<void> {
     const user = this.users.findByEmail(email);
     if (!user || user.disabled) return;
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newMailToken();
     const now = this.clock.now();
     const db = this.database.db;
     db.transaction(() => {
@@ -111,7 +108,7 @@ export class PasswordResetService {
       db.prepare(
         `INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)
          VALUES (?, ?, ?, ?)`,
-      ).run(digest(token), user.id, now, now + RESET_TOKEN_TTL_MS);
+      ).run(hash, user.id, now, now + RESET_TOKEN_TTL_MS);
     })();
     this.emit('password_reset_requested', user.id, ip);
     await this.send(user, token);
@@ -154,8 +151,4 @@ export class PasswordResetService {
   ): void {
     this.events.publish({ type, identity, ip, reason, detail, backend: null });
   }
-}
-
-function digest(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -6,11 +6,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentAuth, CurrentUser, Public, type AuthInfo } from 'nestjs-gatehouse';
-import { PersonOnly } from '../common/person-only.js';
 import { AccountsService } from './accounts.service.js';
-import { AppUser, publicUser } from './app-user.js';
+import { publicUser, type AppUser } from './app-user.js';
 import { RegisterDto } from './dto/register.dto.js';
-import { UpdateMeDto } from './dto/update-me.dto.js';
 
 /** The caller's own account. */
 export interface MeView {
@@ -36,25 +34,10 @@ export class AccountController {
   async register(@Body() body: RegisterDto): Promise<ReturnType<typeof publicUser>> {
     return publicUser(await this.accounts.register(body));
   }
+
   @Get('me')
   me(@CurrentUser() user: AppUser, @CurrentAuth() auth: AuthInfo): MeView {
     return meView(user, auth);
-  }
-
-  /**
-   * Changes the caller's email; every other field, `roles` included, is ignored. Only a person
-   * may: the email is where password resets go, so changing it hands over the whole account.
-   */
-  @PersonOnly()
-  @ApiBadRequestResponse()
-  @Patch('me')
-  updateMe(
-    @Body() body: UpdateMeDto,
-    @CurrentUser() user: AppUser,
-    @CurrentAuth() auth: AuthInfo,
-  ): MeView {
-    const updated = this.accounts.changeEmail(user.identity, body.email);
-    return meView(new AppUser(updated), auth);
   }
 }
 

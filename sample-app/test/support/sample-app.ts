@@ -75,17 +75,23 @@ export async function startSample(
   };
 }
 
-/** The token in a password-reset mail (its body is quoted-printable or plain). */
-export function resetTokenFrom(eml: string): string {
+/**
+ * The token in a mail of the app (a password reset, an email confirmation): a line of its own,
+ * 43 base64url characters. The body is quoted-printable or plain.
+ */
+export function mailTokenFrom(eml: string): string {
   const body = eml
     .split(/\r?\n\r?\n/)
     .slice(1)
     .join('\n')
     .replace(/=\r?\n/g, '');
   const match = /^([A-Za-z0-9_-]{43})$/m.exec(body);
-  if (!match) throw new Error('no reset token in the mail');
+  if (!match) throw new Error('no token in the mail');
   return match[1]!;
 }
+
+/** The token in a password-reset mail. */
+export const resetTokenFrom = mailTokenFrom;
 
 /** A strong password every test account uses unless a test says otherwise. */
 export const PASSWORD = 'correct horse battery staple';
