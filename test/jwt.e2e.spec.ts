@@ -10,6 +10,8 @@ import { CookieJar } from './support/cookie-jar.js';
 import { GatedRevocationStore } from './support/gated-revocation-store.js';
 import {
   b64url,
+  bomPart,
+  ecdsaSpellings,
   forge,
   headerOf,
   jti,
@@ -235,6 +237,45 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
         keys.attacker.privateKey,
       );
       await expectGeneric(await app.get('/me', bearer(x5u)));
+    });
+
+    it('refuses the high-S twin of a valid ES256 token: one token, one signature, one cache entry', async () => {
+      const token = forge(
+        header('ec', 'ES256'),
+        claims({ sub: 'es-user' }),
+        'ES256',
+        keys.ec.privateKey,
+      );
+      const { low, high } = ecdsaSpellings(token, 'ES256');
+      // Both verify as ECDSA signatures; only the low-S spelling is the token.
+      expect((await app.get('/me', bearer(low))).status).toBe(200);
+      await expectGeneric(await app.get('/me', bearer(high)));
+      expect(events.last('authentication_failed')).toMatchObject({
+        reason: 'JWT_SIGNATURE_NOT_CANONICAL',
+      });
+      // Also refused while the low-S spelling is cached, and the low one still works.
+      await expectGeneric(await app.get('/me', bearer(high)));
+      expect((await app.get('/me', bearer(low))).status).toBe(200);
+    });
+
+    it('refuses a validly signed token whose header or payload JSON starts with a BOM', async () => {
+      // EdDSA and HS256: node:crypto checks the one, jsonwebtoken the other; both must refuse.
+      const signers = [
+        ['ed', 'EdDSA', keys.ed.privateKey],
+        ['hs-new', 'HS256', keys.hsNew],
+      ] as const;
+      for (const [kid, alg, key] of signers) {
+        for (const [part, token] of [
+          ['header', forge(bomPart(header(kid, alg)), claims(), alg, key)],
+          ['payload', forge(header(kid, alg), bomPart(claims()), alg, key)],
+        ] as const) {
+          await expectGeneric(await app.get('/me', bearer(token)));
+          expect(events.last('authentication_failed'), `${alg} ${part}`).toMatchObject({
+            reason: 'JWT_MALFORMED',
+            detail: `${part} starts with a byte order mark`,
+          });
+        }
+      }
     });
 
     it('refuses a validly signed token with a crit header', async () => {

@@ -22,6 +22,7 @@ export type AuthReasonCode =
   | 'JWT_KID_UNKNOWN'
   | 'JWT_CRIT_UNSUPPORTED'
   | 'JWT_SIGNATURE_INVALID'
+  | 'JWT_SIGNATURE_NOT_CANONICAL'
   | 'JWT_CLAIM_INVALID'
   | 'JWT_ISS_MISMATCH'
   | 'JWT_AUD_MISMATCH'
@@ -70,6 +71,8 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   JWT_KID_UNKNOWN: 'The kid names no configured key, or is absent where several keys could apply.',
   JWT_CRIT_UNSUPPORTED: 'The token has a crit header, which is never supported.',
   JWT_SIGNATURE_INVALID: 'The signature does not verify with the selected key.',
+  JWT_SIGNATURE_NOT_CANONICAL:
+    'An ECDSA signature has a high S (above n/2): the malleable twin of a valid signature.',
   JWT_CLAIM_INVALID: 'A required claim is missing or malformed (the detail names it).',
   JWT_ISS_MISMATCH: 'The iss claim is not the configured issuer.',
   JWT_AUD_MISMATCH: 'The aud claim names none of the configured audiences.',

@@ -11,6 +11,7 @@ import {
   KeyObject,
 } from 'node:crypto';
 import { AuthConfigurationError } from '../core/auth-error.js';
+import { withLowS } from './ecdsa-signature.js';
 import type { JwtAlgorithm } from './jwt-options.js';
 
 /** Every algorithm the backend supports, for validation messages. */
@@ -94,9 +95,10 @@ export class JwtKey {
           saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
         }).toString('base64url');
       case 'ES':
-        return cryptoSign(this.hash, data, { key, dsaEncoding: 'ieee-p1363' }).toString(
-          'base64url',
-        );
+        return withLowS(
+          this.algorithm,
+          cryptoSign(this.hash, data, { key, dsaEncoding: 'ieee-p1363' }),
+        ).toString('base64url');
       default:
         return cryptoSign(null, data, key).toString('base64url');
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { b64url, part } from '../../test/support/jwt-forge.js';
+import { b64url, bomPart, part } from '../../test/support/jwt-forge.js';
 import { decodeStrict, MAX_TOKEN_LENGTH, parseJwt, type ParsedJwt } from './jwt-parser.js';
 
 const HEADER = part({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' });
@@ -152,6 +152,24 @@ describe('parseJwt', () => {
         expectRefused(`${raw(json)}.${PAYLOAD}.${SIGNATURE}`);
         expectRefused(`${HEADER}.${raw(json)}.${SIGNATURE}`);
       }
+    });
+  });
+
+  describe('a byte order mark is not part of JSON', () => {
+    it('refuses a UTF-8 BOM before the header or the payload, naming the part', () => {
+      const header = { alg: 'HS256', typ: 'at+jwt', kid: 'k1' };
+      const payload = { sub: 'alice', exp: 1_900_000_000, jti: 'j1' };
+      expect(parseJwt(`${bomPart(header)}.${PAYLOAD}.${SIGNATURE}`)).toEqual({
+        reason: 'JWT_MALFORMED',
+        detail: 'header starts with a byte order mark',
+      });
+      expect(parseJwt(`${HEADER}.${bomPart(payload)}.${SIGNATURE}`)).toEqual({
+        reason: 'JWT_MALFORMED',
+        detail: 'payload starts with a byte order mark',
+      });
+      // U+FEFF inside a string value is just a character.
+      const inside = parseJwt(`${HEADER}.${part({ name: '\ufeffx' })}.${SIGNATURE}`) as ParsedJwt;
+      expect(inside.payload).toEqual({ name: '\ufeffx' });
     });
   });
 

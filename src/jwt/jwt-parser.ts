@@ -13,12 +13,15 @@ export interface ParsedJwt {
 export const MAX_TOKEN_LENGTH = 8192;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// `ignoreBOM` keeps a byte order mark in the text (by default the decoder drops it), so JSON.parse
+// refuses it: a token with and without one would otherwise be two spellings of one header.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Splits and decodes a compact JWS strictly (RFC 7515 §7.1, RFC 8725 §3.11): exactly three
- * parts, canonical unpadded base64url, valid UTF-8, and a header and payload that are JSON
- * objects. A malformed token gives `JWT_MALFORMED`, whose detail says which part is wrong.
+ * parts, canonical unpadded base64url, valid UTF-8 without a byte order mark (RFC 8259 §8.1),
+ * and a header and payload that are JSON objects. A malformed token gives `JWT_MALFORMED`, whose detail says which part is wrong.
  */
 export function parseJwt(token: string): ParsedJwt | AuthRejection {
   if (token.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH}`);
@@ -50,6 +53,7 @@ export function decodeStrict(text: string): Buffer | undefined {
 function decodeObject(text: string): Record<string, unknown> | string {
   const bytes = decodeStrict(text);
   if (bytes === undefined) return 'not base64url';
+  if (BOM.every((byte, i) => bytes[i] === byte)) return 'starts with a byte order mark';
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(bytes));

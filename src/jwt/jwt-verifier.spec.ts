@@ -1,8 +1,9 @@
-import { sign } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import {
   b64url,
+  ecdsaSpellings,
   forge,
   jti,
   makeKeys,
@@ -188,6 +189,34 @@ describe('JwtVerifier', () => {
       await refused(verifier, `${input}.${der}`);
       await accepted(verifier, forge(header('ec', 'ES256'), claims(), 'ES256', keys.ec.privateKey));
     });
+  });
+
+  describe('ECDSA signatures have one spelling: S at most n/2', () => {
+    it.each([
+      ['ES256', 'P-256'],
+      ['ES384', 'P-384'],
+      ['ES512', 'P-521'],
+    ] as const)(
+      '%s: accepts the low-S signature and refuses its high-S twin',
+      async (alg, curve) => {
+        const ec = generateKeyPairSync('ec', { namedCurve: curve });
+        const { verifier, claims } = verifierFor({
+          algorithms: [alg],
+          keys: [{ kid: 'ec', publicKey: ec.publicKey }],
+        });
+        const token = forge({ alg, typ: 'at+jwt', kid: 'ec' }, claims(), alg, ec.privateKey);
+        const { low, high } = ecdsaSpellings(token, alg);
+        expect(await verifier.verify(high, 'access')).toMatchObject({
+          ok: false,
+          reason: 'JWT_SIGNATURE_NOT_CANONICAL',
+        });
+        await accepted(verifier, low);
+        // Cached or not, the twin stays refused.
+        expect(await verifier.verify(high, 'access')).toMatchObject({
+          reason: 'JWT_SIGNATURE_NOT_CANONICAL',
+        });
+      },
+    );
   });
 
   describe('kid selects among the configured keys only', () => {

@@ -9,6 +9,7 @@ import {
   type AuthRejection,
 } from '../core/auth-reason.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
+import { hasHighS } from './ecdsa-signature.js';
 import type { JwtKey } from './jwt-key.js';
 import { parseJwt } from './jwt-parser.js';
 import { JwtSettings } from './jwt-settings.js';
@@ -91,6 +92,9 @@ export class JwtVerifier {
       );
     }
 
+    if (hasHighS(key.algorithm, parsed.signature)) {
+      return refused('JWT_SIGNATURE_NOT_CANONICAL', 'ECDSA S above n/2');
+    }
     const signature = await this.signatureProblem(
       key,
       token,

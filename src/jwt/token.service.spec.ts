@@ -17,7 +17,7 @@ import {
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { JwtUsers } from '../../test/apps/jwt.app.js';
-import { claimsOf, headerOf } from '../../test/support/jwt-forge.js';
+import { claimsOf, ecdsaS, headerOf } from '../../test/support/jwt-forge.js';
 import { RecordingEvents } from '../../test/support/recording-events.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
@@ -107,6 +107,23 @@ describe('TokenService', () => {
         kid: headerOf(pairOfTokens.access_token).kid,
       });
       expect(jwks.keys[0]).not.toHaveProperty('d');
+    }
+  });
+
+  it('signs ECDSA tokens with the low S only, so the token it issues is the one spelling accepted', async () => {
+    for (const [alg, curve] of [
+      ['ES256', 'P-256'],
+      ['ES384', 'P-384'],
+      ['ES512', 'P-521'],
+    ] as const) {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
+      const { tokens } = await service({ algorithms: [alg], privateKey });
+      for (let i = 0; i < 24; i++) {
+        const token = await tokens.issueAccessToken('u1');
+        const { s, n } = ecdsaS(token, alg);
+        expect(s * 2n <= n, `${alg} token ${i} has a high S`).toBe(true);
+        await expect(tokens.verify(token)).resolves.toMatchObject({ subject: 'u1' });
+      }
     }
   });
 

@@ -40,9 +40,11 @@ export function signature(alg: ForgeAlg, key: KeyObject | Buffer | string, input
     }).toString('base64url');
   }
   if (alg.startsWith('ES')) {
-    return sign(hash, data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' }).toString(
-      'base64url',
-    );
+    // The low-S spelling, as canonical signers emit: its twin is `ecdsaTwin`.
+    const raw = sign(hash, data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
+    const { size, n } = ECDSA[alg]!;
+    const s = BigInt(`0x${raw.subarray(size).toString('hex')}`);
+    return (s * 2n > n ? flipS(raw, size, n) : raw).toString('base64url');
   }
   return sign(null, data, key as KeyObject).toString('base64url');
 }
@@ -151,3 +153,61 @@ export function tokenMaker(
     forge(header(options.kid, 'HS256', extraHeader), claims(extraClaims), 'HS256', options.secret);
   return { now, claims, header, hs };
 }
+
+/**
+ * The order n of each ECDSA curve, and the size of R and S in a JWS signature (RFC 7518 §3.4),
+ * written out here rather than taken from the library, so the specs check it independently.
+ */
+const ECDSA: Readonly<Record<string, { readonly n: bigint; readonly size: number }>> = {
+  ES256: {
+    n: BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'),
+    size: 32,
+  },
+  ES384: {
+    n: BigInt(
+      '0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973',
+    ),
+    size: 48,
+  },
+  ES512: {
+    n: BigInt(
+      '0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409',
+    ),
+    size: 66,
+  },
+};
+
+/** The S of an ES256/384/512 token's signature, and its curve's order n. */
+export function ecdsaS(token: string, alg: string): { s: bigint; n: bigint } {
+  const { n, size } = ECDSA[alg]!;
+  const signatureBytes = Buffer.from(token.split('.')[2]!, 'base64url');
+  return { s: BigInt(`0x${signatureBytes.subarray(size).toString('hex')}`), n };
+}
+
+/**
+ * The same ECDSA token with S replaced by n − S: the other signature that verifies for the same
+ * header and payload. Of a token and its twin, exactly one has S above n/2.
+ */
+export function ecdsaTwin(token: string, alg: string): string {
+  const { size, n } = ECDSA[alg]!;
+  const [h, p, sig] = token.split('.') as [string, string, string];
+  return `${h}.${p}.${b64url(flipS(Buffer.from(sig, 'base64url'), size, n))}`;
+}
+
+/** R || S with S replaced by n − S. */
+function flipS(signatureBytes: Buffer, size: number, n: bigint): Buffer {
+  const s = BigInt(`0x${signatureBytes.subarray(size).toString('hex')}`);
+  const flipped = Buffer.from((n - s).toString(16).padStart(size * 2, '0'), 'hex');
+  return Buffer.concat([signatureBytes.subarray(0, size), flipped]);
+}
+
+/** A token and its ECDSA twin, sorted: `low` has S at most n/2, `high` above it. */
+export function ecdsaSpellings(token: string, alg: string): { low: string; high: string } {
+  const twin = ecdsaTwin(token, alg);
+  const { s, n } = ecdsaS(token, alg);
+  return s * 2n > n ? { low: twin, high: token } : { low: token, high: twin };
+}
+
+/** `value` as a JSON part preceded by a UTF-8 byte order mark (EF BB BF). */
+export const bomPart = (value: unknown): string =>
+  b64url(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(value))]));
