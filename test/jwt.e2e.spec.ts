@@ -392,6 +392,41 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
     });
   });
 
+  describe('lifetimes per token type', () => {
+    it('refuses an access token living longer than the access TTL plus the tolerance', async () => {
+      // 900 s of access TTL and 5 s of tolerance (testJwtOptions).
+      const t = now();
+      expect((await app.get('/me', bearer(hs({ iat: t, nbf: t, exp: t + 905 })))).status).toBe(200);
+      await expectGeneric(await app.get('/me', bearer(hs({ iat: t, nbf: t, exp: t + 906 }))));
+      expect(events.last('authentication_failed')).toMatchObject({
+        reason: 'JWT_LIFETIME_TOO_LONG',
+        detail: 'lives 906 s, at most 905 s as an access token',
+      });
+      // As long as the refresh family (7200 s): what an access token could claim before.
+      await expectGeneric(await app.get('/me', bearer(hs({ iat: t, nbf: t, exp: t + 7200 }))));
+      // Another issuer's token (a verify-only key) is held to the same bound.
+      const external = forge(
+        header('rsa', 'RS256'),
+        claims({ iat: t, nbf: t, exp: t + 3600 }),
+        'RS256',
+        keys.rsa.privateKey,
+      );
+      await expectGeneric(await app.get('/me', bearer(external)));
+    });
+
+    it('a token from createJwt has its own type: it never opens a route', async () => {
+      const res = await app.post('/auth/custom-token', { username: 'alice', purpose: 'invite' });
+      const { token } = (await res.json()) as { token: string };
+      expect(headerOf(token).typ).toBe('custom+jwt');
+      await expectGeneric(await app.get('/me', bearer(token)));
+      expect(events.last('authentication_failed')).toMatchObject({
+        reason: 'JWT_TYP_MISMATCH',
+        detail: 'expected "at+jwt", received "custom+jwt"',
+      });
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: token }));
+    });
+  });
+
   describe('token types', () => {
     it('refuses a refresh token as an access token, and the other way round', async () => {
       const pair = await loginPair(app);
@@ -566,18 +601,21 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
           'RS256',
           keys.rsa.privateKey,
         );
-      const withinFamily = external(t + 7000);
+      // The longest an access token may live here: the access TTL plus the tolerance.
+      const longest = external(t + 905);
       const dayLong = external(t + 86_400);
       const pair = await loginPair(app, 'hank');
-      expect((await app.get('/me', bearer(withinFamily))).status).toBe(200);
+      expect((await app.get('/me', bearer(longest))).status).toBe(200);
       expect((await app.post('/auth/logout-all', {}, bearer(pair.access_token))).status).toBe(204);
-      for (const step of [0, 3_000_000, 3_000_000, 3_000_000]) {
+      for (const step of [0, 300_000, 300_000, 300_000, 3_000_000]) {
         clock.advance(step);
         await expectGeneric(await app.get('/me', bearer(dayLong)));
-        if (clock.now() < (t + 7000) * 1000) {
-          await expectGeneric(await app.get('/me', bearer(withinFamily)));
+        if (clock.now() < (t + 905) * 1000) {
+          await expectGeneric(await app.get('/me', bearer(longest)));
         }
       }
+      // The family lives longest: its refresh token is refused until the family has ended.
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.refresh_token }));
     });
   });
 

@@ -76,7 +76,8 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   JWT_CLAIM_INVALID: 'A required claim is missing or malformed (the detail names it).',
   JWT_ISS_MISMATCH: 'The iss claim is not the configured issuer.',
   JWT_AUD_MISMATCH: 'The aud claim names none of the configured audiences.',
-  JWT_LIFETIME_TOO_LONG: 'The token lives longer (exp - iat) than any token this service issues.',
+  JWT_LIFETIME_TOO_LONG:
+    'The token lives longer (exp - iat) than its type may here: its lifetime plus the tolerance.',
   JWT_EXPIRED: 'The token (or its refresh family) expired, or is older than the maximum age.',
   JWT_NOT_YET_VALID: 'The token is not valid yet (nbf or iat in the future).',
   TOKEN_REVOKED: 'The token, its refresh family or every token of its user was revoked.',

@@ -116,17 +116,31 @@ export interface JwtOptions {
   maxTokenAgeSeconds?: number;
   /** The claim naming the user, passed to `UserModel.loadUser`. Default: `'sub'`. */
   identityClaim?: string;
-  /** Lifetime of access tokens, in seconds. Default: `900` (15 minutes). */
+  /**
+   * Lifetime of access tokens, in seconds, and the longest one may claim: an access token whose
+   * `exp − iat` exceeds it (plus the clock tolerance) is refused, whoever signed it.
+   * Default: `900` (15 minutes).
+   */
   accessTokenTtlSeconds?: number;
-  /** Lifetime of one refresh token, in seconds. Default: `1209600` (14 days). */
+  /**
+   * Lifetime of one refresh token, in seconds, and the longest one may claim (plus the clock
+   * tolerance). Default: `1209600` (14 days).
+   */
   refreshTokenTtlSeconds?: number;
   /**
    * Absolute lifetime of a refresh-token family (one login), in seconds: rotation never
-   * extends past it. With the access token lifetime, it also bounds every token: one whose
-   * `exp` lies further than the longer of the two past its `iat` is refused, because "log out
-   * everywhere" could not outlast it. Default: `2592000` (30 days).
+   * extends past it, and a refresh token whose family claims to end later after its `iat` is
+   * refused. Default: `2592000` (30 days).
    */
   refreshFamilyLifetimeSeconds?: number;
+  /**
+   * Lifetime of the tokens of `TokenService.createJwt` (type `custom`, `typ: custom+jwt`), in
+   * seconds, and the longest one may claim: `createJwt`'s `expiresIn` may only shorten it. Such
+   * tokens never authenticate a request. "Log out everywhere" keeps its cut-off for the longest
+   * of the lifetimes, so a long one here costs memory in the revocation store.
+   * Default: `900` (15 minutes).
+   */
+  customTokenTtlSeconds?: number;
   /**
    * Where access tokens are read from, in order; the first place holding one is used.
    * `'query'` and `'body'` leak tokens into logs and history, so they are opt-in only.

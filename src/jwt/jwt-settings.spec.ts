@@ -31,6 +31,7 @@ describe('JWT options validation', () => {
     expect(s.toleranceMs).toBe(5000);
     expect(s.identityClaim).toBe('sub');
     expect(s.accessTtlMs).toBe(900_000);
+    expect(s.customTtlMs).toBe(900_000);
     expect(s.locations).toEqual(['header', 'cookie']);
     expect(s.cookies.accessName).toBe('__Host-access_token');
     expect(s.cookies.refreshName).toBe('__Secure-refresh_token');
@@ -176,6 +177,14 @@ describe('JWT options validation', () => {
       'jwt.accessTokenTtlSeconds',
     );
     refuses({ algorithms: ['HS256'], secret, maxTokenAgeSeconds: 1.5 }, 'jwt.maxTokenAgeSeconds');
+    refuses(
+      { algorithms: ['HS256'], secret, customTokenTtlSeconds: 0 },
+      'jwt.customTokenTtlSeconds',
+    );
+    refuses(
+      { algorithms: ['HS256'], secret, customTokenTtlSeconds: '1h' },
+      'jwt.customTokenTtlSeconds',
+    );
     refuses(
       {
         algorithms: ['HS256'],

@@ -4,6 +4,7 @@ import { OptionsReader, settingsProvider } from '../core/options-reader.js';
 import { readTrustedOrigins, type CsrfPolicy } from '../http/csrf.js';
 import { buildKey, JwtKey, SUPPORTED_ALGORITHMS, thumbprint } from './jwt-key.js';
 import type { JwtAlgorithm, JwtKeyOptions, JwtOptions, TokenLocation } from './jwt-options.js';
+import type { TokenType } from './token-claims.js';
 
 const MAX_TOLERANCE_SECONDS = 300;
 const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'query', 'body'];
@@ -24,6 +25,7 @@ const JWT_KEYS: readonly (keyof JwtOptions)[] = [
   'accessTokenTtlSeconds',
   'refreshTokenTtlSeconds',
   'refreshFamilyLifetimeSeconds',
+  'customTokenTtlSeconds',
   'tokenLocations',
   'queryParameter',
   'bodyField',
@@ -73,6 +75,10 @@ export class JwtSettings {
   readonly accessTtlMs: number;
   readonly refreshTtlMs: number;
   readonly familyLifetimeMs: number;
+  /** Lifetime of the tokens of `createJwt`. */
+  readonly customTtlMs: number;
+  /** The longest `exp − iat` each token type may claim, before the tolerance. */
+  readonly lifetimeMs: Readonly<Record<TokenType, number>>;
   readonly locations: readonly TokenLocation[];
   readonly queryParameter: string;
   readonly bodyField: string;
@@ -143,6 +149,12 @@ export class JwtSettings {
         'make the family lifetime at least as long as one refresh token',
       );
     }
+    this.customTtlMs = jwt.durationMs('customTokenTtlSeconds', 900);
+    this.lifetimeMs = Object.freeze({
+      access: this.accessTtlMs,
+      refresh: this.refreshTtlMs,
+      custom: this.customTtlMs,
+    });
     this.locations = readLocations(jwt);
     const name = {
       pattern: TOKEN_NAME,
@@ -160,7 +172,9 @@ export class JwtSettings {
    * its cut-off that long, so the verifier refuses tokens that claim a longer life.
    */
   get longestLifetimeMs(): number {
-    return Math.max(this.accessTtlMs, this.familyLifetimeMs);
+    // The family's, not one refresh token's: a refresh racing the cut-off issues tokens after it
+    // that carry the login's earlier time (see `TokenService`), refused for as long as it lasts.
+    return Math.max(this.accessTtlMs, this.familyLifetimeMs, this.customTtlMs);
   }
 }
 

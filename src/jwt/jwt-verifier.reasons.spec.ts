@@ -148,9 +148,9 @@ describe('JwtVerifier refusals: a code, and the expected and received values', (
       reason: 'JWT_CLAIM_INVALID',
       detail: 'jti malformed',
     });
-    expect(await refusal(hs({}, { exp: now + 7201 }))).toEqual({
+    expect(await refusal(hs({}, { exp: now + 901 }))).toEqual({
       reason: 'JWT_LIFETIME_TOO_LONG',
-      detail: 'lives 7201 s, at most 7200 s',
+      detail: 'lives 901 s, at most 900 s as an access token',
     });
     expect(await refusal(hs({}, { iat: now - 60, exp: now - 1 }))).toEqual({
       reason: 'JWT_EXPIRED',

@@ -24,8 +24,8 @@ const ISS = 'gatehouse-test';
 const AUD = 'gatehouse-api';
 const OPTIONS = testJwtOptions(keys, { issuer: ISS, audience: AUD });
 const TOLERANCE_MS = OPTIONS.clockToleranceSeconds! * 1000;
-/** The longest lifetime these options allow: the refresh family's. */
-const LONGEST_S = OPTIONS.refreshFamilyLifetimeSeconds!;
+/** The longest lifetime these options allow an access token, the tolerance included. */
+const ACCESS_LONGEST_S = OPTIONS.accessTokenTtlSeconds! + OPTIONS.clockToleranceSeconds!;
 
 /** A verifier over `options` (validated as at bootstrap), on a fake clock. */
 function verifierFor(options: JwtOptions = OPTIONS) {
@@ -402,10 +402,24 @@ describe('JwtVerifier', () => {
       await accepted(verifier, hs({ jti: 'j'.repeat(256), sub: 's'.repeat(1024) }));
     });
 
-    it('refuses a token that claims to live longer than any token configured here', async () => {
+    it('refuses a token that claims to live longer than its type may, the tolerance included', async () => {
       const { verifier, hs, now } = verifierFor();
-      await accepted(verifier, hs({ iat: now(), exp: now() + LONGEST_S }));
-      await refused(verifier, hs({ iat: now(), exp: now() + LONGEST_S + 1 }));
+      await accepted(verifier, hs({ iat: now(), exp: now() + ACCESS_LONGEST_S }));
+      await refused(verifier, hs({ iat: now(), exp: now() + ACCESS_LONGEST_S + 1 }));
+      // A refresh token: its own TTL (3600 s), and a family ending at most 7200 s after its iat.
+      const refresh = (extra: Record<string, unknown>) =>
+        hs(
+          { fam: 'f', fam_gen: 0, fam_exp: now() + 7205, exp: now() + 3605, ...extra },
+          { typ: 'refresh+jwt' },
+        );
+      await accepted(verifier, refresh({}), 'refresh');
+      await refused(verifier, refresh({ exp: now() + 3606 }), 'refresh');
+      await refused(verifier, refresh({ fam_exp: now() + 7206 }), 'refresh');
+      // A custom token (createJwt): 900 s by default.
+      const custom = (exp: number) => hs({ iat: now(), exp }, { typ: 'custom+jwt' });
+      await accepted(verifier, custom(now() + 905), 'custom');
+      await refused(verifier, custom(now() + 906), 'custom');
+      await refused(verifier, custom(now() + 60), 'access');
     });
   });
 

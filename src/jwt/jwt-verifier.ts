@@ -20,6 +20,14 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
 export const TOKEN_TYP: Readonly<Record<TokenType, string>> = {
   access: 'at+jwt',
   refresh: 'refresh+jwt',
+  custom: 'custom+jwt',
+};
+
+/** How a lifetime refusal names the type. */
+const AS_TYPE: Readonly<Record<TokenType, string>> = {
+  access: 'an access token',
+  refresh: 'a refresh token',
+  custom: 'a custom token',
 };
 
 interface Carrier {
@@ -176,13 +184,25 @@ export class JwtVerifier {
     if (type === 'refresh' && !isGeneration(claims.fam_gen)) {
       return claimRefused('fam_gen', claims.fam_gen);
     }
-    // "Log out everywhere" remembers its cut-off for the longest lifetime configured here; a
-    // token living longer (another issuer's choice) would come back to life after it.
-    if ((exp - iat) * 1000 > this.settings.longestLifetimeMs) {
+    // Each type lives at most its own lifetime (and so never past the cut-off of "log out
+    // everywhere"): an access token claiming a refresh family's life, or a long-lived token of
+    // another issuer's choosing, is refused rather than trusted for longer than we issue.
+    const { toleranceMs } = this.settings;
+    const bound = this.settings.lifetimeMs[type] + toleranceMs;
+    if ((exp - iat) * 1000 > bound) {
       return refused(
         'JWT_LIFETIME_TOO_LONG',
-        `lives ${Math.round(exp - iat)} s, at most ${this.settings.longestLifetimeMs / 1000} s`,
+        `lives ${Math.round(exp - iat)} s, at most ${bound / 1000} s as ${AS_TYPE[type]}`,
       );
+    }
+    if (type === 'refresh') {
+      const familyBound = this.settings.familyLifetimeMs + toleranceMs;
+      if ((claims.fam_exp! - iat) * 1000 > familyBound) {
+        return refused(
+          'JWT_LIFETIME_TOO_LONG',
+          `family ends ${Math.round(claims.fam_exp! - iat)} s after iat, at most ${familyBound / 1000} s`,
+        );
+      }
     }
     let scopes: readonly string[] | undefined;
     if (claims.scope !== undefined) {

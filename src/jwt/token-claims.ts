@@ -1,5 +1,9 @@
-/** Access tokens authenticate requests; refresh tokens only buy new pairs. */
-export type TokenType = 'access' | 'refresh';
+/**
+ * Access tokens authenticate requests; refresh tokens only buy new pairs; custom tokens (from
+ * `TokenService.createJwt`) are the application's own (a link in a mail, an invitation), verified
+ * with `verify(token, { type: 'custom' })` and never accepted as either of the others.
+ */
+export type TokenType = 'access' | 'refresh' | 'custom';
 
 /**
  * The registered and library claims of a token this library issues. Custom claims sit beside

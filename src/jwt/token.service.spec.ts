@@ -54,17 +54,93 @@ describe('TokenService', () => {
     await expect(service(undefined)).rejects.toThrowError(/"jwt".*Fix:/);
   });
 
-  it('createJwt signs a payload with iat, nbf, exp and jti, verifiable as an access token', async () => {
+  it('createJwt signs a payload with iat, nbf, exp and jti, as a token of its own type', async () => {
     const { tokens, clock } = await service({ algorithms: ['HS256'], secret: randomBytes(32) });
     const token = await tokens.createJwt({ sub: 'u1', plan: 'pro' }, { expiresIn: 60 });
-    const verified = await tokens.verify(token);
-    expect(verified).toMatchObject({ type: 'access', subject: 'u1', fresh: false });
+    expect(headerOf(token).typ).toBe('custom+jwt');
+    const verified = await tokens.verify(token, { type: 'custom' });
+    expect(verified).toMatchObject({ type: 'custom', subject: 'u1', fresh: false });
     expect(verified.claims).toMatchObject({ sub: 'u1', plan: 'pro', exp: START / 1000 + 60 });
     expect(verified.claims.iat).toBe(START / 1000);
     expect(verified.expiresAt - clock.now()).toBe(60_000);
+    // Never an access token (nor a refresh token): it opens no route.
+    await expect(tokens.verify(token)).rejects.toMatchObject({ reason: 'JWT_TYP_MISMATCH' });
+    await expect(tokens.verify(token, { type: 'refresh' })).rejects.toMatchObject({
+      reason: 'JWT_TYP_MISMATCH',
+    });
     await expect(tokens.createJwt({ plan: 'pro' })).rejects.toThrowError(/identity claim "sub"/);
     clock.advance(66_000);
-    await expect(tokens.verify(token)).rejects.toBeInstanceOf(AuthenticationFailedError);
+    await expect(tokens.verify(token, { type: 'custom' })).rejects.toBeInstanceOf(
+      AuthenticationFailedError,
+    );
+  });
+
+  it('createJwt tokens live jwt.customTokenTtlSeconds by default, and never longer', async () => {
+    const secret = randomBytes(32);
+    const { tokens, clock } = await service({ algorithms: ['HS256'], secret });
+    // The default bound: 15 minutes, whatever the refresh family's lifetime.
+    const token = await tokens.createJwt({ sub: 'u1' });
+    expect((await tokens.verify(token, { type: 'custom' })).expiresAt - clock.now()).toBe(900_000);
+    await expect(tokens.createJwt({ sub: 'u1' }, { expiresIn: 901 })).rejects.toThrowError(
+      /at most 900 seconds.*jwt\.customTokenTtlSeconds/,
+    );
+    const { tokens: longer } = await service({
+      algorithms: ['HS256'],
+      secret,
+      customTokenTtlSeconds: 86_400,
+    });
+    const dayLong = await longer.createJwt({ sub: 'u1' }, { expiresIn: 86_400 });
+    await expect(longer.verify(dayLong, { type: 'custom' })).resolves.toMatchObject({
+      subject: 'u1',
+    });
+    // Signed with the same key, but longer than this configuration allows a custom token.
+    await expect(tokens.verify(dayLong, { type: 'custom' })).rejects.toMatchObject({
+      reason: 'JWT_LIFETIME_TOO_LONG',
+    });
+  });
+
+  it('bounds each token type by its own lifetime plus the tolerance, as issued and as verified', async () => {
+    const secret = randomBytes(32);
+    const jwt: JwtOptions = {
+      algorithms: ['HS256'],
+      secret,
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 3600,
+      refreshFamilyLifetimeSeconds: 7200,
+    };
+    const { tokens } = await service(jwt);
+    await expect(tokens.issueAccessToken('u1', { expiresIn: 601 })).rejects.toThrowError(
+      /at most 600 seconds.*jwt\.accessTokenTtlSeconds/,
+    );
+    // The same key, configured elsewhere with longer lifetimes.
+    const { tokens: other } = await service({
+      ...jwt,
+      accessTokenTtlSeconds: 7200,
+      refreshTokenTtlSeconds: 7200,
+    });
+    const longAccess = await other.issueAccessToken('u1', { expiresIn: 606 });
+    await expect(other.verify(longAccess)).resolves.toMatchObject({ subject: 'u1' });
+    await expect(tokens.verify(longAccess)).rejects.toMatchObject({
+      reason: 'JWT_LIFETIME_TOO_LONG',
+      detail: 'lives 606 s, at most 605 s as an access token',
+    });
+    await expect(
+      tokens.verify(await other.issueAccessToken('u1', { expiresIn: 605 })),
+    ).resolves.toMatchObject({ subject: 'u1' });
+    const longRefresh = (await other.issuePair('u1')).refresh_token;
+    await expect(tokens.verify(longRefresh, { type: 'refresh' })).rejects.toMatchObject({
+      reason: 'JWT_LIFETIME_TOO_LONG',
+      detail: 'lives 7200 s, at most 3605 s as a refresh token',
+    });
+    await expect(tokens.refresh(longRefresh)).rejects.toBeInstanceOf(AuthenticationFailedError);
+    // A family claiming to last longer than the family lifetime is refused too.
+    const { tokens: longFamily } = await service({ ...jwt, refreshFamilyLifetimeSeconds: 86_400 });
+    await expect(
+      tokens.verify((await longFamily.issuePair('u1')).refresh_token, { type: 'refresh' }),
+    ).rejects.toMatchObject({
+      reason: 'JWT_LIFETIME_TOO_LONG',
+      detail: 'family ends 86400 s after iat, at most 7205 s',
+    });
   });
 
   it('refuses custom claims that would overwrite reserved ones', async () => {
@@ -134,7 +210,7 @@ describe('TokenService', () => {
       algorithms: ['ES256'],
       keys: [{ kid: 'k1', privateKey: oldKey.privateKey }],
     });
-    const oldToken = await before.tokens.createJwt({ sub: 'u1' });
+    const oldToken = await before.tokens.issueAccessToken('u1');
     const during = await service({
       algorithms: ['ES256'],
       keys: [
@@ -143,7 +219,7 @@ describe('TokenService', () => {
       ],
     });
     expect((await during.tokens.verify(oldToken)).kid).toBe('k1');
-    expect(headerOf(await during.tokens.createJwt({ sub: 'u1' })).kid).toBe('k2');
+    expect(headerOf(await during.tokens.issueAccessToken('u1')).kid).toBe('k2');
     const after = await service({
       algorithms: ['ES256'],
       keys: [{ kid: 'k2', privateKey: newKey.privateKey }],
@@ -157,8 +233,9 @@ describe('TokenService', () => {
       secret: randomBytes(32),
       maxTokenAgeSeconds: 120,
       clockToleranceSeconds: 0,
+      accessTokenTtlSeconds: 3600,
     });
-    const token = await tokens.createJwt({ sub: 'u1' }, { expiresIn: 3600 });
+    const token = await tokens.issueAccessToken('u1');
     clock.advance(119_999);
     await expect(tokens.verify(token)).resolves.toMatchObject({ subject: 'u1' });
     clock.advance(1);
@@ -173,18 +250,25 @@ describe('TokenService', () => {
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 3600,
       refreshFamilyLifetimeSeconds: 7200,
+      customTokenTtlSeconds: 7200,
     };
     const { tokens } = await service(jwt);
     await expect(tokens.createJwt({ sub: 'u1' }, { expiresIn: 7201 })).rejects.toThrowError(
       /at most 7200 seconds/,
     );
     const longest = await tokens.createJwt({ sub: 'u1' }, { expiresIn: 7200 });
-    await expect(tokens.verify(longest)).resolves.toMatchObject({ subject: 'u1' });
+    await expect(tokens.verify(longest, { type: 'custom' })).resolves.toMatchObject({
+      subject: 'u1',
+    });
     // The same key, configured elsewhere with longer lifetimes, signs a longer token.
-    const { tokens: other } = await service({ ...jwt, refreshFamilyLifetimeSeconds: 86_400 });
+    const { tokens: other } = await service({ ...jwt, customTokenTtlSeconds: 86_400 });
     const dayLong = await other.createJwt({ sub: 'u1' }, { expiresIn: 86_400 });
-    await expect(other.verify(dayLong)).resolves.toMatchObject({ subject: 'u1' });
-    await expect(tokens.verify(dayLong)).rejects.toThrowError(AuthenticationFailedError);
+    await expect(other.verify(dayLong, { type: 'custom' })).resolves.toMatchObject({
+      subject: 'u1',
+    });
+    await expect(tokens.verify(dayLong, { type: 'custom' })).rejects.toThrowError(
+      AuthenticationFailedError,
+    );
   });
 
   it('uses the configured identity claim', async () => {
@@ -306,6 +390,7 @@ describe.each(stores)(
       accessTokenTtlSeconds: 600,
       refreshTokenTtlSeconds: 3600,
       refreshFamilyLifetimeSeconds: 7200,
+      customTokenTtlSeconds: 7200,
       clockToleranceSeconds: 5,
     };
     const refused = (promise: Promise<unknown>) =>
@@ -353,16 +438,19 @@ describe.each(stores)(
     it('remembers the cut-off as long as a token it refuses could verify, the clock tolerance included', async () => {
       const { tokens, clock } = await service(jwt, new FakeClock(START), store());
       const current = await tokens.verify((await tokens.issuePair('u3')).access_token);
-      // The longest-lived token possible (the family lifetime), and one of another user as control.
-      const longest = await tokens.issueAccessToken('u3', { expiresIn: 7200 });
-      const control = await tokens.issueAccessToken('u4', { expiresIn: 7200 });
+      // The longest-lived token possible (the family lifetime, which custom tokens may have
+      // here), and one of another user as control.
+      const longest = await tokens.createJwt({ sub: 'u3' }, { expiresIn: 7200 });
+      const control = await tokens.createJwt({ sub: 'u4' }, { expiresIn: 7200 });
       await tokens.revokeAllForUser('u3', { except: current });
       const ttl = await ttlOf('u3');
       if (ttl !== undefined) expect(ttl).toBeGreaterThan(7200_000 + 5_000);
       // Past `exp`, within the tolerance: the control still verifies, the revoked one must not.
       clock.advance(7200_000 + 4_000);
-      await expect(tokens.verify(control)).resolves.toMatchObject({ subject: 'u4' });
-      await refused(tokens.verify(longest));
+      await expect(tokens.verify(control, { type: 'custom' })).resolves.toMatchObject({
+        subject: 'u4',
+      });
+      await refused(tokens.verify(longest, { type: 'custom' }));
     });
 
     it('refuses an `except` of another user, or outside any login', async () => {

@@ -39,8 +39,8 @@ export interface IssueAccessTokenOptions extends IssueTokenOptions {
   /** Mark the token fresh: only right after a credential check. Default: `false`. */
   fresh?: boolean;
   /**
-   * Lifetime in seconds, at most the longer of `jwt.accessTokenTtlSeconds` and
-   * `jwt.refreshFamilyLifetimeSeconds`. Default: `jwt.accessTokenTtlSeconds`.
+   * Lifetime in seconds, at most `jwt.accessTokenTtlSeconds` (the verifier refuses an access
+   * token claiming a longer one). Default: `jwt.accessTokenTtlSeconds`.
    */
   expiresIn?: number;
 }
@@ -99,27 +99,22 @@ export class TokenService {
 
   /** Issues one access token, outside of any refresh family. */
   async issueAccessToken(subject: string, options: IssueAccessTokenOptions = {}): Promise<string> {
-    checkSubject(subject);
-    const now = this.clock.now();
-    const ttl = options.expiresIn ?? this.settings.accessTtlMs / 1000;
-    checkTtl(ttl, this.settings.longestLifetimeMs / 1000);
-    const token = this.sign('access', {
+    return this.standalone('access', subject, options.expiresIn, {
       ...this.customClaims(options.claims),
-      ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
-      ...(options.fresh === true ? { fresh: true, auth_time: now / 1000 } : {}),
+      ...(options.fresh === true ? { fresh: true, auth_time: this.clock.now() / 1000 } : {}),
       ...(options.scopes ? { scope: scopeClaim(options.scopes) } : {}),
     });
-    this.emit('token_issued', subject);
-    return token;
   }
 
   /**
-   * Signs `payload` as an access token, like Nexios's `create_jwt`. The payload must name the
-   * user in the identity claim (`sub` by default); `iat`, `nbf`, `exp` and `jti` are added.
+   * Signs `payload` as a token of its own type, `custom` (`typ: custom+jwt`), for the
+   * application's own uses: a link in a mail, an invitation. It never authenticates a request;
+   * check it with `verify(token, { type: 'custom' })`, which also checks revocation. The payload
+   * must name the user in the identity claim (`sub` by default); `iat`, `nbf`, `exp` and `jti`
+   * are added. For a token that opens routes, use `issueAccessToken`.
    *
-   * @param options.expiresIn lifetime in seconds, at most the longer of
-   * `jwt.accessTokenTtlSeconds` and `jwt.refreshFamilyLifetimeSeconds`.
-   * Default: `jwt.accessTokenTtlSeconds`.
+   * @param options.expiresIn lifetime in seconds, at most `jwt.customTokenTtlSeconds`.
+   * Default: `jwt.customTokenTtlSeconds`.
    */
   async createJwt(
     payload: Readonly<Record<string, unknown>>,
@@ -131,15 +126,16 @@ export class TokenService {
         `createJwt: the payload needs the identity claim "${this.settings.identityClaim}" as a string`,
       );
     }
-    return this.issueAccessToken(subject, { claims: rest, expiresIn: options.expiresIn });
+    return this.standalone('custom', subject, options.expiresIn, this.customClaims(rest));
   }
 
   /**
-   * Verifies a token: signature, algorithm, type, times, issuer, audience and revocation.
-   * Throws `AuthenticationFailedError` (401, generic body) when it is not valid, and
+   * Verifies a token: signature, algorithm, type, times, lifetime, issuer, audience and
+   * revocation. Throws `AuthenticationFailedError` (401, generic body) when it is not valid, and
    * `AuthUnavailableError` (503) when the revocation store cannot answer.
    *
-   * @param options.type the expected type. Default: `'access'`.
+   * @param options.type the expected type (`'custom'` for the tokens of `createJwt`).
+   * Default: `'access'`.
    */
   async verify(token: string, options: { type?: TokenType } = {}): Promise<VerifiedToken> {
     const type = options.type ?? 'access';
@@ -378,6 +374,26 @@ export class TokenService {
     }) as IssuedTokenPair;
   }
 
+  /** A token of `type` outside any refresh family, living `expiresIn` s (default: its TTL). */
+  private standalone(
+    type: Exclude<TokenType, 'refresh'>,
+    subject: string,
+    expiresIn: number | undefined,
+    claims: Record<string, unknown>,
+  ): string {
+    checkSubject(subject);
+    const now = this.clock.now();
+    const longest = this.settings.lifetimeMs[type] / 1000;
+    const ttl = expiresIn ?? longest;
+    checkTtl(ttl, longest, type === 'access' ? 'accessTokenTtlSeconds' : 'customTokenTtlSeconds');
+    const token = this.sign(type, {
+      ...claims,
+      ...this.standard(subject, now, Math.floor(now / 1000) + ttl),
+    });
+    this.emit('token_issued', subject);
+    return token;
+  }
+
   private standard(subject: string, now: number, exp: number): TokenClaims {
     const { issuer, audience, identityClaim } = this.settings;
     return {
@@ -516,14 +532,14 @@ function checkSubject(subject: unknown): asserts subject is string {
   }
 }
 
-function checkTtl(seconds: unknown, longest: number): void {
+function checkTtl(seconds: unknown, longest: number, option: string): void {
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds <= 0) {
     throw new TypeError('TokenService: `expiresIn` must be a positive whole number of seconds');
   }
-  // Longer-lived tokens would be refused by the verifier, and outlive "log out everywhere".
+  // A longer-lived token would be refused by the verifier.
   if (seconds > longest) {
     throw new TypeError(
-      `TokenService: \`expiresIn\` is at most ${longest} seconds, the longest token lifetime configured (jwt.accessTokenTtlSeconds, jwt.refreshFamilyLifetimeSeconds)`,
+      `TokenService: \`expiresIn\` is at most ${longest} seconds, the lifetime of this token type (jwt.${option})`,
     );
   }
 }

@@ -118,6 +118,14 @@ export class JwtController {
     return { csrf_token: this.cookies.set(response, pair) };
   }
 
+  /** A token from `createJwt`, for the application's own uses (a link in a mail, say). */
+  @Public()
+  @Post('auth/custom-token')
+  @HttpCode(200)
+  async customToken(@Body() body: { username: string; purpose?: string }) {
+    return { token: await this.tokens.createJwt({ sub: body.username, purpose: body.purpose }) };
+  }
+
   @Public()
   @Post('auth/refresh')
   @HttpCode(200)
