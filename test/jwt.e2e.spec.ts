@@ -7,10 +7,12 @@ import { adapters, startApp, type RunningApp } from './support/http-app.js';
 import { bearer, body, GENERIC_BODIES, type HeaderMap } from './support/http.js';
 import { loginPair } from './support/jwt-login.js';
 import { CookieJar } from './support/cookie-jar.js';
+import { headerBackend } from './support/test-backends.js';
 import { GatedRevocationStore } from './support/gated-revocation-store.js';
 import {
   b64url,
   bomPart,
+  claimsOf,
   ecdsaSpellings,
   forge,
   headerOf,
@@ -507,6 +509,49 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       );
     });
 
+    it('reports every refused refresh once: garbage, the wrong type, a revoked family, a reuse', async () => {
+      const refreshFailures = () => events.events.filter((e) => e.type === 'token_refresh_failed');
+      const before = refreshFailures().length;
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: 'not.a.token' }));
+      expect(events.last('token_refresh_failed')).toMatchObject({
+        backend: 'jwt',
+        reason: 'JWT_MALFORMED',
+        identity: undefined,
+      });
+      await expectGeneric(await app.post('/auth/refresh', {}));
+      expect(events.last('token_refresh_failed')).toMatchObject({ reason: 'CREDENTIAL_MISSING' });
+      const pair = await loginPair(app, 'rita');
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.access_token }));
+      expect(events.last('token_refresh_failed')).toMatchObject({
+        reason: 'JWT_TYP_MISMATCH',
+        detail: 'expected "refresh+jwt", received "at+jwt"',
+      });
+      const out = await app.post(
+        '/auth/logout',
+        { refresh_token: pair.refresh_token },
+        bearer(pair.access_token),
+      );
+      expect(out.status).toBe(204);
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: pair.refresh_token }));
+      expect(events.last('token_refresh_failed')).toMatchObject({
+        reason: 'TOKEN_REVOKED',
+        identity: 'rita',
+        credentialId: claimsOf(pair.refresh_token).jti,
+      });
+      expect(refreshFailures().length - before).toBe(4);
+      // A reuse is its own event, token_reuse_detected, and not also a refresh failure.
+      const spent = await loginPair(app, 'rita');
+      expect((await app.post('/auth/refresh', { refresh_token: spent.refresh_token })).status).toBe(
+        200,
+      );
+      await expectGeneric(await app.post('/auth/refresh', { refresh_token: spent.refresh_token }));
+      expect(events.last('token_reuse_detected')).toMatchObject({
+        identity: 'rita',
+        reason: 'TOKEN_REFRESH_REUSED',
+      });
+      expect(refreshFailures().length - before).toBe(4);
+    });
+
     it('of concurrent refreshes with one token, exactly one succeeds', async () => {
       const pair = await loginPair(app, 'carol');
       const results = await Promise.all(
@@ -685,6 +730,7 @@ describe.each(adapters)('JWT backend (%s)', (adapter) => {
       expect(events.last('permission_denied')).toMatchObject({
         reason: 'CSRF_TOKEN_INVALID',
         detail: 'header does not match',
+        identity: 'alice',
       });
       expect((await app.post('/write', {}, { cookie, 'x-csrf-token': csrf })).status).toBe(200);
       const del = await app.delete('/write', { cookie });
@@ -824,5 +870,32 @@ describe.each(adapters)('JWT refresh racing a logout-everywhere (%s)', (adapter)
     // A login after the cut-off works.
     const later = await loginPair(app, 'ivy');
     expect((await app.get('/me', bearer(later.access_token))).status).toBe(200);
+  });
+});
+
+describe.each(adapters)('TokenService given a credential that is not a JWT (%s)', (adapter) => {
+  let app: RunningApp;
+  const clock = new FakeClock(START);
+  beforeAll(async () => {
+    app = await startApp(adapter, jwtAppModule(options, [], [headerBackend('api-key')]), (b) =>
+      b.overrideProvider(Clock).useValue(clock),
+    );
+  });
+  afterAll(() => app.close());
+
+  it('logout, revoke and logout-others answer 403 on a route without @Auth("jwt"), never 500', async () => {
+    // The README's logout route, reached with an API key instead of a bearer token.
+    const apiKey = { 'x-test-user': 'alice' };
+    expect((await app.get('/me', apiKey)).status).toBe(200);
+    for (const path of ['/auth/logout', '/auth/revoke', '/auth/logout-others']) {
+      await expectGeneric(await app.post(path, {}, apiKey), 403);
+    }
+    const events = app.app.get(AuthEvents) as RecordingEvents;
+    expect(events.events.some((e) => e.type === 'logout' || e.type === 'token_revoked')).toBe(
+      false,
+    );
+    // With a JWT the same routes work.
+    const pair = await loginPair(app, 'alice');
+    expect((await app.post('/auth/logout', {}, bearer(pair.access_token))).status).toBe(204);
   });
 });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Clock, configureSessions, SessionStore } from 'nestjs-gatehouse';
+import { AuthEvents, Clock, configureSessions, SessionStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { sessionApp, startSessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { FlakySessionStore } from './support/flaky-session.store.js';
+import { RecordingEvents } from './support/recording-events.js';
 import { postLogin, sessionLogin } from './support/session-login.js';
 import { adapters, startApp, type RunningApp } from './support/http-app.js';
 import { body, GENERIC_BODIES } from './support/http.js';
@@ -610,6 +611,44 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
       expect(await store.listIndex('alice')).toEqual([]);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe.each(adapters)('a refused session write is one audit event (%s)', (adapter) => {
+  let app: RunningApp;
+  let events: RecordingEvents;
+  beforeAll(async () => {
+    app = await startApp(
+      adapter,
+      sessionApp(),
+      (b) => b.overrideProvider(AuthEvents).useClass(RecordingEvents),
+      (a) => configureSessions(a),
+    );
+    events = app.app.get(AuthEvents) as RecordingEvents;
+  });
+  afterAll(() => app.close());
+
+  it('a write without its CSRF token, or from another site, emits exactly one event', async () => {
+    const jar = new CookieJar();
+    const { csrf_token: csrf, session } = await sessionLogin(app, jar, 'alice');
+    const refusals: Record<string, string>[] = [
+      {},
+      { 'x-csrf-token': csrf, origin: 'https://evil.example' },
+    ];
+    for (const headers of refusals) {
+      events.events.length = 0;
+      const res = await app.send('/notes', { jar, method: 'POST', headers, json: { text: 'x' } });
+      expect(res.status).toBe(403);
+      expect(events.events.map((e) => e.type)).toEqual(['permission_denied']);
+      expect(events.events[0]).toMatchObject({
+        backend: 'session',
+        identity: 'alice',
+        credentialId: session,
+        method: 'POST',
+        path: '/notes',
+      });
+      expect(events.events[0]!.reason).toMatch(/^CSRF_/);
     }
   });
 });

@@ -11,6 +11,7 @@ export type AuthEventType =
   | 'logout'
   | 'token_issued'
   | 'token_refreshed'
+  | 'token_refresh_failed'
   | 'token_reuse_detected'
   | 'token_revoked'
   | 'user_tokens_revoked'
@@ -18,7 +19,6 @@ export type AuthEventType =
   | 'api_key_revoked'
   | 'session_created'
   | 'session_destroyed'
-  | 'csrf_rejected'
   | (string & {});
 
 /**

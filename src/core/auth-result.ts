@@ -50,6 +50,12 @@ export interface AuthFailure {
    * stays anonymous.
    */
   readonly forbidden?: boolean;
+  /**
+   * For a forbidden failure: the user whose valid credential it was, and the credential's opaque
+   * id, so the guard's one audit event of the refusal names them.
+   */
+  readonly identity?: string;
+  readonly credentialId?: string;
 }
 
 /** What {@link AuthBackend.authenticate} returns. */
@@ -86,8 +92,16 @@ export const AuthResults = {
   invalid(backend: string, reason: AuthReasonCode, detail?: string): AuthFailure {
     return { success: false, backend, missing: false, reason, detail: sanitizeDetail(detail) };
   },
-  /** The credential was valid, but the request must be refused with 403 (for example CSRF). */
-  forbidden(backend: string, reason: AuthReasonCode, detail?: string): AuthFailure {
+  /**
+   * The credential was valid, but the request must be refused with 403 (for example CSRF).
+   * `credential` names whose it was, for the audit event; the backend emits none itself.
+   */
+  forbidden(
+    backend: string,
+    reason: AuthReasonCode,
+    detail?: string,
+    credential: { readonly identity?: string; readonly credentialId?: string } = {},
+  ): AuthFailure {
     return {
       success: false,
       backend,
@@ -95,6 +109,8 @@ export const AuthResults = {
       reason,
       detail: sanitizeDetail(detail),
       forbidden: true,
+      identity: credential.identity,
+      credentialId: credential.credentialId,
     };
   },
 } as const;

@@ -5,7 +5,7 @@ import { InMemoryRevocationStore } from './revocation/in-memory-revocation.store
 import { RevocationStore } from './revocation/revocation-store.js';
 import { JwtSettings, jwtSettingsProvider } from './jwt-settings.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import type { VerifiedToken } from './token-claims.js';
+import { JWT_BACKEND_NAME, type VerifiedToken } from './token-claims.js';
 import { TokenCookies } from './token-cookies.js';
 import { TokenService } from './token.service.js';
 import { AuthBackend } from '../core/auth-backend.js';
@@ -45,7 +45,7 @@ export class JwtBackend extends AuthBackend {
     { provide: RevocationStore, useClass: InMemoryRevocationStore },
   ];
 
-  readonly name = 'jwt';
+  readonly name = JWT_BACKEND_NAME;
   private readonly successes = new WeakMap<VerifiedToken, AuthSuccess>();
 
   constructor(
@@ -116,7 +116,12 @@ export class JwtBackend extends AuthBackend {
     }
     if (fromCookie && isUnsafeMethod(request.method)) {
       const failure = this.cookies.csrfFailure(request);
-      if (failure !== null) return AuthResults.forbidden(this.name, failure.reason, failure.detail);
+      if (failure !== null) {
+        return AuthResults.forbidden(this.name, failure.reason, failure.detail, {
+          identity: verified.subject,
+          credentialId: verified.id,
+        });
+      }
     }
     let success = this.successes.get(verified);
     if (success === undefined) {

@@ -1,3 +1,6 @@
+/** The name of the JWT backend: `request.auth` and `AuthInfo.backend` of a request it authenticated. */
+export const JWT_BACKEND_NAME = 'jwt';
+
 /**
  * Access tokens authenticate requests; refresh tokens only buy new pairs; custom tokens (from
  * `TokenService.createJwt`) are the application's own (a link in a mail, an invitation), verified

@@ -8,10 +8,12 @@ import {
   AuthenticationFailedError,
   AuthEvents,
   AuthModule,
+  AuthResults,
   Clock,
   JwtBackend,
   RESERVED_CLAIMS,
   TokenService,
+  type AuthSuccess,
   type JwtOptions,
 } from 'nestjs-gatehouse';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
@@ -332,6 +334,40 @@ describe('TokenService.issuePair and refresh', () => {
   });
 });
 
+describe('TokenService given a credential that is not a JWT', () => {
+  it('answers 403 for another backend’s credential and 401 for none, never a TypeError', async () => {
+    const { tokens, events } = await service({ algorithms: ['HS256'], secret: randomBytes(32) });
+    // What @CurrentAuth() holds after a session or an API key authenticated the request.
+    const session: AuthSuccess = AuthResults.success('session', 'u1', {
+      claims: { sessionId: 'h1', createdAt: START },
+      credentialId: 'h1',
+    });
+    const apiKey: AuthSuccess = AuthResults.success('api-key', 'u1', { credentialId: 'k1' });
+    const calls: [string, (t: AuthSuccess) => Promise<void>][] = [
+      ['logout', (t) => tokens.logout(t)],
+      ['revoke', (t) => tokens.revoke(t)],
+      ['revokeFamily', (t) => tokens.revokeFamily(t)],
+      ['revokeAllForUser', (t) => tokens.revokeAllForUser('u1', { except: t })],
+    ];
+    for (const [name, call] of calls) {
+      for (const credential of [session, apiKey]) {
+        await expect(call(credential), name).rejects.toMatchObject({
+          name: 'PermissionDeniedError',
+          reason: 'BACKEND_NOT_ALLOWED',
+          detail: `a credential of the "${credential.backend}" backend is not a JWT`,
+        });
+      }
+      // (`except: undefined` is no exception at all: revokeAllForUser then revokes everything.)
+      if (name === 'revokeAllForUser') continue;
+      await expect(call(undefined as never), name).rejects.toMatchObject({
+        name: 'AuthenticationFailedError',
+        reason: 'CREDENTIAL_MISSING',
+      });
+    }
+    expect(events.events).toEqual([]);
+  });
+});
+
 describe('TokenService.revokeFamilyById', () => {
   it('ends one login by its family id, until every token of it has expired', async () => {
     const { tokens, clock, events } = await service({
@@ -350,7 +386,12 @@ describe('TokenService.revokeFamilyById', () => {
       AuthenticationFailedError,
     );
     await expect(tokens.verify(kept.access_token)).resolves.toMatchObject({ subject: 'u1' });
-    expect(events.events.at(-1)).toMatchObject({ type: 'token_revoked', identity: 'u1' });
+    expect(events.last('token_revoked')).toMatchObject({ identity: 'u1' });
+    // The refused refresh was reported too.
+    expect(events.last('token_refresh_failed')).toMatchObject({
+      identity: 'u1',
+      reason: 'TOKEN_REVOKED',
+    });
     // At the family's end, within the clock tolerance: its twin verifies, it still may not.
     clock.advance(7200_000 + 4_000);
     await expect(tokens.verify(kept.refresh_token, { type: 'refresh' })).resolves.toMatchObject({

@@ -2,15 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AuthSuccess } from '../core/auth-result.js';
 import { Clock } from '../core/clock.js';
-import { AuthConfigurationError, AuthenticationFailedError } from '../core/auth-error.js';
+import {
+  AuthConfigurationError,
+  AuthenticationFailedError,
+  AuthError,
+  PermissionDeniedError,
+} from '../core/auth-error.js';
 import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEventPublisher } from '../core/auth-event-publisher.js';
-import type { AuthReasonCode } from '../core/auth-reason.js';
+import { received, type AuthReasonCode } from '../core/auth-reason.js';
 import { dependencyCall } from '../core/dependency-call.js';
 import { RevocationStore, type RevocationSubject } from './revocation/revocation-store.js';
 import { JwtSettings } from './jwt-settings.js';
 import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
 import {
+  JWT_BACKEND_NAME,
   RESERVED_CLAIMS,
   type IssuedTokenPair,
   type JwksDocument,
@@ -138,15 +144,7 @@ export class TokenService {
    * Default: `'access'`.
    */
   async verify(token: string, options: { type?: TokenType } = {}): Promise<VerifiedToken> {
-    const type = options.type ?? 'access';
-    if (typeof token !== 'string' || token === '') {
-      throw new AuthenticationFailedError('CREDENTIAL_MISSING', { detail: `no ${type} token` });
-    }
-    const verification = await this.verifier.verify(token, type);
-    if (!verification.ok) {
-      throw new AuthenticationFailedError(verification.reason, { detail: verification.detail });
-    }
-    const verified = verification.token;
+    const verified = await this.verifyUnrevoked(token, options.type ?? 'access');
     if (await this.isRevoked(verified)) throw new AuthenticationFailedError('TOKEN_REVOKED');
     return verified;
   }
@@ -173,7 +171,19 @@ export class TokenService {
    * exactly one succeeds.
    */
   async refresh(refreshToken: string): Promise<IssuedTokenPair> {
-    const token = await this.verify(refreshToken, { type: 'refresh' });
+    let token: VerifiedToken | undefined;
+    try {
+      token = await this.verifyUnrevoked(refreshToken, 'refresh');
+      if (await this.isRevoked(token)) throw new AuthenticationFailedError('TOKEN_REVOKED');
+      return await this.rotate(token);
+    } catch (error) {
+      this.refreshFailed(error, token);
+      throw error;
+    }
+  }
+
+  /** Spends the verified refresh token `token` and issues the next pair of its family. */
+  private async rotate(token: VerifiedToken): Promise<IssuedTokenPair> {
     const claims = token.claims;
     const family = token.family!;
     const generation = claims.fam_gen!;
@@ -442,6 +452,11 @@ export class TokenService {
     return { ...claims };
   }
 
+  /**
+   * What revoking `token` needs. A request's credential reaches here from `@CurrentAuth()` on
+   * routes any backend may open, so anything but a JWT is a refusal (403; 401 when there is no
+   * credential at all), never a TypeError and a 500.
+   */
   private revocable(token: RevocableToken): {
     id: string;
     subject: string;
@@ -449,10 +464,22 @@ export class TokenService {
     expiresAt: number;
     familyEnd: number | undefined;
   } {
-    const claims = token?.claims as Partial<TokenClaims> | undefined;
+    if (token === null || typeof token !== 'object') {
+      throw new AuthenticationFailedError('CREDENTIAL_MISSING', { detail: 'no credential' });
+    }
+    const claims = token.claims as Partial<TokenClaims> | undefined;
     const subject = 'subject' in token ? token.subject : token.identity;
-    if (typeof claims?.jti !== 'string' || typeof claims.exp !== 'number' || !subject) {
-      throw new TypeError('TokenService: not a token verified by the JWT backend');
+    const backend = 'backend' in token ? token.backend : JWT_BACKEND_NAME;
+    if (
+      backend !== JWT_BACKEND_NAME ||
+      typeof claims?.jti !== 'string' ||
+      typeof claims.exp !== 'number' ||
+      typeof subject !== 'string' ||
+      subject === ''
+    ) {
+      throw new PermissionDeniedError('BACKEND_NOT_ALLOWED', {
+        detail: `a credential of the ${received(backend)} backend is not a JWT`,
+      });
     }
     return {
       id: claims.jti,
@@ -481,6 +508,37 @@ export class TokenService {
     await this.guard(this.store.revokeFamily(family, familyEnd + this.settings.toleranceMs));
   }
 
+  /** A token of `type` whose signature, claims and times hold; revocation is not checked. */
+  private async verifyUnrevoked(token: string, type: TokenType): Promise<VerifiedToken> {
+    if (typeof token !== 'string' || token === '') {
+      throw new AuthenticationFailedError('CREDENTIAL_MISSING', { detail: `no ${type} token` });
+    }
+    const verification = await this.verifier.verify(token, type);
+    if (!verification.ok) {
+      throw new AuthenticationFailedError(verification.reason, { detail: verification.detail });
+    }
+    return verification.token;
+  }
+
+  /**
+   * The one event of a refused refresh: `token_refresh_failed` with the reason, or
+   * `auth_unavailable` when the store could not answer. A reuse has reported itself already
+   * (`token_reuse_detected`). Refresh endpoints are public, so the guard reports none of these.
+   */
+  private refreshFailed(error: unknown, token: VerifiedToken | undefined): void {
+    if (!(error instanceof AuthError) || error.reason === 'TOKEN_REFRESH_REUSED') return;
+    const outage = error.code === 'AUTH_UNAVAILABLE';
+    this.events.publish({
+      type: outage ? 'auth_unavailable' : 'token_refresh_failed',
+      backend: JWT_BACKEND_NAME,
+      identity: token?.subject,
+      credentialId: token?.id,
+      reason: error.reason,
+      detail: error.detail,
+      error: outage ? (error.cause ?? error) : undefined,
+    });
+  }
+
   private guard<T>(operation: Promise<T>): Promise<T> {
     return dependencyCall('REVOCATION_STORE_UNAVAILABLE', operation);
   }
@@ -492,7 +550,14 @@ export class TokenService {
     reason?: AuthReasonCode,
     detail?: string,
   ): void {
-    this.events.publish({ type, backend: 'jwt', identity, credentialId, reason, detail });
+    this.events.publish({
+      type,
+      backend: JWT_BACKEND_NAME,
+      identity,
+      credentialId,
+      reason,
+      detail,
+    });
   }
 }
 

@@ -62,7 +62,15 @@ export class AuthGuard implements CanActivate {
 
     if (success === undefined) {
       if (failure?.forbidden && !policy.public) {
-        this.emit('permission_denied', request, failure.backend, undefined, failure);
+        // The only event of the refusal: backends report a forbidden credential, never emit.
+        this.emit(
+          'permission_denied',
+          request,
+          failure.backend,
+          failure.identity,
+          failure,
+          failure.credentialId,
+        );
         throw new PermissionDeniedError(failure.reason, { detail: failure.detail });
       }
       return this.anonymous(context, request, policy, failure ?? NO_CREDENTIAL, failure?.backend);

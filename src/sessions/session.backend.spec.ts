@@ -399,12 +399,15 @@ describe('SessionBackend', () => {
           await exchange.finish();
         }
         expect(await store.get(browser.cookie!)).toEqual(before);
-        expect(events.last('csrf_rejected')).toMatchObject({
-          type: 'csrf_rejected',
-          backend: 'session',
+        // The guard reports the refusal, once; the result says whose credential it was.
+        expect(events.events.filter((e) => e.reason?.startsWith('CSRF_'))).toEqual([]);
+        const exchange = await browser.open(method, {});
+        const refused = await backend.authenticate(exchange.request);
+        await exchange.finish();
+        expect(refused).toMatchObject({
+          forbidden: true,
           identity: 'alice',
-          method,
-          path: '/notes',
+          credentialId: expect.stringMatching(/^[A-Za-z0-9_-]+$/),
         });
         const allowed = await authenticate(browser, method, { 'x-csrf-token': csrf });
         expect(allowed).toMatchObject({ success: true, identity: 'alice' });

@@ -2,9 +2,8 @@ import { Injectable, type Provider } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { unavailable } from '../core/dependency-call.js';
-import { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import type { AuthRejection } from '../core/auth-reason.js';
-import { isUnsafeMethod, pathOf } from '../http/headers.js';
+import { isUnsafeMethod } from '../http/headers.js';
 import { csrfFailure } from '../http/csrf.js';
 import { InMemorySessionStore } from './in-memory-session.store.js';
 import { requireBinding, usableSession, type SessionBinding } from './session-binding.js';
@@ -56,7 +55,6 @@ export class SessionBackend extends AuthBackend {
     private readonly settings: SessionSettings,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
-    private readonly events: AuthEventPublisher,
   ) {
     super();
   }
@@ -95,19 +93,12 @@ export class SessionBackend extends AuthBackend {
     if (isUnsafeMethod(request.method)) {
       const failure = csrfFailure(request, record.csrf, this.settings);
       if (failure !== null) {
-        this.events.publish({
-          type: 'csrf_rejected',
-          backend: this.name,
+        // Nothing is written: a refused request does not even count as activity. The guard
+        // emits the refusal's one event (permission_denied), naming the user and the session.
+        return AuthResults.forbidden(this.name, failure.reason, failure.detail, {
           identity: record.identity,
-          reason: failure.reason,
-          detail: failure.detail,
           credentialId: handle,
-          method: request.method,
-          path: pathOf(request.url),
-          ip: request.ip,
         });
-        // Nothing is written: a refused request does not even count as activity.
-        return AuthResults.forbidden(this.name, failure.reason, failure.detail);
       }
     }
     if (now - record.lastActivity >= this.settings.activityWriteIntervalMs) {

@@ -25,6 +25,7 @@ import {
   TokenCookies,
   TokenService,
   UserModel,
+  type AuthBackendType,
   type AuthInfo,
   type AuthRequest,
   type BaseUser,
@@ -158,6 +159,20 @@ export class JwtController {
     await this.tokens.revokeAllForUser(user.identity);
   }
 
+  /** "Log out the other devices": every login of the user but the current one. */
+  @Post('auth/logout-others')
+  @HttpCode(204)
+  async logoutOthers(@CurrentUser() user: BaseUser, @CurrentAuth() auth: AuthInfo) {
+    await this.tokens.revokeAllForUser(user.identity, { except: auth });
+  }
+
+  /** Revokes the current credential alone, as `TokenService.revoke` allows. */
+  @Post('auth/revoke')
+  @HttpCode(204)
+  async revoke(@CurrentAuth() auth: AuthInfo) {
+    await this.tokens.revoke(auth);
+  }
+
   @Public()
   @Get('.well-known/jwks.json')
   jwks() {
@@ -165,12 +180,19 @@ export class JwtController {
   }
 }
 
-/** A module with the JWT backend configured by `jwt`, plus `providers` (say, another store). */
-export function jwtAppModule(jwt: JwtOptions, providers: Provider[] = []): Type<unknown> {
+/**
+ * A module with the JWT backend configured by `jwt`, plus `providers` (say, another store) and
+ * `backends` tried after it.
+ */
+export function jwtAppModule(
+  jwt: JwtOptions,
+  providers: Provider[] = [],
+  backends: AuthBackendType[] = [],
+): Type<unknown> {
   @Module({
     imports: [
       AuthModule.forRoot({
-        backends: [JwtBackend],
+        backends: [JwtBackend, ...backends],
         userModel: JwtUsers,
         events: RecordingEvents,
         roles: { user: { permissions: ['reports:read', 'reports:write'] } },

@@ -35,3 +35,21 @@ export function namedBackend(name: string, challenge?: string): AuthBackendType 
   }
   return NamedBackend;
 }
+
+/**
+ * A backend class named `name` that authenticates a request carrying the `x-test-user` header as
+ * the user it names (as an API key or a session would): a credential that is not a JWT.
+ */
+export function headerBackend(name: string): AuthBackendType {
+  @Injectable()
+  class HeaderBackend extends AuthBackend {
+    readonly name = name;
+
+    async authenticate(request: AuthRequest): Promise<AuthResult> {
+      const user = request.headers['x-test-user'];
+      if (typeof user !== 'string') return AuthResults.missing(this.name);
+      return AuthResults.success(this.name, user, { credentialId: `${name}-1` });
+    }
+  }
+  return HeaderBackend;
+}
