@@ -69,6 +69,7 @@ export {
 } from './jwt/token-claims.js';
 export {
   RevocationStore,
+  type ConsumeOptions,
   type ConsumeResult,
   type RevocationSubject,
 } from './jwt/revocation/revocation-store.js';

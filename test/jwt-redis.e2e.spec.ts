@@ -68,6 +68,36 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
     expect((await me(one, winner.access_token)).status).toBe(401);
   });
 
+  it('with a reuse grace window, concurrent refreshes on both instances keep the login', async () => {
+    const graceModule = jwtAppModule({ ...options, refreshReuseGraceSeconds: 30 }, [
+      RedisRevocationStore.provider({
+        url: redis.url,
+        keyPrefix: `gatehouse-e2e-grace-${adapter}:`,
+      }),
+    ]);
+    const [a, b] = [await startApp(adapter, graceModule), await startApp(adapter, graceModule)];
+    try {
+      const pair = await loginPair(a, 'dora');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).post('/auth/refresh', { refresh_token: pair.refresh_token }),
+        ),
+      );
+      const ok = results.filter((r) => r.status === 200);
+      expect(ok).toHaveLength(1);
+      expect(results.filter((r) => r.status === 401)).toHaveLength(9);
+      const winner = (await ok[0]!.json()) as { access_token: string; refresh_token: string };
+      // Within the window the losers were refused alone: the winner's pair lives on.
+      expect((await me(b, winner.access_token)).status).toBe(200);
+      expect((await a.post('/auth/refresh', { refresh_token: winner.refresh_token })).status).toBe(
+        200,
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('answers 503 while Redis is down, never letting a token through, and resumes when it is back', async () => {
     const pair = await loginPair(one, 'carol');
     expect((await me(one, pair.access_token)).status).toBe(200);

@@ -830,6 +830,69 @@ describe.each(adapters)('JWT backend with opt-in locations (%s)', (adapter) => {
   });
 });
 
+describe.each(adapters)('JWT refresh with a reuse grace window (%s)', (adapter) => {
+  let app: RunningApp;
+  let events: RecordingEvents;
+  const clock = new FakeClock(START);
+  beforeAll(async () => {
+    app = await startApp(adapter, jwtAppModule({ ...options, refreshReuseGraceSeconds: 10 }), (b) =>
+      b.overrideProvider(Clock).useValue(clock),
+    );
+    events = app.app.get(AuthEvents) as RecordingEvents;
+  });
+  afterAll(() => app.close());
+  beforeEach(() => clock.advance(60_000));
+
+  const refresh = (token: string) => app.post('/auth/refresh', { refresh_token: token });
+
+  it('concurrent refreshes with one token: one pair, the others refused, the login kept', async () => {
+    const pair = await loginPair(app, 'gail');
+    const results = await Promise.all(Array.from({ length: 8 }, () => refresh(pair.refresh_token)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401, 401, 401, 401]);
+    for (const res of results.filter((r) => r.status === 401)) await expectGeneric(res);
+    const winner = (await results.find((r) => r.status === 200)!.json()) as typeof pair;
+    // Each refusal says it was within the window; none revoked the family.
+    const inGrace = events.events.filter(
+      (e) => e.type === 'token_refresh_failed' && e.reason === 'TOKEN_REFRESH_IN_GRACE',
+    );
+    expect(inGrace).toHaveLength(7);
+    expect(inGrace[0]).toMatchObject({ identity: 'gail', backend: 'jwt' });
+    expect(events.last('token_reuse_detected')).toBeUndefined();
+    expect((await app.get('/me', bearer(winner.access_token))).status).toBe(200);
+    expect((await app.get('/me', bearer(pair.access_token))).status).toBe(200);
+    expect((await refresh(winner.refresh_token)).status).toBe(200);
+  });
+
+  it('a second presentation up to the window’s end is refused alone; after it, it revokes the family', async () => {
+    const pair = await loginPair(app, 'hugo');
+    const next = (await (await refresh(pair.refresh_token)).json()) as typeof pair;
+    clock.advance(10_000);
+    await expectGeneric(await refresh(pair.refresh_token));
+    expect(events.last('token_refresh_failed')).toMatchObject({
+      identity: 'hugo',
+      reason: 'TOKEN_REFRESH_IN_GRACE',
+    });
+    expect((await app.get('/me', bearer(next.access_token))).status).toBe(200);
+    clock.advance(1);
+    await expectGeneric(await refresh(pair.refresh_token));
+    expect(events.last('token_reuse_detected')).toMatchObject({
+      identity: 'hugo',
+      reason: 'TOKEN_REFRESH_REUSED',
+    });
+    await expectGeneric(await app.get('/me', bearer(next.access_token)));
+    await expectGeneric(await refresh(next.refresh_token));
+  });
+
+  it('an older generation replayed within the window is still a reuse', async () => {
+    const first = await loginPair(app, 'iris');
+    const second = (await (await refresh(first.refresh_token)).json()) as typeof first;
+    const third = (await (await refresh(second.refresh_token)).json()) as typeof first;
+    await expectGeneric(await refresh(first.refresh_token));
+    expect(events.last('token_reuse_detected')).toMatchObject({ identity: 'iris' });
+    await expectGeneric(await app.get('/me', bearer(third.access_token)));
+  });
+});
+
 describe.each(adapters)('JWT refresh racing a logout-everywhere (%s)', (adapter) => {
   let app: RunningApp;
   let store: GatedRevocationStore;

@@ -32,6 +32,7 @@ export type AuthReasonCode =
   // Token revocation and refresh
   | 'TOKEN_REVOKED'
   | 'TOKEN_REFRESH_REUSED'
+  | 'TOKEN_REFRESH_IN_GRACE'
   | 'REVOCATION_STORE_UNAVAILABLE'
   // CSRF (JWT cookies and sessions)
   | 'CSRF_TOKEN_INVALID'
@@ -82,6 +83,8 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   JWT_NOT_YET_VALID: 'The token is not valid yet (nbf or iat in the future).',
   TOKEN_REVOKED: 'The token, its refresh family or every token of its user was revoked.',
   TOKEN_REFRESH_REUSED: 'A spent refresh token was presented again; its whole family is revoked.',
+  TOKEN_REFRESH_IN_GRACE:
+    'The refresh token just spent was presented again within the reuse grace window: refused, family kept.',
   REVOCATION_STORE_UNAVAILABLE: 'The revocation store could not answer (503).',
   CSRF_TOKEN_INVALID: 'The CSRF token is missing or does not match (403).',
   CSRF_ORIGIN_REJECTED: 'Origin or Sec-Fetch-Site shows a cross-site request (403).',

@@ -142,6 +142,16 @@ export interface JwtOptions {
    */
   customTokenTtlSeconds?: number;
   /**
+   * The reuse grace window of refresh tokens, in seconds (at most 60): presenting the refresh
+   * token just spent again within it (two tabs refreshing at once, a retry after a lost answer)
+   * is refused with 401 and a `token_refresh_failed` event (`TOKEN_REFRESH_IN_GRACE`), without
+   * revoking the login. After it, a second presentation is a reuse and revokes the whole family,
+   * as always. The window is the price: a thief replaying within it is refused but not detected.
+   * With Redis, turn it on only once every instance runs a version that knows it.
+   * Default: `0` (off: every second presentation revokes the family).
+   */
+  refreshReuseGraceSeconds?: number;
+  /**
    * Where access tokens are read from, in order; the first place holding one is used.
    * `'query'` and `'body'` leak tokens into logs and history, so they are opt-in only.
    * Default: `['header', 'cookie']`.

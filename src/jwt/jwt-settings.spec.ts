@@ -32,6 +32,7 @@ describe('JWT options validation', () => {
     expect(s.identityClaim).toBe('sub');
     expect(s.accessTtlMs).toBe(900_000);
     expect(s.customTtlMs).toBe(900_000);
+    expect(s.reuseGraceMs).toBe(0);
     expect(s.locations).toEqual(['header', 'cookie']);
     expect(s.cookies.accessName).toBe('__Host-access_token');
     expect(s.cookies.refreshName).toBe('__Secure-refresh_token');
@@ -181,6 +182,18 @@ describe('JWT options validation', () => {
       { algorithms: ['HS256'], secret, customTokenTtlSeconds: 0 },
       'jwt.customTokenTtlSeconds',
     );
+    refuses(
+      { algorithms: ['HS256'], secret, refreshReuseGraceSeconds: 61 },
+      'jwt.refreshReuseGraceSeconds',
+      /from 0 to 60/,
+    );
+    refuses(
+      { algorithms: ['HS256'], secret, refreshReuseGraceSeconds: 2.5 },
+      'jwt.refreshReuseGraceSeconds',
+    );
+    expect(
+      new JwtSettings({ algorithms: ['HS256'], secret, refreshReuseGraceSeconds: 60 }).reuseGraceMs,
+    ).toBe(60_000);
     refuses(
       { algorithms: ['HS256'], secret, customTokenTtlSeconds: '1h' },
       'jwt.customTokenTtlSeconds',

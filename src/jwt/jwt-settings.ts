@@ -7,6 +7,7 @@ import type { JwtAlgorithm, JwtKeyOptions, JwtOptions, TokenLocation } from './j
 import type { TokenType } from './token-claims.js';
 
 const MAX_TOLERANCE_SECONDS = 300;
+const MAX_REUSE_GRACE_SECONDS = 60;
 const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'query', 'body'];
 const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const COOKIE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -26,6 +27,7 @@ const JWT_KEYS: readonly (keyof JwtOptions)[] = [
   'refreshTokenTtlSeconds',
   'refreshFamilyLifetimeSeconds',
   'customTokenTtlSeconds',
+  'refreshReuseGraceSeconds',
   'tokenLocations',
   'queryParameter',
   'bodyField',
@@ -77,6 +79,8 @@ export class JwtSettings {
   readonly familyLifetimeMs: number;
   /** Lifetime of the tokens of `createJwt`. */
   readonly customTtlMs: number;
+  /** The reuse grace window of refresh tokens; 0 when off. */
+  readonly reuseGraceMs: number;
   /** The longest `exp − iat` each token type may claim, before the tolerance. */
   readonly lifetimeMs: Readonly<Record<TokenType, number>>;
   readonly locations: readonly TokenLocation[];
@@ -150,6 +154,8 @@ export class JwtSettings {
       );
     }
     this.customTtlMs = jwt.durationMs('customTokenTtlSeconds', 900);
+    // Within the window a replay goes unpunished (the family survives it), so it stays short.
+    this.reuseGraceMs = jwt.durationMs('refreshReuseGraceSeconds', 0, 0, MAX_REUSE_GRACE_SECONDS);
     this.lifetimeMs = Object.freeze({
       access: this.accessTtlMs,
       refresh: this.refreshTtlMs,

@@ -168,7 +168,9 @@ export class TokenService {
    * Rotates a refresh token: spends it and issues a new pair in the same family. The new access
    * token is not fresh. Presenting a spent refresh token again revokes the whole family
    * (RFC 9700 §4.14.2) and emits `token_reuse_detected`; of concurrent refreshes with one token,
-   * exactly one succeeds.
+   * exactly one succeeds. With `jwt.refreshReuseGraceSeconds`, presenting the token just spent
+   * again within that window is refused (401) without revoking the family. Every refusal emits
+   * one event (`token_refresh_failed`, or `token_reuse_detected`).
    */
   async refresh(refreshToken: string): Promise<IssuedTokenPair> {
     let token: VerifiedToken | undefined;
@@ -194,10 +196,18 @@ export class TokenService {
         family,
         generation,
         claims.fam_exp! * 1000 + this.settings.toleranceMs,
+        { reuseGraceMs: this.settings.reuseGraceMs },
       ),
     );
     if (result === 'family_revoked') {
       throw new AuthenticationFailedError('TOKEN_REVOKED', { detail: 'refresh family revoked' });
+    }
+    if (result === 'in_grace') {
+      // Another request spent this token a moment ago (a client racing itself): it holds the
+      // new pair, so this one gets nothing, and the login stays.
+      throw new AuthenticationFailedError('TOKEN_REFRESH_IN_GRACE', {
+        detail: 'spent within the reuse grace window',
+      });
     }
     if (result === 'reused') {
       await this.revokeFamilyUntil(family, claims.fam_exp! * 1000);

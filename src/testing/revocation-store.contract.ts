@@ -232,6 +232,48 @@ export function revocationStoreContract(
       expect(results.filter((r) => r === 'reused')).toHaveLength(24);
     });
 
+    it('within a reuse grace window, the just-spent generation is in_grace, not reused', async () => {
+      const family = unique('fam');
+      const until = clock.now() + 60_000;
+      const grace = { reuseGraceMs: 5_000 };
+      expect(await h.store.consumeRefreshToken(family, 0, until, grace)).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(family, 0, until, grace)).toBe('in_grace');
+      await h.advance(5_000);
+      expect(await h.store.consumeRefreshToken(family, 0, until, grace)).toBe('in_grace');
+      await h.advance(1);
+      expect(await h.store.consumeRefreshToken(family, 0, until, grace)).toBe('reused');
+      // The next generation still spends and opens its own window; an older one is a replay.
+      expect(await h.store.consumeRefreshToken(family, 1, until, grace)).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(family, 0, until, grace)).toBe('reused');
+      expect(await h.store.consumeRefreshToken(family, 1, until, grace)).toBe('in_grace');
+      // The window belongs to the spend that opened it, and ends with it.
+      await h.advance(5_001);
+      expect(await h.store.consumeRefreshToken(family, 1, until, grace)).toBe('reused');
+    });
+
+    it('opens no window for a spend made without one, and never hides a revoked family', async () => {
+      const family = unique('fam');
+      const until = clock.now() + 60_000;
+      const grace = { reuseGraceMs: 5_000 };
+      expect(await h.store.consumeRefreshToken(family, 0, until)).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(family, 0, until, grace)).toBe('reused');
+      expect(await h.store.consumeRefreshToken(family, 1, until, grace)).toBe('consumed');
+      await h.store.revokeFamily(family, until);
+      expect(await h.store.consumeRefreshToken(family, 1, until, grace)).toBe('family_revoked');
+    });
+
+    it('of many concurrent spends of one generation within a window, one is consumed, the rest in_grace', async () => {
+      const family = unique('fam');
+      const until = clock.now() + 60_000;
+      const results = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          h.store.consumeRefreshToken(family, 0, until, { reuseGraceMs: 5_000 }),
+        ),
+      );
+      expect(results.filter((r) => r === 'consumed')).toHaveLength(1);
+      expect(results.filter((r) => r === 'in_grace')).toHaveLength(24);
+    });
+
     it('keeps one entry per family however many times it rotates', async () => {
       const family = unique('fam');
       const until = clock.now() + 60_000;

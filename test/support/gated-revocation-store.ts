@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InMemoryRevocationStore, type ConsumeResult } from 'nestjs-gatehouse';
+import { InMemoryRevocationStore, type ConsumeOptions, type ConsumeResult } from 'nestjs-gatehouse';
 
 /**
  * The in-memory store, but a test can hold a refresh at the moment it spends its token, to run
@@ -23,6 +23,7 @@ export class GatedRevocationStore extends InMemoryRevocationStore {
     family: string,
     generation: number,
     until: number,
+    options?: ConsumeOptions,
   ): Promise<ConsumeResult> {
     const gate = this.gate;
     this.gate = undefined;
@@ -30,6 +31,6 @@ export class GatedRevocationStore extends InMemoryRevocationStore {
       gate.reached();
       await gate.released;
     }
-    return super.consumeRefreshToken(family, generation, until);
+    return super.consumeRefreshToken(family, generation, until, options);
   }
 }

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../../core/clock.js';
 import { AuthUnavailableError } from '../../core/auth-error.js';
-import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
+import {
+  RevocationStore,
+  type ConsumeOptions,
+  type ConsumeResult,
+  type RevocationSubject,
+} from './revocation-store.js';
 import { cutoffRefuses, mergeCutoff, type SubjectCutoff } from './subject-cutoff.js';
 
 /** Settings of {@link InMemoryRevocationStore}. */
@@ -20,6 +25,8 @@ interface Entry {
   until: number;
   /** For spent refresh tokens: the family's highest spent generation. */
   before?: number;
+  /** For spent refresh tokens spent with a reuse grace window: when, and the window's end. */
+  graceUntil?: number;
   /** For subjects: the tokens refused. */
   cutoff?: SubjectCutoff;
 }
@@ -90,12 +97,22 @@ export class InMemoryRevocationStore extends RevocationStore {
     family: string,
     generation: number,
     until: number,
+    options: ConsumeOptions = {},
   ): Promise<ConsumeResult> {
     // No await between the check and the set: that is what makes it atomic in one process.
     if (this.live(this.families, family)) return 'family_revoked';
     const spent = this.live(this.spent, family);
-    if (spent !== undefined && generation <= spent.before!) return 'reused';
-    this.put(this.spent, family, { before: generation, until: Math.max(until, spent?.until ?? 0) });
+    const now = this.clock.now();
+    if (spent !== undefined && generation <= spent.before!) {
+      const inGrace = generation === spent.before && now <= (spent.graceUntil ?? -Infinity);
+      return inGrace ? 'in_grace' : 'reused';
+    }
+    const grace = options.reuseGraceMs ?? 0;
+    this.put(this.spent, family, {
+      before: generation,
+      until: Math.max(until, spent?.until ?? 0),
+      graceUntil: grace > 0 ? now + grace : undefined,
+    });
     return 'consumed';
   }
 

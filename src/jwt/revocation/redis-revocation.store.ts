@@ -9,7 +9,12 @@ import {
 } from '../../core/redis-client.js';
 import { Clock } from '../../core/clock.js';
 import { withTimeout } from '../../core/dependency-call.js';
-import { RevocationStore, type ConsumeResult, type RevocationSubject } from './revocation-store.js';
+import {
+  RevocationStore,
+  type ConsumeOptions,
+  type ConsumeResult,
+  type RevocationSubject,
+} from './revocation-store.js';
 import { cutoffRefuses, parseCutoff } from './subject-cutoff.js';
 
 /** Settings of {@link RedisRevocationStore}. */
@@ -45,16 +50,30 @@ export interface RedisRevocationProviderOptions extends RedisRevocationStoreOpti
 }
 
 // One round trip each, so the check-and-set cannot interleave with another instance's.
-// KEYS[2] holds the family's highest spent refresh generation.
+// KEYS[2] holds the family's highest spent refresh generation, followed by "|<ms>" (the end of
+// its reuse grace window) only when it was spent with one: ARGV[3] is now, ARGV[4] the window.
+// Without a window the value stays a bare number, which stores without windows read alike.
 const CONSUME = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'family_revoked' end
-local spent = tonumber(redis.call('GET', KEYS[2]))
 local generation = tonumber(ARGV[1])
-if spent and generation <= spent then return 'reused' end
+local current = redis.call('GET', KEYS[2])
+if current then
+  local spent, graceUntil = string.match(current, '^(%d+)|?(%d*)$')
+  spent, graceUntil = tonumber(spent), tonumber(graceUntil)
+  if spent and generation <= spent then
+    if generation == spent and graceUntil and tonumber(ARGV[3]) <= graceUntil then
+      return 'in_grace'
+    end
+    return 'reused'
+  end
+end
 local ttl = tonumber(ARGV[2])
 local left = redis.call('PTTL', KEYS[2])
 if left > ttl then ttl = left end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ttl)
+local value = ARGV[1]
+local grace = tonumber(ARGV[4])
+if grace > 0 then value = value .. '|' .. string.format('%d', tonumber(ARGV[3]) + grace) end
+redis.call('SET', KEYS[2], value, 'PX', ttl)
 return 'consumed'`;
 
 // Folds one more cut-off into the subject's, as mergeCutoff() in subject-cutoff.ts does (keep
@@ -88,7 +107,14 @@ redis.call('SET', KEYS[1], value, 'PX', ttl)
 return 1`;
 
 type ScriptPipeline = ChainableCommander & {
-  gatehouseConsume(k1: string, k2: string, generation: number, ttl: number): ScriptPipeline;
+  gatehouseConsume(
+    k1: string,
+    k2: string,
+    generation: number,
+    ttl: number,
+    now: number,
+    graceMs: number,
+  ): ScriptPipeline;
   gatehouseCutoff(k1: string, before: number, ttl: number, spare: string): ScriptPipeline;
 };
 
@@ -208,11 +234,21 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     family: string,
     generation: number,
     until: number,
+    options: ConsumeOptions = {},
   ): Promise<ConsumeResult> {
-    const ttl = Math.max(1, until - this.clock.now());
+    // The library's clock, not Redis's: the window is measured like every other time here.
+    const now = this.clock.now();
+    const ttl = Math.max(1, until - now);
     // Both keys carry the family as hash tag, so the script stays in one slot.
     const [result] = await this.write((p) =>
-      p.gatehouseConsume(this.familyKey(family), `${this.prefix}g:{${family}}`, generation, ttl),
+      p.gatehouseConsume(
+        this.familyKey(family),
+        `${this.prefix}g:{${family}}`,
+        generation,
+        ttl,
+        Math.floor(now),
+        Math.max(0, Math.floor(options.reuseGraceMs ?? 0)),
+      ),
     );
     return result as ConsumeResult;
   }

@@ -16,8 +16,23 @@ export type ConsumeResult =
   | 'consumed'
   /** This generation (or a later one) was already spent: a replay; revoke the family. */
   | 'reused'
+  /**
+   * The family's latest spent generation, presented again within the reuse grace window of its
+   * spend: refuse it, but leave the family alone (a client racing itself, not a replay).
+   */
+  | 'in_grace'
   /** The family was revoked earlier. */
   | 'family_revoked';
+
+/** What {@link RevocationStore.consumeRefreshToken} takes besides the family and generation. */
+export interface ConsumeOptions {
+  /**
+   * The reuse grace window, in ms: a spend made with one opens it, and presenting the same
+   * generation again within it (at most this long after the spend) is `'in_grace'` instead of
+   * `'reused'`. `0` or absent: no window, every second presentation is a reuse.
+   */
+  readonly reuseGraceMs?: number;
+}
 
 /**
  * Where revocations and spent refresh tokens live. It is the DI token too: replace the
@@ -30,8 +45,9 @@ export type ConsumeResult =
  * - **Expiry.** An entry is honoured until `until`, and may be dropped after it, so the store
  *   never grows with old tokens.
  * - **Atomicity.** `consumeRefreshToken` is one atomic check-and-set: of any number of
- *   concurrent calls with the same family and generation, exactly one gets `'consumed'`.
- *   The other writes are idempotent.
+ *   concurrent calls with the same family and generation, exactly one gets `'consumed'`; with
+ *   a reuse grace window, the others get `'in_grace'` while it lasts. The other writes are
+ *   idempotent.
  * - **Size.** Spent refresh tokens cost one entry per family (its highest spent generation),
  *   not one per token, so the store grows with logins, not with refreshes.
  * - **Failure.** Methods reject when the backing store cannot answer (in bounded time). The
@@ -66,11 +82,15 @@ export abstract class RevocationStore {
    * more at each rotation) in `family`, atomically: `'family_revoked'` when the family is
    * revoked; `'consumed'` when no generation of the family was spent yet or only earlier ones,
    * and the family's highest spent generation becomes `generation`, remembered until `until`
-   * (the family's end); `'reused'` otherwise (this generation or a later one was spent).
+   * (the family's end); `'in_grace'` when `generation` is that highest spent one, spent with
+   * `options.reuseGraceMs` at most that long ago; `'reused'` otherwise (this generation or a
+   * later one was spent). A store that ignores `options` answers `'reused'` instead of
+   * `'in_grace'`, which is safe: the family is revoked, as without a window.
    */
   abstract consumeRefreshToken(
     family: string,
     generation: number,
     until: number,
+    options?: ConsumeOptions,
   ): Promise<ConsumeResult>;
 }
