@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthEvents, Clock, RevocationStore, type JwtOptions } from 'nestjs-gatehouse';
+import {
+  AuthEvents,
+  Clock,
+  IN_MEMORY_REVOCATION_OPTIONS,
+  InMemoryRevocationStore,
+  RevocationStore,
+  type JwtOptions,
+} from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { jwtAppModule } from './apps/jwt.app.js';
 import type { RecordingEvents } from './support/recording-events.js';
@@ -960,5 +967,76 @@ describe.each(adapters)('TokenService given a credential that is not a JWT (%s)'
     // With a JWT the same routes work.
     const pair = await loginPair(app, 'alice');
     expect((await app.post('/auth/logout', {}, bearer(pair.access_token))).status).toBe(204);
+  });
+});
+
+describe.each(adapters)('one account flooding the in-memory revocation store (%s)', (adapter) => {
+  let app: RunningApp;
+  let events: RecordingEvents;
+  let store: InMemoryRevocationStore;
+  const clock = new FakeClock(START);
+  beforeAll(async () => {
+    app = await startApp(
+      adapter,
+      jwtAppModule(options, [
+        {
+          provide: IN_MEMORY_REVOCATION_OPTIONS,
+          useValue: { maxRevocations: 100, maxFamilies: 100, maxEntriesPerUser: 10 },
+        },
+      ]),
+      (b) => b.overrideProvider(Clock).useValue(clock),
+    );
+    events = app.app.get(AuthEvents) as RecordingEvents;
+    store = app.app.get(RevocationStore) as InMemoryRevocationStore;
+  });
+  afterAll(() => app.close());
+  beforeEach(() => clock.advance(1000));
+
+  const refresh = (token: string) => app.post('/auth/refresh', { refresh_token: token });
+  const logout = (pair: { access_token: string; refresh_token: string }) =>
+    app.post('/auth/logout', { refresh_token: pair.refresh_token }, bearer(pair.access_token));
+
+  it('login and logout in a loop: every logout works, the account holds its quota at most, and nobody else gets 503', async () => {
+    const before = store.size;
+    for (let i = 0; i < 60; i++) {
+      clock.advance(10);
+      const pair = await loginPair(app, 'mallory');
+      expect((await logout(pair)).status, `logout ${i}`).toBe(204);
+      // Every logout took effect, past the quota too.
+      await expectGeneric(await app.get('/me', bearer(pair.access_token)));
+      await expectGeneric(await refresh(pair.refresh_token));
+    }
+    // 60 logouts would be 120 entries; past the quota they fold into one cut-off of the user.
+    expect(store.size - before).toBeLessThanOrEqual(11);
+    expect(events.last('user_tokens_revoked')).toMatchObject({
+      identity: 'mallory',
+      reason: 'REVOCATION_QUOTA_EXCEEDED',
+    });
+    for (const user of ['ann', 'ben', 'cy', 'dee', 'eve', 'fay']) {
+      const pair = await loginPair(app, user);
+      const res = await refresh(pair.refresh_token);
+      expect(res.status, user).toBe(200);
+      expect((await logout((await res.json()) as typeof pair)).status, user).toBe(204);
+    }
+    // The account itself works again from the next login on.
+    clock.advance(1);
+    const again = await loginPair(app, 'mallory');
+    expect((await app.get('/me', bearer(again.access_token))).status).toBe(200);
+  });
+
+  it('login and refresh in a loop: past the quota only that account’s new logins cannot refresh', async () => {
+    for (let i = 0; i < 10; i++) {
+      const pair = await loginPair(app, 'oscar');
+      expect((await refresh(pair.refresh_token)).status, `refresh ${i}`).toBe(200);
+    }
+    const over = await loginPair(app, 'oscar');
+    await expectGeneric(await refresh(over.refresh_token), 503);
+    expect(events.last('auth_unavailable')).toMatchObject({
+      identity: 'oscar',
+      reason: 'REVOCATION_QUOTA_EXCEEDED',
+    });
+    for (const user of ['gus', 'hal', 'ida']) {
+      expect((await refresh((await loginPair(app, user)).refresh_token)).status, user).toBe(200);
+    }
   });
 });

@@ -34,6 +34,7 @@ export type AuthReasonCode =
   | 'TOKEN_REFRESH_REUSED'
   | 'TOKEN_REFRESH_IN_GRACE'
   | 'REVOCATION_STORE_UNAVAILABLE'
+  | 'REVOCATION_QUOTA_EXCEEDED'
   // CSRF (JWT cookies and sessions)
   | 'CSRF_TOKEN_INVALID'
   | 'CSRF_ORIGIN_REJECTED'
@@ -86,6 +87,8 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   TOKEN_REFRESH_IN_GRACE:
     'The refresh token just spent was presented again within the reuse grace window: refused, family kept.',
   REVOCATION_STORE_UNAVAILABLE: 'The revocation store could not answer (503).',
+  REVOCATION_QUOTA_EXCEEDED:
+    "The revocation store holds its quota for the user: a revocation became a cut-off of the user's tokens, a refresh got 503.",
   CSRF_TOKEN_INVALID: 'The CSRF token is missing or does not match (403).',
   CSRF_ORIGIN_REJECTED: 'Origin or Sec-Fetch-Site shows a cross-site request (403).',
   SESSION_INVALID: 'The session cookie is unknown, tampered with, unsigned or already ended.',

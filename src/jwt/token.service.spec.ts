@@ -10,6 +10,7 @@ import {
   AuthModule,
   AuthResults,
   Clock,
+  IN_MEMORY_REVOCATION_OPTIONS,
   JwtBackend,
   RESERVED_CLAIMS,
   TokenService,
@@ -365,6 +366,59 @@ describe('TokenService given a credential that is not a JWT', () => {
       });
     }
     expect(events.events).toEqual([]);
+  });
+});
+
+describe('TokenService with a revocation store that holds each user to a quota', () => {
+  const jwt: JwtOptions = { algorithms: ['HS256'], secret: randomBytes(32) };
+  const quota: Provider[] = [
+    { provide: IN_MEMORY_REVOCATION_OPTIONS, useValue: { maxEntriesPerUser: 2 } },
+  ];
+
+  it('past the quota, a revocation revokes every token of the user instead, and says so', async () => {
+    const { tokens, events, clock } = await service(jwt, new FakeClock(START), quota);
+    const first = await tokens.issuePair('u1');
+    const second = await tokens.issuePair('u1');
+    const other = await tokens.issuePair('u2');
+    await tokens.revokeFamily(await tokens.verify(first.access_token));
+    await tokens.revoke(await tokens.verify(await tokens.issueAccessToken('u1')));
+    // u1 holds two entries: the third revocation becomes a cut-off, the stronger revocation.
+    await tokens.revoke(await tokens.verify(second.access_token));
+    expect(events.last('user_tokens_revoked')).toMatchObject({
+      identity: 'u1',
+      reason: 'REVOCATION_QUOTA_EXCEEDED',
+    });
+    await expect(tokens.verify(second.access_token)).rejects.toMatchObject({
+      reason: 'TOKEN_REVOKED',
+    });
+    await expect(tokens.refresh(second.refresh_token)).rejects.toMatchObject({
+      reason: 'TOKEN_REVOKED',
+    });
+    await expect(tokens.verify(other.access_token)).resolves.toMatchObject({ subject: 'u2' });
+    clock.advance(1);
+    const later = await tokens.issuePair('u1');
+    await expect(tokens.verify(later.access_token)).resolves.toMatchObject({ subject: 'u1' });
+  });
+
+  it('a reuse past the quota still ends the login: the family dies with the cut-off', async () => {
+    const { tokens, events } = await service(jwt, new FakeClock(START), quota);
+    for (const pair of [await tokens.issuePair('u1'), await tokens.issuePair('u1')]) {
+      await tokens.revokeFamily(await tokens.verify(pair.access_token));
+    }
+    const stolen = await tokens.issuePair('u1');
+    const rotated = await tokens.refresh(stolen.refresh_token);
+    await expect(tokens.refresh(stolen.refresh_token)).rejects.toMatchObject({
+      reason: 'TOKEN_REFRESH_REUSED',
+    });
+    expect(events.last('user_tokens_revoked')).toMatchObject({
+      reason: 'REVOCATION_QUOTA_EXCEEDED',
+    });
+    await expect(tokens.verify(rotated.access_token)).rejects.toMatchObject({
+      reason: 'TOKEN_REVOKED',
+    });
+    await expect(tokens.refresh(rotated.refresh_token)).rejects.toMatchObject({
+      reason: 'TOKEN_REVOKED',
+    });
   });
 });
 

@@ -11,7 +11,7 @@ import {
 import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import { received, type AuthReasonCode } from '../core/auth-reason.js';
-import { dependencyCall } from '../core/dependency-call.js';
+import { dependencyCall, unavailable } from '../core/dependency-call.js';
 import { RevocationStore, type RevocationSubject } from './revocation/revocation-store.js';
 import { JwtSettings } from './jwt-settings.js';
 import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
@@ -27,6 +27,16 @@ import {
 
 /** A token to revoke: verified by `TokenService.verify`, or a request's `AuthInfo`. */
 export type RevocableToken = VerifiedToken | AuthSuccess;
+
+/** What revoking a token needs to know of it; times in ms. */
+interface Revocable {
+  readonly id: string;
+  readonly subject: string;
+  readonly issuedAt: number;
+  readonly family: string | undefined;
+  readonly expiresAt: number;
+  readonly familyEnd: number | undefined;
+}
 
 /** What a new token carries besides the library's claims. */
 export interface IssueTokenOptions {
@@ -196,7 +206,7 @@ export class TokenService {
         family,
         generation,
         claims.fam_exp! * 1000 + this.settings.toleranceMs,
-        { reuseGraceMs: this.settings.reuseGraceMs },
+        { reuseGraceMs: this.settings.reuseGraceMs, owner: token.subject },
       ),
     );
     if (result === 'family_revoked') {
@@ -210,7 +220,7 @@ export class TokenService {
       });
     }
     if (result === 'reused') {
-      await this.revokeFamilyUntil(family, claims.fam_exp! * 1000);
+      await this.revokeLogin(token.subject, family, claims.fam_exp! * 1000, token.issuedAt);
       this.emit('token_reuse_detected', token.subject, token.id, 'TOKEN_REFRESH_REUSED');
       throw new AuthenticationFailedError('TOKEN_REFRESH_REUSED');
     }
@@ -237,9 +247,7 @@ export class TokenService {
    * JWT backend authenticated (`@CurrentAuth()`), as at logout.
    */
   async revoke(token: RevocableToken): Promise<void> {
-    const t = this.revocable(token);
-    await this.guard(this.store.revokeToken(t.id, t.expiresAt + this.settings.toleranceMs));
-    this.emit('token_revoked', t.subject, t.id);
+    await this.revokeOne(this.revocable(token));
   }
 
   /**
@@ -247,13 +255,7 @@ export class TokenService {
    * of that login stops working. A token outside any family is revoked alone.
    */
   async revokeFamily(token: RevocableToken): Promise<void> {
-    const t = this.revocable(token);
-    if (t.family === undefined) return this.revoke(token);
-    await this.revokeFamilyUntil(
-      t.family,
-      t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeMs,
-    );
-    this.emit('token_revoked', t.subject, t.id, undefined, 'refresh family');
+    await this.revokeLoginOf(this.revocable(token));
   }
 
   /**
@@ -268,9 +270,10 @@ export class TokenService {
       throw new TypeError('TokenService: the family must be a non-empty string');
     }
     // The family ends within its lifetime from now at the latest (it started by now).
-    const end = this.clock.now() + this.settings.familyLifetimeMs;
-    await this.revokeFamilyUntil(family, end);
-    this.emit('token_revoked', subject, undefined, undefined, 'refresh family');
+    const now = this.clock.now();
+    if (!(await this.revokeLogin(subject, family, now + this.settings.familyLifetimeMs, now))) {
+      this.emit('token_revoked', subject, undefined, undefined, 'refresh family');
+    }
   }
 
   /**
@@ -290,12 +293,13 @@ export class TokenService {
    */
   async logout(access: RevocableToken, refreshToken?: string): Promise<void> {
     const t = this.revocable(access);
-    await this.revoke(access);
-    if (t.family !== undefined) await this.revokeFamily(access);
-    if (typeof refreshToken === 'string' && refreshToken !== '') {
+    // Once a write became a cut-off of the user, it covers the rest of this login too.
+    let cutOff = await this.revokeOne(t);
+    if (!cutOff && t.family !== undefined) cutOff = await this.revokeLoginOf(t);
+    if (!cutOff && typeof refreshToken === 'string' && refreshToken !== '') {
       const refresh = await this.verifier.verify(refreshToken, 'refresh');
       if (refresh.ok && refresh.token.subject === t.subject) {
-        await this.revokeFamily(refresh.token);
+        await this.revokeLoginOf(this.revocable(refresh.token));
       }
     }
     this.emit('logout', t.subject, t.id);
@@ -326,10 +330,7 @@ export class TokenService {
   ): Promise<void> {
     checkSubject(subject);
     const keep = options.except === undefined ? undefined : this.loginOf(options.except, subject);
-    const now = this.clock.now();
-    // Remembered until every token issued by now has expired, the clock tolerance included.
-    const until = now + this.settings.longestLifetimeMs + this.settings.toleranceMs + 1000;
-    await this.guard(this.store.revokeSubject(subject, now, until, keep));
+    await this.cutOff(subject, this.clock.now(), keep);
     this.emit('user_tokens_revoked', subject);
   }
 
@@ -467,13 +468,7 @@ export class TokenService {
    * routes any backend may open, so anything but a JWT is a refusal (403; 401 when there is no
    * credential at all), never a TypeError and a 500.
    */
-  private revocable(token: RevocableToken): {
-    id: string;
-    subject: string;
-    family: string | undefined;
-    expiresAt: number;
-    familyEnd: number | undefined;
-  } {
+  private revocable(token: RevocableToken): Revocable {
     if (token === null || typeof token !== 'object') {
       throw new AuthenticationFailedError('CREDENTIAL_MISSING', { detail: 'no credential' });
     }
@@ -494,6 +489,7 @@ export class TokenService {
     return {
       id: claims.jti,
       subject,
+      issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : this.clock.now(),
       family: typeof claims.fam === 'string' ? claims.fam : undefined,
       expiresAt: claims.exp * 1000,
       familyEnd: typeof claims.fam_exp === 'number' ? claims.fam_exp * 1000 : undefined,
@@ -514,8 +510,71 @@ export class TokenService {
     return t.family;
   }
 
-  private async revokeFamilyUntil(family: string, familyEnd: number): Promise<void> {
-    await this.guard(this.store.revokeFamily(family, familyEnd + this.settings.toleranceMs));
+  /** Revokes the one token `t`; `true` when that became a cut-off of its user. */
+  private async revokeOne(t: Revocable): Promise<boolean> {
+    const until = t.expiresAt + this.settings.toleranceMs;
+    const cutOff = await this.charged(t.subject, t.issuedAt, () =>
+      this.store.revokeToken(t.id, until, t.subject),
+    );
+    if (!cutOff) this.emit('token_revoked', t.subject, t.id);
+    return cutOff;
+  }
+
+  /** Revokes the login (refresh family) of `t`, or `t` alone outside any; as `revokeOne`. */
+  private async revokeLoginOf(t: Revocable): Promise<boolean> {
+    if (t.family === undefined) return this.revokeOne(t);
+    const end = t.familyEnd ?? this.clock.now() + this.settings.familyLifetimeMs;
+    const cutOff = await this.revokeLogin(t.subject, t.family, end, t.issuedAt);
+    if (!cutOff) this.emit('token_revoked', t.subject, t.id, undefined, 'refresh family');
+    return cutOff;
+  }
+
+  /** Revokes `subject`'s refresh family `family`, which ends at `familyEnd`; as `revokeOne`. */
+  private async revokeLogin(
+    subject: string,
+    family: string,
+    familyEnd: number,
+    issuedAt: number,
+  ): Promise<boolean> {
+    const until = familyEnd + this.settings.toleranceMs;
+    return this.charged(subject, issuedAt, () => this.store.revokeFamily(family, until, subject));
+  }
+
+  /**
+   * Runs a revocation charged to `subject`. When the store holds `subject` to its quota, every
+   * token of theirs issued until now (or `issuedAt`, the revoked token's, if later) is revoked
+   * instead: stronger than asked, in the one entry a user's cut-off takes, so a flood of logouts
+   * from one account neither fills the store nor leaves a token alive. `true` when it did so.
+   */
+  private async charged(
+    subject: string,
+    issuedAt: number,
+    write: () => Promise<void>,
+  ): Promise<boolean> {
+    try {
+      await write();
+      return false;
+    } catch (error) {
+      if (!(error instanceof AuthError) || error.reason !== 'REVOCATION_QUOTA_EXCEEDED') {
+        throw unavailable(error, 'REVOCATION_STORE_UNAVAILABLE');
+      }
+    }
+    await this.cutOff(subject, Math.max(this.clock.now(), issuedAt), undefined);
+    this.emit(
+      'user_tokens_revoked',
+      subject,
+      undefined,
+      'REVOCATION_QUOTA_EXCEEDED',
+      'the revocation store holds its quota for the user, so every token of theirs issued until now is revoked',
+    );
+    return true;
+  }
+
+  /** Refuses every token of `subject` issued at or before `before`, but those of `keep`. */
+  private async cutOff(subject: string, before: number, keep: string | undefined): Promise<void> {
+    // Remembered until every token issued by then has expired, the clock tolerance included.
+    const until = before + this.settings.longestLifetimeMs + this.settings.toleranceMs + 1000;
+    await this.guard(this.store.revokeSubject(subject, before, until, keep));
   }
 
   /** A token of `type` whose signature, claims and times hold; revocation is not checked. */

@@ -274,6 +274,20 @@ export function revocationStoreContract(
       expect(results.filter((r) => r === 'in_grace')).toHaveLength(24);
     });
 
+    it('takes the user a write is for (owner) without changing what it does', async () => {
+      const owner = unique('user');
+      const t = token({ subject: owner });
+      const family = unique('fam');
+      await h.store.revokeToken(t.tokenId, clock.now() + 60_000, owner);
+      await h.store.revokeFamily(family, clock.now() + 60_000, owner);
+      expect(await h.store.isRevoked(t)).toBe(true);
+      expect(await h.store.isRevoked(token({ subject: owner, family }))).toBe(true);
+      const spent = unique('fam');
+      const until = clock.now() + 60_000;
+      expect(await h.store.consumeRefreshToken(spent, 0, until, { owner })).toBe('consumed');
+      expect(await h.store.consumeRefreshToken(spent, 0, until, { owner })).toBe('reused');
+    });
+
     it('keeps one entry per family however many times it rotates', async () => {
       const family = unique('fam');
       const until = clock.now() + 60_000;

@@ -200,11 +200,12 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     };
   }
 
-  async revokeToken(tokenId: string, until: number): Promise<void> {
+  // `owner` is not used: Redis holds no per-user quota (size it with maxmemory, see the README).
+  async revokeToken(tokenId: string, until: number, _owner?: string): Promise<void> {
     await this.setUntil(`${this.prefix}t:${tokenId}`, until);
   }
 
-  async revokeFamily(family: string, until: number): Promise<void> {
+  async revokeFamily(family: string, until: number, _owner?: string): Promise<void> {
     await this.setUntil(this.familyKey(family), until);
   }
 

@@ -26,6 +26,8 @@ export type ConsumeResult =
 
 /** What {@link RevocationStore.consumeRefreshToken} takes besides the family and generation. */
 export interface ConsumeOptions {
+  /** The user the family belongs to, for a store that holds each user to a quota. */
+  readonly owner?: string;
   /**
    * The reuse grace window, in ms: a spend made with one opens it, and presenting the same
    * generation again within it (at most this long after the spend) is `'in_grace'` instead of
@@ -52,13 +54,18 @@ export interface ConsumeOptions {
  *   not one per token, so the store grows with logins, not with refreshes.
  * - **Failure.** Methods reject when the backing store cannot answer (in bounded time). The
  *   library turns that into 503 and never lets the request through.
+ * - **Quotas.** Writes name the user they are for (`owner`), so a store may hold each user to a
+ *   quota of live entries (the in-memory store does; Redis, sized by its operator, does not). A
+ *   write past it rejects with `AuthUnavailableError('REVOCATION_QUOTA_EXCEEDED')`: `TokenService`
+ *   then revokes the user's every token issued until now with `revokeSubject` instead, which is
+ *   never refused for a quota, and a refused spend answers 503.
  */
 export abstract class RevocationStore {
-  /** Revokes one token (by `jti`) until `until`. */
-  abstract revokeToken(tokenId: string, until: number): Promise<void>;
+  /** Revokes one token (by `jti`) until `until`; `owner` is its user, for quotas. */
+  abstract revokeToken(tokenId: string, until: number, owner?: string): Promise<void>;
 
-  /** Revokes every token of a refresh family until `until`. */
-  abstract revokeFamily(family: string, until: number): Promise<void>;
+  /** Revokes every token of a refresh family until `until`; `owner` is its user, for quotas. */
+  abstract revokeFamily(family: string, until: number, owner?: string): Promise<void>;
 
   /**
    * Refuses every token of `subject` issued at or before `before` ("log out everywhere"), until
