@@ -14,6 +14,15 @@ const options: JwtOptions = {
   issuer: 'redis-test',
 };
 
+/** Ten refreshes with one token at once, alternating between two instances. */
+function raceRefreshes(a: RunningApp, b: RunningApp, token: string): Promise<Response[]> {
+  return Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      (i % 2 ? a : b).post('/auth/refresh', { refresh_token: token }),
+    ),
+  );
+}
+
 describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) => {
   let redis: RedisServer;
   let one: RunningApp;
@@ -55,11 +64,7 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
 
   it('concurrent refreshes on both instances: exactly one succeeds, and reuse is detected', async () => {
     const pair = await loginPair(one, 'bob');
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        (i % 2 ? one : two).post('/auth/refresh', { refresh_token: pair.refresh_token }),
-      ),
-    );
+    const results = await raceRefreshes(one, two, pair.refresh_token);
     const ok = results.filter((r) => r.status === 200);
     expect(ok).toHaveLength(1);
     expect(results.filter((r) => r.status === 401)).toHaveLength(9);
@@ -78,11 +83,7 @@ describe.each(adapters)('JWT with the Redis revocation store (%s)', (adapter) =>
     const [a, b] = [await startApp(adapter, graceModule), await startApp(adapter, graceModule)];
     try {
       const pair = await loginPair(a, 'dora');
-      const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          (i % 2 ? a : b).post('/auth/refresh', { refresh_token: pair.refresh_token }),
-        ),
-      );
+      const results = await raceRefreshes(a, b, pair.refresh_token);
       const ok = results.filter((r) => r.status === 200);
       expect(ok).toHaveLength(1);
       expect(results.filter((r) => r.status === 401)).toHaveLength(9);

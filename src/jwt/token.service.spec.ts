@@ -51,6 +51,18 @@ async function service(
   };
 }
 
+/** HS256 options with a fresh secret, 10-minute access tokens and 1-hour refresh tokens in 2-hour families. */
+function withLifetimes(extra: Partial<JwtOptions> = {}): JwtOptions {
+  return {
+    algorithms: ['HS256'],
+    secret: randomBytes(32),
+    accessTokenTtlSeconds: 600,
+    refreshTokenTtlSeconds: 3600,
+    refreshFamilyLifetimeSeconds: 7200,
+    ...extra,
+  };
+}
+
 describe('TokenService', () => {
   it('fails the bootstrap when JwtBackend has no jwt options, naming the option', async () => {
     await expect(service(undefined)).rejects.toThrowError(AuthConfigurationError);
@@ -103,14 +115,7 @@ describe('TokenService', () => {
   });
 
   it('bounds each token type by its own lifetime plus the tolerance, as issued and as verified', async () => {
-    const secret = randomBytes(32);
-    const jwt: JwtOptions = {
-      algorithms: ['HS256'],
-      secret,
-      accessTokenTtlSeconds: 600,
-      refreshTokenTtlSeconds: 3600,
-      refreshFamilyLifetimeSeconds: 7200,
-    };
+    const jwt = withLifetimes();
     const { tokens } = await service(jwt);
     await expect(tokens.issueAccessToken('u1', { expiresIn: 601 })).rejects.toThrowError(
       /at most 600 seconds.*jwt\.accessTokenTtlSeconds/,
@@ -246,15 +251,7 @@ describe('TokenService', () => {
   });
 
   it('never issues or accepts a token that would outlive a logout-everywhere cut-off', async () => {
-    const secret = randomBytes(32);
-    const jwt: JwtOptions = {
-      algorithms: ['HS256'],
-      secret,
-      accessTokenTtlSeconds: 600,
-      refreshTokenTtlSeconds: 3600,
-      refreshFamilyLifetimeSeconds: 7200,
-      customTokenTtlSeconds: 7200,
-    };
+    const jwt = withLifetimes({ customTokenTtlSeconds: 7200 });
     const { tokens } = await service(jwt);
     await expect(tokens.createJwt({ sub: 'u1' }, { expiresIn: 7201 })).rejects.toThrowError(
       /at most 7200 seconds/,
