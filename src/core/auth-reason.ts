@@ -38,6 +38,7 @@ export type AuthReasonCode =
   // CSRF (JWT cookies and sessions)
   | 'CSRF_TOKEN_INVALID'
   | 'CSRF_ORIGIN_REJECTED'
+  | 'CSRF_LOGIN_CROSS_SITE'
   // Cookie sessions
   | 'SESSION_INVALID'
   | 'SESSION_EXPIRED'
@@ -91,6 +92,8 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
     "The revocation store holds its quota for the user: a revocation became a cut-off of the user's tokens, a refresh got 503.",
   CSRF_TOKEN_INVALID: 'The CSRF token is missing or does not match (403).',
   CSRF_ORIGIN_REJECTED: 'Origin or Sec-Fetch-Site shows a cross-site request (403).',
+  CSRF_LOGIN_CROSS_SITE:
+    'A login came from a cross-site browser context (Origin or Sec-Fetch-Site); nothing was created (403).',
   SESSION_INVALID: 'The session cookie is unknown, tampered with, unsigned or already ended.',
   SESSION_EXPIRED: 'The session reached its idle or absolute timeout.',
   SESSION_MIDDLEWARE_MISSING: 'The session middleware is not installed: configureSessions(app).',

@@ -1,8 +1,10 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthRequest } from '../core/auth-request.js';
+import { PermissionDeniedError } from '../core/auth-error.js';
+import type { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import { received, type AuthRejection } from '../core/auth-reason.js';
 import type { OptionsReader } from '../core/options-reader.js';
-import { singleHeader } from './headers.js';
+import { pathOf, singleHeader } from './headers.js';
 
 /**
  * What a cookie credential's CSRF check needs: the JWT cookies (`jwt.cookies`) and the session
@@ -29,10 +31,7 @@ export function newCsrfToken(): string {
  * cookie: double submit) and sessions (whose expected token is stored in the session) alike.
  *
  * Two checks, both required:
- * 1. Where the request comes from. A trusted `Origin` passes. Otherwise `Sec-Fetch-Site` must be
- *    `same-origin` or `none` when present, and `Origin` must name this host when present. When a
- *    client sends neither (non-browser clients, old browsers) this check passes and the token
- *    alone decides.
+ * 1. Where the request comes from: {@link crossSiteFailure}.
  * 2. The token in the CSRF header equals `expected`, compared in constant time.
  */
 export function csrfFailure(
@@ -40,21 +39,8 @@ export function csrfFailure(
   expected: string | undefined,
   policy: CsrfPolicy,
 ): AuthRejection | null {
-  const originHeader = request.headers.origin;
-  const siteHeader = request.headers['sec-fetch-site'];
-  if (Array.isArray(originHeader) || Array.isArray(siteHeader)) {
-    return { reason: 'CSRF_ORIGIN_REJECTED', detail: 'Origin or Sec-Fetch-Site sent twice' };
-  }
-  const origin = originHeader === undefined ? undefined : normaliseOrigin(originHeader);
-  const trusted = origin !== undefined && policy.trustedOrigins.has(origin);
-  if (!trusted) {
-    if (siteHeader !== undefined && siteHeader !== 'same-origin' && siteHeader !== 'none') {
-      return { reason: 'CSRF_ORIGIN_REJECTED', detail: `Sec-Fetch-Site ${received(siteHeader)}` };
-    }
-    if (originHeader !== undefined && (origin === undefined || !sameHost(origin, request))) {
-      return { reason: 'CSRF_ORIGIN_REJECTED', detail: `Origin ${received(originHeader)}` };
-    }
-  }
+  const crossSite = crossSiteFailure(request, policy.trustedOrigins);
+  if (crossSite) return crossSite;
   const sent = singleHeader(request.headers[policy.csrfHeader]);
   if (sent === undefined || sent === '') {
     return { reason: 'CSRF_TOKEN_INVALID', detail: 'header missing' };
@@ -63,6 +49,61 @@ export function csrfFailure(
     return { reason: 'CSRF_TOKEN_INVALID', detail: 'header does not match' };
   }
   return null;
+}
+
+/**
+ * Why the request comes from a cross-site browser context, or `null` when it does not. A
+ * trusted `Origin` passes. Otherwise `Sec-Fetch-Site` must be `same-origin` or `none` when
+ * present, and `Origin` must name this host when present (`Origin: null` never does). A client
+ * that sends neither (non-browser clients, old browsers) passes. The code is
+ * `CSRF_ORIGIN_REJECTED`.
+ */
+export function crossSiteFailure(
+  request: AuthRequest,
+  trustedOrigins: ReadonlySet<string>,
+): AuthRejection | null {
+  const originHeader = request.headers.origin;
+  const siteHeader = request.headers['sec-fetch-site'];
+  if (Array.isArray(originHeader) || Array.isArray(siteHeader)) {
+    return { reason: 'CSRF_ORIGIN_REJECTED', detail: 'Origin or Sec-Fetch-Site sent twice' };
+  }
+  const origin = originHeader === undefined ? undefined : normaliseOrigin(originHeader);
+  if (origin !== undefined && trustedOrigins.has(origin)) return null;
+  if (siteHeader !== undefined && siteHeader !== 'same-origin' && siteHeader !== 'none') {
+    return { reason: 'CSRF_ORIGIN_REJECTED', detail: `Sec-Fetch-Site ${received(siteHeader)}` };
+  }
+  if (originHeader !== undefined && (origin === undefined || !sameHost(origin, request))) {
+    return { reason: 'CSRF_ORIGIN_REJECTED', detail: `Origin ${received(originHeader)}` };
+  }
+  return null;
+}
+
+/**
+ * Refuses a login attempted from a cross-site browser context (login CSRF: a page of another
+ * site logging the visitor in to an account of the attacker's). Call it before the credentials
+ * are checked, so a refused login creates and counts nothing. Publishes one `csrf_rejected`
+ * event and throws `PermissionDeniedError` (403, `CSRF_LOGIN_CROSS_SITE`); clients that send
+ * neither `Origin` nor `Sec-Fetch-Site` pass. `SessionService.assertLoginOrigin` and
+ * `TokenService.assertLoginOrigin` apply it with their own trusted origins.
+ */
+export function assertLoginOrigin(
+  request: AuthRequest,
+  trustedOrigins: ReadonlySet<string>,
+  events: AuthEventPublisher,
+  backend: string,
+): void {
+  const failure = crossSiteFailure(request, trustedOrigins);
+  if (failure === null) return;
+  events.publish({
+    type: 'csrf_rejected',
+    backend,
+    reason: 'CSRF_LOGIN_CROSS_SITE',
+    detail: failure.detail,
+    method: request.method,
+    path: pathOf(request.url),
+    ip: request.ip,
+  });
+  throw new PermissionDeniedError('CSRF_LOGIN_CROSS_SITE', { detail: failure.detail });
 }
 
 /**

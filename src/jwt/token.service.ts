@@ -12,6 +12,8 @@ import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import { received, type AuthReasonCode } from '../core/auth-reason.js';
 import { dependencyCall, unavailable } from '../core/dependency-call.js';
+import type { AuthRequest } from '../core/auth-request.js';
+import { assertLoginOrigin } from '../http/csrf.js';
 import { RevocationStore, type RevocationSubject } from './revocation/revocation-store.js';
 import { JwtSettings } from './jwt-settings.js';
 import { JwtVerifier, TOKEN_TYP } from './jwt-verifier.js';
@@ -70,7 +72,8 @@ export interface IssueAccessTokenOptions extends IssueTokenOptions {
  *   constructor(private readonly accounts: Accounts, private readonly tokens: TokenService) {}
  *
  *   @Public() @Post('login')
- *   async login(@Body() body: { username: string; password: string }) {
+ *   async login(@Req() req: AuthRequest, @Body() body: { username: string; password: string }) {
+ *     this.tokens.assertLoginOrigin(req); // 403 for a login from another site's page
  *     const account = await this.accounts.check(body.username, body.password);
  *     if (!account) throw new AuthenticationFailedError('CREDENTIAL_INVALID');
  *     // { access_token, refresh_token, token_type, expires_in }
@@ -90,6 +93,17 @@ export class TokenService {
     private readonly events: AuthEventPublisher,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Refuses a login attempted from a cross-site browser context (login CSRF) with 403
+   * (`PermissionDeniedError`, reason `CSRF_LOGIN_CROSS_SITE`) and one `csrf_rejected` event: an
+   * `Origin` that is neither this host nor one of `jwt.cookies.trustedOrigins`, or a
+   * `Sec-Fetch-Site` other than `same-origin` and `none`. Clients that send neither header (API
+   * clients, scripts) pass. Call it first in a login handler, before the credentials are checked.
+   */
+  assertLoginOrigin(request: AuthRequest): void {
+    assertLoginOrigin(request, this.settings.cookies.trustedOrigins, this.events, 'jwt');
+  }
 
   /**
    * Issues an access and refresh token after a credential check (a login). The access token is

@@ -7,7 +7,7 @@ import { AuthEventPublisher } from '../core/auth-event-publisher.js';
 import type { AuthRejection } from '../core/auth-reason.js';
 import { pathOf } from '../http/headers.js';
 import type { BaseUser } from '../core/base-user.js';
-import { newCsrfToken } from '../http/csrf.js';
+import { assertLoginOrigin, newCsrfToken } from '../http/csrf.js';
 import {
   bindingOf,
   requireBinding,
@@ -71,14 +71,16 @@ export class SessionService {
   /**
    * Logs `user` in on this request's session. The session always gets a new id (the one the
    * request came with is destroyed, so a planted id is worthless) and a new CSRF token.
-   * Call it after checking the user's credentials. Rejects with `AuthUnavailableError` when the
-   * store fails.
+   * Call it after checking the user's credentials. A login from a cross-site browser context is
+   * refused first, as {@link SessionService.assertLoginOrigin} does, and leaves the request's
+   * session as it was. Rejects with `AuthUnavailableError` when the store fails.
    */
   async login(request: AuthRequest, user: BaseUser | string): Promise<LoginResult> {
     const identity = typeof user === 'string' ? user : user?.identity;
     if (typeof identity !== 'string' || identity === '') {
       throw new TypeError('SessionService.login: the user has no identity');
     }
+    this.assertLoginOrigin(request);
     const binding = requireBinding(request);
     const before = usableSession(binding);
     const previous = readRecord(before);
@@ -115,6 +117,18 @@ export class SessionService {
     const handle = sessionHandle(sid);
     this.emit('session_created', request, identity, handle);
     return { csrfToken: this.currentRecord(binding)!.csrf, sessionId: handle };
+  }
+
+  /**
+   * Refuses a login attempted from a cross-site browser context (login CSRF) with 403
+   * (`PermissionDeniedError`, reason `CSRF_LOGIN_CROSS_SITE`) and one `csrf_rejected` event: an
+   * `Origin` that is neither this host nor one of `session.trustedOrigins`, or a
+   * `Sec-Fetch-Site` other than `same-origin` and `none`. Clients that send neither header pass.
+   * `login` applies it itself; call it first in the login handler too, before the credentials are
+   * checked, so a refused attempt costs no password check and counts against no throttle.
+   */
+  assertLoginOrigin(request: AuthRequest): void {
+    assertLoginOrigin(request, this.settings.trustedOrigins, this.events, BACKEND);
   }
 
   /**

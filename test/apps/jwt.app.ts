@@ -107,14 +107,20 @@ export class JwtController {
   @Public()
   @Post('auth/login')
   @HttpCode(200)
-  login(@Body() body: LoginBody) {
+  login(@Body() body: LoginBody, @Req() request: AuthRequest) {
+    this.tokens.assertLoginOrigin(request);
     return this.tokens.issuePair(body.username, { scopes: body.scopes, claims: body.claims });
   }
 
   @Public()
   @Post('auth/login-cookie')
   @HttpCode(200)
-  async loginCookie(@Body() body: LoginBody, @Res({ passthrough: true }) response: unknown) {
+  async loginCookie(
+    @Body() body: LoginBody,
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ) {
+    this.tokens.assertLoginOrigin(request);
     const pair = await this.tokens.issuePair(body.username);
     return { csrf_token: this.cookies.set(response, pair) };
   }
