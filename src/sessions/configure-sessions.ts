@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
+import { cookieTransport } from '../http/loopback.js';
 import { hasCookie, SESSION_BINDING, type SessionBinding } from './session-binding.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
 import { SessionInstallation } from './session-installation.js';
@@ -13,6 +14,8 @@ type SessionObject = Record<string, unknown>;
 
 interface ExpressRequest {
   headers: Record<string, string | string[] | undefined>;
+  secure?: boolean;
+  socket?: { remoteAddress?: string };
   session?: SessionObject & {
     regenerate(cb: Done): void;
     save(cb: Done): void;
@@ -32,6 +35,8 @@ interface FastifySessionObject extends SessionObject {
 }
 interface FastifyRequest {
   headers: Record<string, string | string[] | undefined>;
+  protocol?: string;
+  socket?: { remoteAddress?: string };
   session?: FastifySessionObject | null;
 }
 interface FastifyInstance {
@@ -47,6 +52,13 @@ interface FastifyInstance {
  * Installs the session middleware on the application's HTTP adapter: express-session on
  * Express, @fastify/cookie and @fastify/session on Fastify, with the library's cookie settings
  * (HttpOnly, Secure, SameSite, 256-bit ids, signed) and the configured `SessionStore`.
+ *
+ * The Secure cookie is sent over plain HTTP on loopback on both adapters (a browser on this
+ * machine at http://127.0.0.1, http://[::1] or http://localhost), because browsers treat loopback
+ * as a secure context and keep it; so local development needs no `secure: false`. Anywhere else
+ * over plain HTTP, express-session sends no Secure cookie (and browsers would drop it), and the
+ * login logs a warning saying why the session will not work.
+ *
  * Call it once, before `app.listen()` (or `app.init()` in tests). Needs `SessionBackend` among
  * the module's backends.
  *
@@ -117,21 +129,18 @@ async function installExpress(
       store.touch(sid, data, callback);
     }
   }
-  app.use(
-    session({
-      name: settings.cookieName,
-      secret: [...settings.secrets],
-      store: new ExpressSessionStore(),
-      genid: newSessionId,
-      resave: false,
-      saveUninitialized: false,
-      rolling: false,
-      cookie: cookieAttributes(settings),
-    }),
-  );
   app.use((req: ExpressRequest, res: ExpressResponse, next: Done) => {
+    const transport = cookieTransport(req.secure === true, req.headers, req.socket?.remoteAddress);
+    if (settings.secure && transport === 'loopback') {
+      // express-session sends a Secure cookie only when `req.secure`; on loopback the browser is
+      // a secure context and keeps it, so this request counts as secure (and only this one).
+      Object.defineProperty(req, 'secure', { value: true, configurable: true });
+    }
+    // Made before express-session runs, so `transport` is what arrived; every method reads the
+    // session only when called.
     const binding: SessionBinding = {
       hadCookie: hasCookie(single(req.headers.cookie), settings.cookieName),
+      transport,
       session: () => req.session ?? null,
       id: () => req.sessionID,
       regenerate: () =>
@@ -162,6 +171,18 @@ async function installExpress(
     (req as { [SESSION_BINDING]?: SessionBinding })[SESSION_BINDING] = binding;
     next();
   });
+  app.use(
+    session({
+      name: settings.cookieName,
+      secret: [...settings.secrets],
+      store: new ExpressSessionStore(),
+      genid: newSessionId,
+      resave: false,
+      saveUninitialized: false,
+      rolling: false,
+      cookie: cookieAttributes(settings),
+    }),
+  );
 }
 
 async function installFastify(
@@ -189,6 +210,13 @@ async function installFastify(
   fastify.addHook('onRequest', (request, _reply, done) => {
     const binding: SessionBinding = {
       hadCookie: hasCookie(single(request.headers.cookie), settings.cookieName),
+      // @fastify/session sends the Secure cookie whatever the transport; browsers keep it from
+      // HTTPS and loopback only.
+      transport: cookieTransport(
+        request.protocol === 'https',
+        request.headers,
+        request.socket?.remoteAddress,
+      ),
       session: () => request.session ?? null,
       id: () => request.session?.sessionId,
       regenerate: async () => {

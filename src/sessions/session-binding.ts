@@ -1,4 +1,5 @@
 import { AuthUnavailableError } from '../core/auth-error.js';
+import type { CookieTransport } from '../http/loopback.js';
 
 /**
  * What `configureSessions` attaches to each request: the few session operations the library
@@ -22,6 +23,11 @@ export interface SessionBinding {
   end(): Promise<void>;
   /** Whether the request carried a session cookie. */
   readonly hadCookie: boolean;
+  /**
+   * How the request arrived, as the request was received (before the session middleware ran):
+   * a Secure cookie set over `'plain'` HTTP is dropped by the browser.
+   */
+  readonly transport: CookieTransport;
 }
 
 /** Where the binding lives on the request. */

@@ -36,9 +36,11 @@ export interface SessionOptions {
    */
   absoluteTimeoutSeconds?: number;
   /**
-   * Send the cookie with `Secure`, so only over HTTPS. Set it to `false` only for plain-HTTP
-   * development and tests; a warning is logged when it is off. Behind a TLS-terminating proxy,
-   * keep it on and make the framework trust the proxy (`app.set('trust proxy', …)` on Express,
+   * Send the cookie with `Secure`, so only over HTTPS, or over plain HTTP on loopback
+   * (`http://127.0.0.1`, `http://[::1]`, `http://localhost`), which browsers treat as a secure
+   * context: local development needs no change. Set it to `false` only for plain-HTTP tests; a
+   * warning is logged when it is off. Behind a TLS-terminating proxy, keep it on and make the
+   * framework trust the proxy (`app.set('trust proxy', …)` on Express,
    * `new FastifyAdapter({ trustProxy: … })` on Fastify). Default: `true`.
    */
   secure?: boolean;

@@ -79,6 +79,7 @@ class Browser {
     let saved = JSON.stringify(session);
     const binding: SessionBinding = {
       hadCookie: sent !== undefined,
+      transport: 'loopback',
       session: () => session,
       id: () => id,
       regenerate: async () => {

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { dependencyCall } from '../core/dependency-call.js';
 import type { AuthEventType } from '../core/auth-event.js';
 import { AuthEventPublisher } from '../core/auth-event-publisher.js';
-import type { AuthRejection } from '../core/auth-reason.js';
+import { received, type AuthRejection } from '../core/auth-reason.js';
 import { pathOf } from '../http/headers.js';
 import type { BaseUser } from '../core/base-user.js';
 import { assertLoginOrigin, newCsrfToken } from '../http/csrf.js';
@@ -61,6 +61,9 @@ export const SESSION_ENDS = Object.freeze({
  */
 @Injectable()
 export class SessionService {
+  private static readonly logger = new Logger('Gatehouse');
+  private warnedPlainHttp = false;
+
   constructor(
     private readonly settings: SessionSettings,
     private readonly store: SessionStore,
@@ -114,6 +117,7 @@ export class SessionService {
       }
       return id;
     });
+    if (this.settings.secure && binding.transport === 'plain') this.warnPlainHttp(request);
     const handle = sessionHandle(sid);
     this.emit('session_created', request, identity, handle);
     return { csrfToken: this.currentRecord(binding)!.csrf, sessionId: handle };
@@ -270,6 +274,24 @@ export class SessionService {
       }
     }
     return live;
+  }
+
+  /**
+   * Says, once, why a login over plain HTTP leaves the browser without a session: the commonest
+   * way to lose an afternoon to cookie sessions, and otherwise silent.
+   */
+  private warnPlainHttp(request: AuthRequest): void {
+    if (this.warnedPlainHttp) return;
+    this.warnedPlainHttp = true;
+    SessionService.logger.warn(
+      `a session login arrived over plain HTTP for host ${received(request.headers.host)}, and ` +
+        'the session cookie is Secure: browsers keep it only from HTTPS or loopback ' +
+        '(http://127.0.0.1, http://localhost), and express-session does not even send it, so ' +
+        'this login gets no working session. Serve the app over HTTPS (behind a TLS-terminating ' +
+        "proxy, make the framework trust the proxy: app.set('trust proxy', …) on Express, " +
+        'trustProxy on Fastify), or browse it at http://127.0.0.1 or http://localhost in ' +
+        'development.',
+    );
   }
 
   private currentRecord(binding: SessionBinding): SessionRecord | null {
