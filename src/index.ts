@@ -108,6 +108,20 @@ export type { LoginResult, SessionInfo } from './sessions/session-info.js';
 export { SessionStore, type StoredSession } from './sessions/session-store.js';
 export { InMemorySessionStore } from './sessions/in-memory-session.store.js';
 
+// Login throttling with device tokens: LoginThrottle, where it counts, its options
+export {
+  LoginThrottle,
+  type LoginAttempt,
+  type LoginAttemptOptions,
+} from './login-throttle/login-throttle.js';
+export type { LoginThrottleOptions } from './login-throttle/login-throttle-options.js';
+export { LoginThrottleStore, type LoginCount } from './login-throttle/login-throttle-store.js';
+export {
+  IN_MEMORY_LOGIN_THROTTLE_OPTIONS,
+  InMemoryLoginThrottleStore,
+  type InMemoryLoginThrottleOptions,
+} from './login-throttle/in-memory-login-throttle.store.js';
+
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
 export { BaseUser } from './core/base-user.js';
@@ -123,6 +137,7 @@ export {
   AuthError,
   AuthenticationFailedError,
   AuthUnavailableError,
+  LoginThrottledError,
   PermissionDeniedError,
   type AuthErrorCode,
   type AuthErrorOptions,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 /**
  * The layout rule of docs/architecture.md, checked: each folder of src/ has a rank, and a file may
  * import only from its own folder or from a folder of a lower rank. Features of one rank (jwt,
- * sessions, api-keys) never import each other, and a subfolder never imports its parent.
+ * sessions, api-keys, login-throttle) never import each other, and a subfolder never imports its parent.
  * Specs are left out: a spec may assemble a whole module to test one unit through it.
  */
 const RANKS: Readonly<Record<string, number>> = {
@@ -19,6 +19,7 @@ const RANKS: Readonly<Record<string, number>> = {
   jwt: 6,
   sessions: 6,
   'api-keys': 6,
+  'login-throttle': 6,
   routes: 7,
   module: 8,
   testing: 9,

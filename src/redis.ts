@@ -18,3 +18,10 @@ export {
   type RedisSessionProviderOptions,
   type RedisSessionStoreOptions,
 } from './sessions/redis-session.store.js';
+
+// Login throttling
+export {
+  RedisLoginThrottleStore,
+  type RedisLoginThrottleProviderOptions,
+  type RedisLoginThrottleStoreOptions,
+} from './login-throttle/redis-login-throttle.store.js';

@@ -3,7 +3,11 @@ import { sanitizeDetail, type AuthReasonCode } from './auth-reason.js';
 
 /** Stable machine-readable codes of {@link AuthError}. Switch on these, never on messages. */
 export type AuthErrorCode =
-  'AUTHENTICATION_FAILED' | 'PERMISSION_DENIED' | 'AUTH_UNAVAILABLE' | 'AUTH_CONFIGURATION';
+  | 'AUTHENTICATION_FAILED'
+  | 'PERMISSION_DENIED'
+  | 'LOGIN_THROTTLED'
+  | 'AUTH_UNAVAILABLE'
+  | 'AUTH_CONFIGURATION';
 
 /** What an {@link AuthError} takes besides its reason. */
 export interface AuthErrorOptions {
@@ -67,6 +71,24 @@ export class PermissionDeniedError extends AuthError {
 }
 
 /**
+ * 429: too many failed logins for the account from this client (see `LoginThrottle`). The body
+ * is generic; the wait is in {@link LoginThrottledError.retryAfterSeconds}, and `LoginThrottle`
+ * sets it as the `Retry-After` header on the response it was given.
+ */
+export class LoginThrottledError extends AuthError {
+  readonly code = 'LOGIN_THROTTLED' as const;
+  override readonly name = 'LoginThrottledError';
+
+  constructor(
+    /** Seconds until the client may try again: the `Retry-After` value. */
+    readonly retryAfterSeconds: number,
+    options?: AuthErrorOptions,
+  ) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'LOGIN_THROTTLED', options);
+  }
+}
+
+/**
  * 503: a dependency of authentication (user database, revocation store, session store) failed.
  * The request is refused, never let through and never downgraded to anonymous.
  */
@@ -104,6 +126,8 @@ function genericMessage(status: number): string {
       return 'Unauthorized';
     case 403:
       return 'Forbidden';
+    case 429:
+      return 'Too Many Requests';
     case 503:
       return 'Service Unavailable';
     default:

@@ -8,6 +8,7 @@ export type AuthEventType =
   | 'auth_unavailable'
   | 'login'
   | 'login_failed'
+  | 'login_throttled'
   | 'logout'
   | 'token_issued'
   | 'token_refreshed'

@@ -50,7 +50,10 @@ export type AuthReasonCode =
   | 'API_KEY_SECRET_MISMATCH'
   | 'API_KEY_REVOKED'
   | 'API_KEY_EXPIRED'
-  | 'API_KEY_STORE_UNAVAILABLE';
+  | 'API_KEY_STORE_UNAVAILABLE'
+  // Login throttling
+  | 'LOGIN_THROTTLED'
+  | 'LOGIN_THROTTLE_UNAVAILABLE';
 
 /**
  * Every {@link AuthReasonCode} with a one-line description, so a sink can enumerate the codes
@@ -104,6 +107,9 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   API_KEY_REVOKED: 'The API key was revoked.',
   API_KEY_EXPIRED: 'The API key expired.',
   API_KEY_STORE_UNAVAILABLE: 'The API key store failed (503).',
+  LOGIN_THROTTLED:
+    'Too many failed logins for the account from clients like this one (without a device token, or with this one) (429).',
+  LOGIN_THROTTLE_UNAVAILABLE: 'The login throttle store failed; the login is refused (503).',
 } satisfies Record<AuthReasonCode, string>);
 
 /** Whether `value` is one of the {@link AuthReasonCode}s. */

@@ -191,6 +191,32 @@ export class OptionsReader {
     return value * 1000;
   }
 
+  /**
+   * Signing secrets: one string or a non-empty list (the first signs, every one verifies, so
+   * secrets can rotate), each at least `minLength` characters.
+   */
+  secrets(key: string, minLength = 32): string[] {
+    const value = this.value[key];
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list) || list.length === 0) {
+      this.fail(
+        key,
+        'is missing',
+        `pass at least ${minLength} random characters, for example from \`openssl rand -base64 48\``,
+      );
+    }
+    list.forEach((secret: unknown, index) => {
+      if (typeof secret !== 'string' || secret.length < minLength) {
+        this.fail(
+          Array.isArray(value) ? `${key}[${index}]` : key,
+          `is shorter than ${minLength} characters`,
+          `use at least ${minLength} random characters, for example from \`openssl rand -base64 48\``,
+        );
+      }
+    });
+    return list as string[];
+  }
+
   /** A duration like {@link durationMs}, or `undefined` when unset (no limit). */
   optionalDurationMs(key: string, min = 1): number | undefined {
     return this.value[key] === undefined ? undefined : this.durationMs(key, 0, min);

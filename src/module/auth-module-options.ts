@@ -3,6 +3,7 @@ import type { ApiKeyOptions } from '../api-keys/api-key-options.js';
 import type { AuthBackend } from '../core/auth-backend.js';
 import type { AuthEvents } from '../core/auth-events.js';
 import type { JwtOptions } from '../jwt/jwt-options.js';
+import type { LoginThrottleOptions } from '../login-throttle/login-throttle-options.js';
 import type { PassportStrategyClass } from '../passport/strategy-backend.js';
 import type { SessionOptions } from '../sessions/session-options.js';
 import type { RoleDefinition } from '../permissions/role-hierarchy.js';
@@ -35,6 +36,11 @@ export interface AuthModuleOptions {
   apiKey?: ApiKeyOptions;
   /** Cookie sessions (`SessionBackend`). Required when that backend is configured. */
   session?: SessionOptions;
+  /**
+   * The login throttle with device tokens (`LoginThrottle`). Default: 5 attempts per 15 minutes,
+   * with a device-token secret of this process only (see {@link LoginThrottleOptions}).
+   */
+  loginThrottle?: LoginThrottleOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */
@@ -77,6 +83,7 @@ export const MODULE_OPTION_KEYS: readonly (keyof AuthModuleOptions)[] = [
   'jwt',
   'apiKey',
   'session',
+  'loginThrottle',
 ];
 
 /** Every key of {@link AuthModuleExtras}. */

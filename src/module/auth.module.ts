@@ -12,6 +12,7 @@ import type { AuthBackend, AuthBackendType } from '../core/auth-backend.js';
 import { Clock, SystemClock } from '../core/clock.js';
 import { AuthEvents, LoggerAuthEvents } from '../core/auth-events.js';
 import { AuthEventPublisher } from '../core/auth-event-publisher.js';
+import { LOGIN_THROTTLE_PROVIDERS } from '../login-throttle/login-throttle.js';
 import { AuthGuard } from '../routes/auth.guard.js';
 import { RoutePolicies } from '../routes/route-policy.js';
 import { AuthRouteScanner } from '../routes/route-scanner.js';
@@ -71,6 +72,8 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
     { provide: OPTIONS_CHECKED, useFactory: checkOptions, inject: [AUTH_MODULE_OPTIONS] },
     { provide: AuthEvents, useClass: extras.events ?? LoggerAuthEvents },
     AuthEventPublisher,
+    // Every application may throttle its logins; the store is replaced among `providers`.
+    ...LOGIN_THROTTLE_PROVIDERS,
     userModelProvider(extras.userModel!),
     ...backendTypes,
     {

@@ -1,4 +1,3 @@
-import { AuthConfigurationError } from '../core/auth-error.js';
 import type { Provider } from '@nestjs/common';
 import { OptionsReader, settingsProvider } from '../core/options-reader.js';
 import { readTrustedOrigins } from '../http/csrf.js';
@@ -50,7 +49,7 @@ export class SessionSettings {
       problem: 'is missing, and SessionBackend needs at least a secret',
       fix: 'pass `session: { secret: process.env.SESSION_SECRET }` to AuthModule.forRoot',
     });
-    this.secrets = checkSecrets(session.raw('secret'));
+    this.secrets = session.secrets('secret');
     this.secure = session.boolean('secure', true);
     // On by default whenever the cookie is Secure, as the JWT cookies are.
     const hostPrefix = session.boolean('hostPrefix', this.secure);
@@ -116,24 +115,3 @@ export const sessionSettingsProvider: Provider = settingsProvider(
   SessionSettings,
   (options: { session?: SessionOptions }) => new SessionSettings(options.session),
 );
-
-function checkSecrets(secret: unknown): string[] {
-  const list = typeof secret === 'string' ? [secret] : secret;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new AuthConfigurationError(
-      'session.secret',
-      'is missing',
-      'pass at least 32 random characters, for example from `openssl rand -base64 48`',
-    );
-  }
-  list.forEach((value: unknown, index) => {
-    if (typeof value !== 'string' || value.length < 32) {
-      throw new AuthConfigurationError(
-        Array.isArray(secret) ? `session.secret[${index}]` : 'session.secret',
-        'is shorter than 32 characters',
-        'use at least 32 random characters, for example from `openssl rand -base64 48`',
-      );
-    }
-  });
-  return list as string[];
-}

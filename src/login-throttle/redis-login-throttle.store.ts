@@ -1,0 +1,147 @@
+import type { OnModuleDestroy, Provider } from '@nestjs/common';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { Clock } from '../core/clock.js';
+import { withTimeout } from '../core/dependency-call.js';
+import { commandBound, openRedis } from '../core/redis-client.js';
+import { LoginThrottleStore, type LoginCount } from './login-throttle-store.js';
+
+/** Settings of {@link RedisLoginThrottleStore}. */
+export interface RedisLoginThrottleStoreOptions {
+  /** Prefix of every key the store writes. Default: `'gatehouse:login:'`. */
+  keyPrefix?: string;
+  /**
+   * Longest wait for one Redis command, in ms; past it the login gets 503 instead of hanging.
+   * Default: `1000`.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** How {@link RedisLoginThrottleStore.provider} finds its Redis. */
+export interface RedisLoginThrottleProviderOptions extends RedisLoginThrottleStoreOptions {
+  /** A Redis URL, for example `redis://127.0.0.1:6379/0`. The store owns and closes the client. */
+  url?: string;
+  /**
+   * An existing ioredis client (`Redis`, or `Cluster`) instead of `url`; you keep owning it (the
+   * store never closes it), so one connection can serve every store of the application.
+   */
+  client?: Redis | Cluster;
+  /** Extra ioredis options when `url` is used. */
+  redisOptions?: RedisOptions;
+}
+
+// Counts, re-arms at the limit and answers in one step, so attempts on every instance are all
+// counted before any password is checked. A count is a hash { n: attempts, e: when it ends, in ms
+// of the library's Clock } rather than a key TTL, so the store follows the same clock as the
+// rest of the library; the TTL only collects the key once it has ended.
+// ARGV: now, window (ms), limit, now + window (as text, so no large number is formatted in Lua).
+const HIT = `
+local now = tonumber(ARGV[1])
+local stored = redis.call('HMGET', KEYS[1], 'n', 'e')
+local n, ends = tonumber(stored[1]), stored[2]
+if not n or not ends or tonumber(ends) <= now then n, ends = 0, ARGV[4] end
+n = n + 1
+if n == tonumber(ARGV[3]) then ends = ARGV[4] end
+redis.call('HSET', KEYS[1], 'n', n, 'e', ends)
+local left = tonumber(ends) - now
+if left < 1 then left = 1 end
+redis.call('PEXPIRE', KEYS[1], left)
+return {n, left}`;
+
+type ScriptClient = (Redis | Cluster) & {
+  gatehouseLoginHit(
+    key: string,
+    now: number,
+    windowMs: number,
+    limit: number,
+    ends: number,
+  ): Promise<[number, number]>;
+};
+
+/**
+ * A {@link LoginThrottleStore} in Redis (ioredis), shared by every instance of the application.
+ * Counting is one Lua script on one key, so it is atomic across instances and runs on a Cluster
+ * as well; each key expires when its count ends. Every command is bounded by
+ * `commandTimeoutMs`; when Redis cannot answer, logins get 503.
+ *
+ * @example
+ * AuthModule.forRoot({
+ *   backends: [SessionBackend],
+ *   userModel: Users,
+ *   session: { secret: process.env.SESSION_SECRET! },
+ *   loginThrottle: { deviceTokenSecret: process.env.DEVICE_TOKEN_SECRET! },
+ *   providers: [RedisLoginThrottleStore.provider({ url: process.env.REDIS_URL })],
+ * });
+ */
+export class RedisLoginThrottleStore extends LoginThrottleStore implements OnModuleDestroy {
+  private readonly client: ScriptClient;
+  private readonly prefix: string;
+  /** The time bound added per command; `undefined` when the client bounds its commands. */
+  private readonly timeoutMs: number | undefined;
+
+  /**
+   * @param client an ioredis `Redis` or `Cluster`.
+   * @param ownsClient whether {@link onModuleDestroy} closes `client`. Default: `false`.
+   */
+  constructor(
+    client: Redis | Cluster,
+    private readonly clock: Clock,
+    options: RedisLoginThrottleStoreOptions = {},
+    private readonly ownsClient = false,
+  ) {
+    super();
+    if (typeof client?.defineCommand !== 'function') {
+      throw new TypeError(
+        'RedisLoginThrottleStore: the client must be an ioredis Redis or Cluster',
+      );
+    }
+    this.prefix = options.keyPrefix ?? 'gatehouse:login:';
+    this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisLoginThrottleStore');
+    client.defineCommand('gatehouseLoginHit', { numberOfKeys: 1, lua: HIT });
+    this.client = client as ScriptClient;
+  }
+
+  /**
+   * A provider of `LoginThrottleStore` for `AuthModule.forRoot({ providers })`. With `url`, the
+   * client fails fast while Redis is away (no offline queue) and reconnects on its own; a Redis
+   * that is down at start only makes logins answer 503 until it is back.
+   */
+  static provider(options: RedisLoginThrottleProviderOptions): Provider {
+    if (!options.client && !options.url) {
+      throw new TypeError('RedisLoginThrottleStore.provider: give `url` or `client`');
+    }
+    return {
+      provide: LoginThrottleStore,
+      inject: [Clock],
+      useFactory: async (clock: Clock) => {
+        if (options.client) return new RedisLoginThrottleStore(options.client, clock, options);
+        const client = await openRedis(
+          options.url!,
+          options.commandTimeoutMs ?? 1000,
+          'login throttle store',
+          options.redisOptions,
+        );
+        return new RedisLoginThrottleStore(client, clock, options, true);
+      },
+    };
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<LoginCount> {
+    const now = this.clock.now();
+    const [attempts, remainingMs] = await this.bounded(
+      this.client.gatehouseLoginHit(this.prefix + key, now, windowMs, limit, now + windowMs),
+    );
+    return { attempts: Number(attempts), remainingMs: Number(remainingMs) };
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.bounded(this.client.del(this.prefix + key));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.ownsClient) this.client.disconnect();
+  }
+
+  private bounded<T>(operation: Promise<T>): Promise<T> {
+    return withTimeout(operation, this.timeoutMs, 'Redis');
+  }
+}
