@@ -80,9 +80,9 @@ function logStartup(app: INestApplication, config: AppConfig, url: string): void
     logger.warn(
       'session cookies are sent without Secure (SESSION_COOKIE_SECURE=false): development only',
     );
-  } else if (config.httpAdapter === 'express' && !config.trustProxy) {
+  } else if (!config.trustProxy) {
     logger.log(
-      'session cookies are Secure: Express sets them only over HTTPS (behind a proxy, set TRUST_PROXY=true); for plain-HTTP development set SESSION_COOKIE_SECURE=false',
+      'session cookies are Secure: browsers keep them over HTTPS and on loopback (http://127.0.0.1, http://localhost); behind a TLS-terminating proxy, set TRUST_PROXY=true',
     );
   }
   const mailer = app.get(Mailer);

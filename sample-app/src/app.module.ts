@@ -72,7 +72,7 @@ export class AppModule {
       providers: [
         ShutdownLogger,
         // Nest tries the global filters last one first: LoginLockedFilter must come after
-        // HttpLayerErrorFilter, which catches every HttpException (LoginLockedException too).
+        // HttpLayerErrorFilter, which catches every HttpException (LoginThrottledError too).
         { provide: APP_FILTER, useClass: HttpLayerErrorFilter },
         { provide: APP_FILTER, useClass: LoginLockedFilter },
         {

@@ -2,20 +2,29 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpException } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import {
+  AuthBackend,
   AuthEventPublisher,
   AuthEvents,
+  AuthModule,
+  AuthResults,
   AuthUnavailableError,
+  Clock,
+  InMemoryLoginThrottleStore,
+  LoginThrottle,
+  LoginThrottledError,
+  LoginThrottleStore,
+  UserModel,
   type AuthEvent,
   type AuthRequest,
+  type AuthResult,
+  type LoginCount,
 } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LoginLockedException } from '../src/common/login-locked.exception.js';
 import { SqliteDatabase } from '../src/database/sqlite.database.js';
 import { CredentialsService } from '../src/login/credentials.service.js';
-import { LoginThrottle } from '../src/login/login-throttle.js';
-import { MemoryLoginThrottle } from '../src/login/memory-login-throttle.js';
 import { PasswordHasher } from '../src/passwords/password-hasher.js';
 import { UsersRepository } from '../src/users/users.repository.js';
 import { testConfig } from './support/sample-app.js';
@@ -38,6 +47,36 @@ class CollectedEvents extends AuthEvents {
 
 const request = { method: 'POST', url: '/auth/login', headers: {}, ip: '192.0.2.1' } as AuthRequest;
 
+/** A backend that recognises nobody: AuthModule needs one. */
+class NobodyBackend extends AuthBackend {
+  readonly name = 'nobody';
+  async authenticate(): Promise<AuthResult> {
+    return AuthResults.missing(this.name);
+  }
+}
+
+/** The library's throttle as AuthModule provides it, on `store`: 3 attempts a minute. */
+async function throttleOn(store: LoginThrottleStore, clock: FakeClock): Promise<LoginThrottle> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      AuthModule.forRoot({
+        backends: [NobodyBackend],
+        userModel: { useValue: { loadUser: async () => null } as unknown as UserModel },
+        loginThrottle: {
+          deviceTokenSecret: 'credentials-spec-device-secret-0123456789-abc',
+          maxAttempts: 3,
+          lockoutSeconds: 60,
+        },
+        providers: [
+          { provide: Clock, useValue: clock },
+          { provide: LoginThrottleStore, useValue: store },
+        ],
+      }),
+    ],
+  }).compile();
+  return moduleRef.get(LoginThrottle);
+}
+
 describe('CredentialsService', () => {
   let hasher: CountingHasher;
   let events: CollectedEvents;
@@ -52,7 +91,7 @@ describe('CredentialsService', () => {
     users = new UsersRepository(db, clock);
     hasher = new CountingHasher();
     events = new CollectedEvents();
-    const throttle = new MemoryLoginThrottle({ maxAttempts: 3, lockoutSeconds: 60 }, clock);
+    const throttle = await throttleOn(new InMemoryLoginThrottleStore(clock), clock);
     service = new CredentialsService(
       users,
       hasher,
@@ -116,13 +155,13 @@ describe('CredentialsService', () => {
     hasher.verifications = 0;
     await expect(
       service.verify('alice', 'alice secret pass', request, 'jwt'),
-    ).rejects.toBeInstanceOf(LoginLockedException);
+    ).rejects.toBeInstanceOf(LoginThrottledError);
     expect(hasher.verifications).toBe(0);
   });
 
   it('fails closed when the throttle store fails', async () => {
-    class BrokenThrottle extends LoginThrottle {
-      async attempt(): Promise<number> {
+    class BrokenStore extends LoginThrottleStore {
+      async hit(): Promise<LoginCount> {
         throw new Error('connection refused');
       }
       async reset(): Promise<void> {
@@ -132,7 +171,7 @@ describe('CredentialsService', () => {
     const broken = new CredentialsService(
       users,
       hasher,
-      new BrokenThrottle(),
+      await throttleOn(new BrokenStore(), clock),
       new AuthEventPublisher(events, clock),
     );
     await expect(

@@ -37,11 +37,13 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       const res = await sample.client.post('/auth/login', { username, password: PASSWORD });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
+      // device_token: sample-app-http.md, Extensions (version 2), login throttling.
       expect(res.body).toEqual({
         access_token: expect.any(String),
         refresh_token: expect.any(String),
         token_type: 'bearer',
         expires_in: 900,
+        device_token: expect.any(String),
       });
       const claims = claimsOf(res.body.access_token);
       expect(claims).toMatchObject({ iss: 'sample-app', aud: 'sample-app', fresh: true, username });

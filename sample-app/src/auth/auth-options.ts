@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { ConfigService } from '@nestjs/config';
 import type { AuthModuleOptions, JwtOptions } from 'nestjs-gatehouse';
 import { API_KEY_PREFIX } from '../api-keys/api-keys.controller.js';
@@ -13,11 +14,13 @@ const FAMILY_LIFETIME_SECONDS = 30 * 86_400;
 /** The library's options from the app's configuration: `AuthModule.forRootAsync`'s factory. */
 export function authOptions(config: ConfigService<AppConfig, true>): AuthModuleOptions {
   const secure = config.get('sessionCookieSecure', { infer: true }) !== false;
+  const sessionSecret = config.get('sessionSecret', { infer: true });
+  const login = config.get('login', { infer: true });
   return {
     roles: ROLES,
     jwt: jwtOptions(config.get('jwt', { infer: true })),
     session: {
-      secret: config.get('sessionSecret', { infer: true }),
+      secret: sessionSecret,
       cookieName: SESSION_COOKIE,
       secure,
       hostPrefix: secure,
@@ -26,7 +29,25 @@ export function authOptions(config: ConfigService<AppConfig, true>): AuthModuleO
     },
     // A distinctive prefix lets secret scanners recognise leaked keys.
     apiKey: { prefix: API_KEY_PREFIX },
+    loginThrottle: {
+      maxAttempts: login.maxAttempts,
+      lockoutSeconds: login.lockoutSeconds,
+      deviceTokenSecret: deviceTokenSecret(sessionSecret),
+      deviceCookieName: 'device',
+      secure,
+      hostPrefix: secure,
+    },
   };
+}
+
+/**
+ * The device tokens' signing key, derived from SESSION_SECRET (HKDF-SHA256 with its own label),
+ * so the app needs no second secret and the two keys never coincide: knowing a device token's
+ * key tells nothing about the session cookie's.
+ */
+function deviceTokenSecret(sessionSecret: string): string {
+  const key = hkdfSync('sha256', sessionSecret, '', 'sample-app device tokens', 32);
+  return Buffer.from(key).toString('base64url');
 }
 
 function jwtOptions(jwt: AppConfig['jwt']): JwtOptions {

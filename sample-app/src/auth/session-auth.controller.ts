@@ -8,12 +8,14 @@ import {
   Param,
   Post,
   Req,
+  Res,
 } from '@nestjs/common';
 import { ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import {
   Auth,
   CurrentAuth,
   CurrentUser,
+  LoginThrottle,
   SessionService,
   type AuthInfo,
   type AuthRequest,
@@ -46,19 +48,33 @@ export class SessionAuthController {
     private readonly sessions: SessionService,
     private readonly logins: LoginsRepository,
     private readonly revoker: CredentialRevoker,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /**
    * Checks the password and starts a cookie session (always with a new id). The CSRF token in
-   * the body must come back in `X-CSRF-Token` on every POST, PUT, PATCH and DELETE.
+   * the body must come back in `X-CSRF-Token` on every POST, PUT, PATCH and DELETE. The
+   * `__Host-device` cookie gives this browser a login budget of its own for the account.
    */
-  @LoginRoute('session/login', '{ id, username, csrf_token } and the session cookie')
+  @LoginRoute(
+    'session/login',
+    '{ id, username, csrf_token }, the session cookie and the device cookie',
+    'session',
+  )
   async login(
     @Body() body: LoginDto,
     @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<{ id: string; username: string; csrf_token: string }> {
-    const user = await this.credentials.verify(body.username, body.password, request, 'session');
+    const { user, deviceToken } = await this.credentials.verify(
+      body.username,
+      body.password,
+      request,
+      'session',
+      { response, deviceToken: body.device_token },
+    );
     const { csrfToken } = await this.sessions.login(request, new AppUser(user));
+    this.throttle.setDeviceCookie(response, deviceToken);
     return { id: user.id, username: user.username, csrf_token: csrfToken };
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiNoContentResponse,
@@ -40,10 +40,24 @@ export class TokenAuthController {
     private readonly revoker: CredentialRevoker,
   ) {}
 
-  /** Checks the password and issues a fresh access token and a refresh token. */
-  @LoginRoute('login', 'A token pair; the access token is fresh')
-  async login(@Body() body: LoginDto, @Req() request: AuthRequest): Promise<TokenPair> {
-    const user = await this.credentials.verify(body.username, body.password, request, 'jwt');
+  /**
+   * Checks the password and issues a fresh access token and a refresh token, with a device
+   * token: sent back as `device_token` in later login bodies, it gives this client a login budget
+   * of its own for the account.
+   */
+  @LoginRoute('login', 'A token pair (the access token is fresh) and a device token', 'jwt')
+  async login(
+    @Body() body: LoginDto,
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<TokenPair & { device_token: string }> {
+    const { user, deviceToken } = await this.credentials.verify(
+      body.username,
+      body.password,
+      request,
+      'jwt',
+      { response, deviceToken: body.device_token },
+    );
     const pair = await this.tokens.issuePair(user.id, { claims: { username: user.username } });
     this.logins.record({
       family: pair.family,
@@ -52,7 +66,8 @@ export class TokenAuthController {
       userAgent: header(request, 'user-agent'),
       ip: request.ip,
     });
-    return pair;
+    // The pair's `family` and `refreshExpiresAt` are not enumerable, so they stay out.
+    return { ...pair, device_token: deviceToken };
   }
 
   /** Rotates the refresh token. Replaying a spent one revokes the whole login. */

@@ -1,28 +1,42 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import {
   AuthEventPublisher,
-  AuthUnavailableError,
+  LoginThrottle,
   type AuthReasonCode,
   type AuthRequest,
 } from 'nestjs-gatehouse';
-import { LoginLockedException } from '../common/login-locked.exception.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/password-policy.js';
 import type { UserRecord } from '../users/app-user.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { LoginThrottle } from './login-throttle.js';
 
 /** The one answer to every failed login, whatever the reason. */
 export const INVALID_CREDENTIALS = 'Invalid credentials';
 
+/** What a login hands the throttle besides the credentials. */
+export interface LoginContext {
+  /** The response, for the 429's `Retry-After`. */
+  readonly response?: unknown;
+  /** A device token from the body (`device_token`); else the `__Host-device` cookie counts. */
+  readonly deviceToken?: string;
+}
+
+/** A login that passed: the user and a new device token for the client. */
+export interface VerifiedLogin {
+  readonly user: UserRecord;
+  readonly deviceToken: string;
+}
+
 /**
  * Checks a username and password, the same way for the JWT and the session login:
- * - every attempt is counted against the account before any hashing, atomically, and one past
- *   the limit answers 429 (so a burst of parallel guesses gets no more than the limit checked);
+ * - every attempt is counted by the library's `LoginThrottle` before any hashing, atomically,
+ *   and one past the limit answers 429 (so a burst of parallel guesses gets no more than the
+ *   limit checked). Clients with a device token for the account (from an earlier login) have a
+ *   budget of their own, so strangers cannot lock the owner out;
  * - an unknown user, a wrong password and a disabled account all answer the same 401, after
  *   the same argon2 work (a dummy hash for unknown users), so neither the body nor the time
  *   tells which accounts exist;
- * - a success clears the count.
+ * - a success clears the count of the budget it used and issues a new device token.
  */
 @Injectable()
 export class CredentialsService {
@@ -33,19 +47,19 @@ export class CredentialsService {
     private readonly events: AuthEventPublisher,
   ) {}
 
-  /** The user whose credentials these are; throws 401, 429 or 503. */
+  /** The user whose credentials these are, and a new device token; throws 401, 429 or 503. */
   async verify(
     username: string,
     password: string,
     request: AuthRequest,
     via: 'jwt' | 'session',
-  ): Promise<UserRecord> {
-    const locked = await this.store(() => this.throttle.attempt(username));
-    if (locked > 0) {
-      this.emit('login_locked', request, via, undefined, undefined, 'account locked out');
-      throw new LoginLockedException(locked);
-    }
+    context: LoginContext = {},
+  ): Promise<VerifiedLogin> {
     const user = this.users.findByUsername(username);
+    const attempt = await this.throttle.attempt(request, throttleAccount(username, user), {
+      ...context,
+      backend: via,
+    });
     // Oversized passwords were refused by validation already; this keeps argon2's input bounded
     // even if a caller forgets.
     const candidate = password.length > MAX_PASSWORD_LENGTH ? '' : password;
@@ -63,12 +77,12 @@ export class CredentialsService {
       );
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
-    await this.store(() => this.throttle.reset(username));
+    const deviceToken = await attempt.succeeded();
     if (this.hasher.needsRehash(user.passwordHash)) {
       this.users.update(user.id, { passwordHash: await this.hasher.hash(password) });
     }
     this.emit('login', request, via, user.id);
-    return user;
+    return { user, deviceToken };
   }
 
   /**
@@ -82,8 +96,9 @@ export class CredentialsService {
     request: AuthRequest,
     change: 'password_change' | 'email_change' = 'password_change',
   ): Promise<UserRecord> {
-    const locked = await this.store(() => this.throttle.attempt(user.username));
-    if (locked > 0) throw new LoginLockedException(locked);
+    const attempt = await this.throttle.attempt(request, throttleAccount(user.username, user), {
+      backend: 'jwt',
+    });
     if (!(await this.hasher.verify(user.passwordHash, password))) {
       this.emit(
         `${change}_failed`,
@@ -95,20 +110,8 @@ export class CredentialsService {
       );
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
-    await this.store(() => this.throttle.reset(user.username));
+    await attempt.succeeded();
     return user;
-  }
-
-  private async store<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      // Without the counter the lockout cannot be enforced: refuse the login (fail closed).
-      throw new AuthUnavailableError('DEPENDENCY_UNAVAILABLE', {
-        detail: 'login throttle store failed',
-        cause: error,
-      });
-    }
   }
 
   private emit(
@@ -130,4 +133,14 @@ export class CredentialsService {
       ip: request.ip,
     });
   }
+}
+
+/**
+ * The account the throttle counts and binds device tokens to: the user's id when the name
+ * exists, so a device token stays with that account whatever the name's case (usernames are
+ * case-insensitive) and dies with it; else the name as SQLite's NOCASE compares it (ASCII
+ * letters folded), so every spelling of an unknown name shares one count.
+ */
+function throttleAccount(username: string, user: UserRecord | null): string {
+  return user ? `user:${user.id}` : `name:${username.replace(/[A-Z]+/g, (s) => s.toLowerCase())}`;
 }

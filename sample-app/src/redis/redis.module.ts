@@ -1,7 +1,11 @@
 import { Module, type Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Clock, RevocationStore, SessionStore } from 'nestjs-gatehouse';
-import { RedisRevocationStore, RedisSessionStore } from 'nestjs-gatehouse/redis';
+import { Clock, LoginThrottleStore, RevocationStore, SessionStore } from 'nestjs-gatehouse';
+import {
+  RedisLoginThrottleStore,
+  RedisRevocationStore,
+  RedisSessionStore,
+} from 'nestjs-gatehouse/redis';
 import type { AppConfig } from '../config/app-config.js';
 import { RedisConnection } from './redis.connection.js';
 
@@ -20,7 +24,7 @@ import { RedisConnection } from './redis.connection.js';
 export class RedisModule {}
 
 /**
- * The library's revocation and session stores on that connection, for AuthModule's `providers`
+ * The library's revocation, session and login-throttle stores on that connection, for AuthModule's `providers`
  * (with {@link RedisModule} in its `imports`) when `REDIS_URL` is set; without it the library's
  * in-memory stores stay.
  */
@@ -35,5 +39,11 @@ export const redisStores: Provider[] = [
     provide: SessionStore,
     inject: [RedisConnection],
     useFactory: (redis: RedisConnection) => new RedisSessionStore(redis.shared),
+  },
+  {
+    provide: LoginThrottleStore,
+    inject: [RedisConnection, Clock],
+    useFactory: (redis: RedisConnection, clock: Clock) =>
+      new RedisLoginThrottleStore(redis.shared, clock, { keyPrefix: 'sample-app:login-failures:' }),
   },
 ];

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Length } from 'class-validator';
 import { PresentedPasswordField } from '../../common/fields.js';
 
 /** The body of `POST /auth/login` and `POST /auth/session/login`. */
@@ -11,4 +11,13 @@ export class LoginDto {
 
   @PresentedPasswordField()
   password!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The device token an earlier login of this account answered: this client then has a login budget of its own, which failures elsewhere do not use up',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  device_token?: string;
 }
