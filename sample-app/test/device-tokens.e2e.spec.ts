@@ -1,7 +1,13 @@
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
-import { newAccount, PASSWORD, startSample, type TestSample } from './support/sample-app.js';
+import {
+  newAccount,
+  PASSWORD,
+  postSessionLogin,
+  startSample,
+  type TestSample,
+} from './support/sample-app.js';
 
 const DEVICE_COOKIE = '__Host-device';
 
@@ -66,10 +72,7 @@ describe.each(adapters)('sample app, login throttling with device tokens (%s)', 
   it("a browser's __Host-device cookie survives a stranger's lockout", async () => {
     const account = await newAccount(sample.client);
     const browser = sample.client.fresh();
-    const first = await browser.post('/auth/session/login', {
-      username: account.username,
-      password: PASSWORD,
-    });
+    const first = await postSessionLogin(browser, account.username);
     expect(first.status).toBe(200);
     const cookie = first.headers.getSetCookie().find((c) => c.startsWith(`${DEVICE_COOKIE}=`));
     expect(cookie).toMatch(/; HttpOnly/i);
@@ -78,10 +81,7 @@ describe.each(adapters)('sample app, login throttling with device tokens (%s)', 
     expect(cookie).toMatch(/; Path=\//i);
     await lockOutStrangers(account.username);
 
-    const again = await browser.post('/auth/session/login', {
-      username: account.username,
-      password: PASSWORD,
-    });
+    const again = await postSessionLogin(browser, account.username);
     expect(again.status).toBe(200);
     expect((await browser.get('/auth/me')).body).toMatchObject({ auth: 'session' });
   });

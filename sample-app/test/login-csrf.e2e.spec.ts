@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
 import { GENERIC_BODIES } from '../../test/support/http.js';
-import { newAccount, PASSWORD, startSample, type TestSample } from './support/sample-app.js';
+import {
+  newAccount,
+  PASSWORD,
+  postSessionLogin,
+  startSample,
+  type TestSample,
+} from './support/sample-app.js';
 
 const SESSION_COOKIE = '__Host-sample.sid';
 
@@ -49,11 +55,10 @@ describe.each(adapters)('sample app, logins from browsers (%s)', (adapter) => {
   it('lets a same-origin page log in', async () => {
     const account = await newAccount(sample.client);
     const browser = sample.client.fresh();
-    const res = await browser.post(
-      '/auth/session/login',
-      { username: account.username, password: PASSWORD },
-      { origin: sample.url, 'sec-fetch-site': 'same-origin' },
-    );
+    const res = await postSessionLogin(browser, account.username, {
+      origin: sample.url,
+      'sec-fetch-site': 'same-origin',
+    });
     expect(res.status).toBe(200);
     expect((await browser.get('/auth/me')).body).toMatchObject({ auth: 'session' });
   });
@@ -61,10 +66,7 @@ describe.each(adapters)('sample app, logins from browsers (%s)', (adapter) => {
   it('keeps the Secure __Host- session cookie over plain HTTP on 127.0.0.1', async () => {
     const account = await newAccount(sample.client);
     const browser = sample.client.fresh();
-    const res = await browser.post('/auth/session/login', {
-      username: account.username,
-      password: PASSWORD,
-    });
+    const res = await postSessionLogin(browser, account.username);
     expect(res.status).toBe(200);
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
     expect(cookie).toMatch(/; Secure/i);

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/swagger';
 import { Public } from 'nestjs-gatehouse';
 import { NoStoreInterceptor } from '../common/no-store.interceptor.js';
-import { SessionLoginOrigin, TokenLoginOrigin } from './login-origin.guard.js';
+import { LoginKind, LoginOriginGuard } from './login-origin.guard.js';
 
 /**
  * A password login endpoint: public, `POST path` answering 200 with `Cache-Control: no-store`,
@@ -25,7 +25,8 @@ export function LoginRoute(
     ApiForbiddenResponse({ description: 'Posted from a page of another site' }),
     ApiTooManyRequestsResponse({ description: 'Too many failed logins; see Retry-After' }),
     Public(),
-    UseGuards(via === 'session' ? SessionLoginOrigin : TokenLoginOrigin),
+    LoginKind(via),
+    UseGuards(LoginOriginGuard),
     UseInterceptors(NoStoreInterceptor),
     Post(path),
     HttpCode(200),

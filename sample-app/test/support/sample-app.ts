@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createApp, type SampleApp } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { BackgroundWork } from '../../src/common/background-work.js';
-import { bearer, BrowserClient } from '../../../test/support/http.js';
+import { bearer, BrowserClient, type HttpResult } from '../../../test/support/http.js';
 
 /** A sample app started in process for a spec, on a free port with its own temporary files. */
 export interface TestSample extends SampleApp {
@@ -161,4 +161,14 @@ export async function newAccount(
     if (res.status !== 200) throw new Error(`role change failed: ${res.status}`);
   }
   return login(client, username);
+}
+
+/** `POST /auth/session/login` as the browser `browser`; the answer as it is. */
+export function postSessionLogin(
+  browser: BrowserClient,
+  username: string,
+  headers: Record<string, string> = {},
+  password = PASSWORD,
+): Promise<HttpResult> {
+  return browser.post('/auth/session/login', { username, password }, headers);
 }
