@@ -2,8 +2,8 @@
  * Helpers for your own tests. `AuthTesting` sends requests as a given user, or as anonymous,
  * without real credentials, while every other part of the guard (backend restrictions,
  * freshness, role hierarchy, scopes and permission checks) keeps working. The store contract
- * suites (`apiKeyStoreContract`, `revocationStoreContract`, `sessionStoreContract`) check your own
- * stores; they take your test runner's functions, so this entry imports no test framework.
+ * suites (`apiKeyStoreContract`, `revocationStoreContract`, `sessionStoreContract`,
+ * `loginThrottleStoreContract`) check your own stores; they take your test runner's functions, so this entry imports no test framework.
  *
  * @example
  * const auth = new AuthTesting();
@@ -38,3 +38,7 @@ export {
   type RevocationStoreHarness,
 } from './testing/revocation-store.contract.js';
 export { sessionStoreContract } from './testing/session-store.contract.js';
+export {
+  loginThrottleStoreContract,
+  type LoginThrottleStoreHarness,
+} from './testing/login-throttle-store.contract.js';

@@ -3,8 +3,17 @@ import type { Cluster } from 'ioredis';
 import * as vitest from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock, configureSessions, type JwtOptions } from 'nestjs-gatehouse';
-import { FakeClock, revocationStoreContract, sessionStoreContract } from 'nestjs-gatehouse/testing';
-import { RedisRevocationStore, RedisSessionStore } from 'nestjs-gatehouse/redis';
+import {
+  FakeClock,
+  loginThrottleStoreContract,
+  revocationStoreContract,
+  sessionStoreContract,
+} from 'nestjs-gatehouse/testing';
+import {
+  RedisLoginThrottleStore,
+  RedisRevocationStore,
+  RedisSessionStore,
+} from 'nestjs-gatehouse/redis';
 import { jwtAppModule } from './apps/jwt.app.js';
 import { sessionApp } from './apps/session.app.js';
 import { CookieJar } from './support/cookie-jar.js';
@@ -74,6 +83,22 @@ describe('the Redis stores keep their contracts on a Redis Cluster', () => {
     vitest,
   );
 
+  const throttlePrefix = `gatehouse-cluster-lt-${process.pid}:`;
+  loginThrottleStoreContract(
+    'RedisLoginThrottleStore on a Cluster, waiting for a replica',
+    async (clock) => ({
+      store: new RedisLoginThrottleStore(client, clock, {
+        keyPrefix: throttlePrefix,
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        waitForReplicas: WAIT,
+      }),
+      close: async () => {
+        for (const key of await keysOf(throttlePrefix)) await client.del(key);
+      },
+    }),
+    vitest,
+  );
+
   it("checks a token whose id, subject and family keys sit in three slots, and one script's keys share one", async () => {
     const clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
     const store = new RedisRevocationStore(client, clock, { keyPrefix: prefix });
@@ -108,6 +133,12 @@ describe('the Redis stores keep their contracts on a Redis Cluster', () => {
     expect(
       () => new RedisSessionStore(client, { waitForReplicas: { replicas: 0, timeoutMs: 10 } }),
     ).toThrow(/waitForReplicas\.replicas/);
+    expect(
+      () =>
+        new RedisLoginThrottleStore(client, clock, {
+          waitForReplicas: { replicas: 1, timeoutMs: 5000 },
+        }),
+    ).toThrow(/RedisLoginThrottleStore waitForReplicas\.timeoutMs/);
   });
 });
 

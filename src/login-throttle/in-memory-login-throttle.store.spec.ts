@@ -1,12 +1,13 @@
+import * as vitest from 'vitest';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from 'nestjs-gatehouse/testing';
+import { FakeClock, loginThrottleStoreContract } from 'nestjs-gatehouse/testing';
 import { InMemoryLoginThrottleStore } from './in-memory-login-throttle.store.js';
-import { loginThrottleStoreContract } from '../../test/login-throttle-store.contract.js';
 
-loginThrottleStoreContract('in memory', async (clock) => ({
-  store: new InMemoryLoginThrottleStore(clock),
-  close: async () => undefined,
-}));
+loginThrottleStoreContract(
+  'in memory',
+  async (clock) => ({ store: new InMemoryLoginThrottleStore(clock), close: async () => undefined }),
+  vitest,
+);
 
 describe('InMemoryLoginThrottleStore', () => {
   it('holds at most maxEntries keys, forgetting the least recently counted', async () => {

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
+import * as vitest from 'vitest';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { LoginThrottleStore } from 'nestjs-gatehouse';
-import { FakeClock } from 'nestjs-gatehouse/testing';
+import { FakeClock, loginThrottleStoreContract } from 'nestjs-gatehouse/testing';
 import { RedisLoginThrottleStore } from 'nestjs-gatehouse/redis';
-import { loginThrottleStoreContract } from '../../test/login-throttle-store.contract.js';
 import { startRedisServer } from '../../test/support/redis-server.js';
 
 const url = inject('redisUrl');
@@ -13,17 +13,21 @@ async function purge(client: Redis, prefix: string): Promise<void> {
   if (keys.length > 0) await client.del(...keys);
 }
 
-loginThrottleStoreContract('redis', async (clock) => {
-  const client = new Redis(url);
-  const prefix = `gatehouse-login-contract-${process.pid}-${Date.now()}:`;
-  return {
-    store: new RedisLoginThrottleStore(client, clock, { keyPrefix: prefix }),
-    close: async () => {
-      await purge(client, prefix);
-      await client.quit();
-    },
-  };
-});
+loginThrottleStoreContract(
+  'redis',
+  async (clock) => {
+    const client = new Redis(url);
+    const prefix = `gatehouse-login-contract-${process.pid}-${Date.now()}:`;
+    return {
+      store: new RedisLoginThrottleStore(client, clock, { keyPrefix: prefix }),
+      close: async () => {
+        await purge(client, prefix);
+        await client.quit();
+      },
+    };
+  },
+  vitest,
+);
 
 describe('RedisLoginThrottleStore against a real redis-server', () => {
   const clients: Redis[] = [];

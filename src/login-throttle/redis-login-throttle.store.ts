@@ -1,8 +1,14 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 import { Clock } from '../core/clock.js';
 import { withTimeout } from '../core/dependency-call.js';
-import { commandBound, openRedis } from '../core/redis-client.js';
+import {
+  checkReplicaWait,
+  commandBound,
+  openRedis,
+  writeThenWait,
+  type RedisReplicaWait,
+} from '../core/redis-client.js';
 import { LoginThrottleStore, type LoginCount } from './login-throttle-store.js';
 
 /** Settings of {@link RedisLoginThrottleStore}. */
@@ -14,6 +20,12 @@ export interface RedisLoginThrottleStoreOptions {
    * Default: `1000`.
    */
   commandTimeoutMs?: number;
+  /**
+   * Make every count wait until this many replicas hold it (Redis `WAIT`), so that the failover
+   * of a primary does not hand a locked account a fresh budget; a count they do not acknowledge
+   * within `timeoutMs` fails (503). Default: none.
+   */
+  waitForReplicas?: RedisReplicaWait;
 }
 
 /** How {@link RedisLoginThrottleStore.provider} finds its Redis. */
@@ -47,21 +59,22 @@ if left < 1 then left = 1 end
 redis.call('PEXPIRE', KEYS[1], left)
 return {n, left}`;
 
-type ScriptClient = (Redis | Cluster) & {
+type ScriptPipeline = ChainableCommander & {
   gatehouseLoginHit(
     key: string,
     now: number,
     windowMs: number,
     limit: number,
     ends: number,
-  ): Promise<[number, number]>;
+  ): ScriptPipeline;
 };
 
 /**
  * A {@link LoginThrottleStore} in Redis (ioredis), shared by every instance of the application.
- * Counting is one Lua script on one key, so it is atomic across instances and runs on a Cluster
- * as well; each key expires when its count ends. Every command is bounded by
- * `commandTimeoutMs`; when Redis cannot answer, logins get 503.
+ * Counting is one Lua script on one key, so it is atomic across instances and runs on a Redis
+ * Cluster as on one Redis (each script's one key is trivially in one slot); each key expires
+ * when its count ends. Every command is bounded by `commandTimeoutMs`; when Redis cannot answer,
+ * logins get 503.
  *
  * @example
  * AuthModule.forRoot({
@@ -73,17 +86,17 @@ type ScriptClient = (Redis | Cluster) & {
  * });
  */
 export class RedisLoginThrottleStore extends LoginThrottleStore implements OnModuleDestroy {
-  private readonly client: ScriptClient;
   private readonly prefix: string;
   /** The time bound added per command; `undefined` when the client bounds its commands. */
   private readonly timeoutMs: number | undefined;
+  private readonly wait: RedisReplicaWait | undefined;
 
   /**
    * @param client an ioredis `Redis` or `Cluster`.
    * @param ownsClient whether {@link onModuleDestroy} closes `client`. Default: `false`.
    */
   constructor(
-    client: Redis | Cluster,
+    private readonly client: Redis | Cluster,
     private readonly clock: Clock,
     options: RedisLoginThrottleStoreOptions = {},
     private readonly ownsClient = false,
@@ -96,8 +109,13 @@ export class RedisLoginThrottleStore extends LoginThrottleStore implements OnMod
     }
     this.prefix = options.keyPrefix ?? 'gatehouse:login:';
     this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisLoginThrottleStore');
+    this.wait = checkReplicaWait(
+      client,
+      options.waitForReplicas,
+      options.commandTimeoutMs,
+      'RedisLoginThrottleStore',
+    );
     client.defineCommand('gatehouseLoginHit', { numberOfKeys: 1, lua: HIT });
-    this.client = client as ScriptClient;
   }
 
   /**
@@ -127,21 +145,27 @@ export class RedisLoginThrottleStore extends LoginThrottleStore implements OnMod
 
   async hit(key: string, limit: number, windowMs: number): Promise<LoginCount> {
     const now = this.clock.now();
-    const [attempts, remainingMs] = await this.bounded(
-      this.client.gatehouseLoginHit(this.prefix + key, now, windowMs, limit, now + windowMs),
+    const [reply] = await this.write((p) =>
+      p.gatehouseLoginHit(this.prefix + key, now, windowMs, limit, now + windowMs),
     );
+    const [attempts, remainingMs] = reply as [number, number];
     return { attempts: Number(attempts), remainingMs: Number(remainingMs) };
   }
 
   async reset(key: string): Promise<void> {
-    await this.bounded(this.client.del(this.prefix + key));
+    await this.write((p) => p.del(this.prefix + key));
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.ownsClient) this.client.disconnect();
   }
 
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    return withTimeout(operation, this.timeoutMs, 'Redis');
+  /** Sends `add`'s commands, with a WAIT for replicas behind them when asked, in bounded time. */
+  private write(add: (pipeline: ScriptPipeline) => void): Promise<unknown[]> {
+    return withTimeout(
+      writeThenWait(this.client, (p) => add(p as ScriptPipeline), this.wait),
+      this.timeoutMs,
+      'Redis',
+    );
   }
 }

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LoginThrottleStore } from 'nestjs-gatehouse';
-import { FakeClock } from 'nestjs-gatehouse/testing';
+import type { LoginThrottleStore } from '../login-throttle/login-throttle-store.js';
+import type { ContractRunner } from './contract-runner.js';
+import { FakeClock } from './fake-clock.js';
 
-/** What a store's spec hands the contract suite. */
+/** What a store's spec hands {@link loginThrottleStoreContract}: the store, and its clean-up. */
 export interface LoginThrottleStoreHarness {
   store: LoginThrottleStore;
   close(): Promise<void>;
@@ -15,13 +15,27 @@ const LIMIT = 3;
 const WINDOW = 600_000;
 
 /**
- * The behaviour every `LoginThrottleStore` must have (see its JSDoc): one suite, run by the spec
- * of each implementation. Time is the library's `Clock`, here a fake one.
+ * Registers the behaviour every `LoginThrottleStore` must have (see its JSDoc) as tests of
+ * `runner`, against the store `make` builds on the given clock (the store must read its time
+ * from it). Run it against your own implementation.
+ *
+ * @example
+ * import * as vitest from 'vitest';
+ * import { InMemoryLoginThrottleStore } from 'nestjs-gatehouse';
+ * import { loginThrottleStoreContract } from 'nestjs-gatehouse/testing';
+ *
+ * loginThrottleStoreContract(
+ *   'InMemoryLoginThrottleStore',
+ *   async (clock) => ({ store: new InMemoryLoginThrottleStore(clock), close: async () => undefined }),
+ *   vitest,
+ * );
  */
 export function loginThrottleStoreContract(
   name: string,
   make: (clock: FakeClock) => Promise<LoginThrottleStoreHarness>,
+  runner: ContractRunner,
 ): void {
+  const { describe, it, expect, beforeAll, afterAll, beforeEach } = runner;
   describe(`LoginThrottleStore contract: ${name}`, () => {
     const clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
     let h: LoginThrottleStoreHarness;
