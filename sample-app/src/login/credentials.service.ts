@@ -97,7 +97,7 @@ export class CredentialsService {
     change: 'password_change' | 'email_change' = 'password_change',
   ): Promise<UserRecord> {
     const attempt = await this.throttle.attempt(request, throttleAccount(user.username, user), {
-      backend: 'jwt',
+      backend: request.auth ?? undefined,
     });
     if (!(await this.hasher.verify(user.passwordHash, password))) {
       this.emit(
