@@ -283,6 +283,13 @@ describe.each(adapters)('API keys (%s)', (adapter) => {
       await expectGeneric401(await app.get('/me', { authorization: `ApiKey ${valid}` }), 'gk');
     });
 
+    it('offers no ApiKey challenge while the Authorization scheme is off', async () => {
+      // Only schemes the route really accepts are named; before, "ApiKey" was offered anyway.
+      const res = await app.get('/me');
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate') ?? '').not.toMatch(/apikey/i);
+    });
+
     it('a bad key on a public route leaves the caller anonymous', async () => {
       const res = await asKey(`gk_${id}_${flip(secret)}`, '/public');
       expect(res.status).toBe(200);
