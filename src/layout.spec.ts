@@ -15,6 +15,8 @@ const RANKS: Readonly<Record<string, number>> = {
   users: 2,
   permissions: 3,
   passport: 4,
+  // Compact JWS pieces (parser, signatures, claim checks, cache) shared by jwt and oidc.
+  jws: 5,
   'jwt/revocation': 5,
   jwt: 6,
   sessions: 6,

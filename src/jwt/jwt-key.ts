@@ -1,65 +1,20 @@
 import {
-  constants,
   createHash,
-  createHmac,
   createPrivateKey,
   createPublicKey,
   createSecretKey,
-  sign as cryptoSign,
-  verify as cryptoVerify,
   type JsonWebKey,
   KeyObject,
 } from 'node:crypto';
 import { AuthConfigurationError } from '../core/auth-error.js';
-import { withLowS } from './ecdsa-signature.js';
+import { createSignature, keyProblem, type AsymmetricAlgorithm } from '../jws/jws-algorithms.js';
 import type { JwtAlgorithm } from './jwt-options.js';
-
-/** Every algorithm the backend supports, for validation messages. */
-export const SUPPORTED_ALGORITHMS: readonly JwtAlgorithm[] = Object.freeze([
-  'HS256',
-  'HS384',
-  'HS512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-]);
-
-const HASH: Record<JwtAlgorithm, string | null> = {
-  HS256: 'sha256',
-  HS384: 'sha384',
-  HS512: 'sha512',
-  RS256: 'sha256',
-  RS384: 'sha384',
-  RS512: 'sha512',
-  PS256: 'sha256',
-  PS384: 'sha384',
-  PS512: 'sha512',
-  ES256: 'sha256',
-  ES384: 'sha384',
-  ES512: 'sha512',
-  EdDSA: null,
-};
-
-const EC_CURVE: Partial<Record<JwtAlgorithm, string>> = {
-  ES256: 'prime256v1',
-  ES384: 'secp384r1',
-  ES512: 'secp521r1',
-};
 
 /**
  * One configured key, turned into `KeyObject`s once at bootstrap and bound to one algorithm.
  * Internal: built by the JWT settings, used by the verifier and `TokenService`.
  */
 export class JwtKey {
-  private readonly hash: string | null;
-
   constructor(
     readonly kid: string,
     readonly algorithm: JwtAlgorithm,
@@ -67,9 +22,7 @@ export class JwtKey {
     readonly verifyKey: KeyObject,
     /** The secret (HS*) or the private key; absent for a verify-only key. */
     readonly signKey: KeyObject | undefined,
-  ) {
-    this.hash = HASH[algorithm];
-  }
+  ) {}
 
   /** Whether this key can sign new tokens. */
   get canSign(): boolean {
@@ -78,38 +31,7 @@ export class JwtKey {
 
   /** The base64url JWS signature of `signingInput`. */
   sign(signingInput: string): string {
-    const key = this.signKey!;
-    const data = Buffer.from(signingInput);
-    switch (this.algorithm.slice(0, 2)) {
-      case 'HS':
-        return createHmac(this.hash!, key).update(data).digest('base64url');
-      case 'RS':
-        return cryptoSign(this.hash, data, {
-          key,
-          padding: constants.RSA_PKCS1_PADDING,
-        }).toString('base64url');
-      case 'PS':
-        return cryptoSign(this.hash, data, {
-          key,
-          padding: constants.RSA_PKCS1_PSS_PADDING,
-          saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-        }).toString('base64url');
-      case 'ES':
-        return withLowS(
-          this.algorithm,
-          cryptoSign(this.hash, data, { key, dsaEncoding: 'ieee-p1363' }),
-        ).toString('base64url');
-      default:
-        return cryptoSign(null, data, key).toString('base64url');
-    }
-  }
-
-  /**
-   * Checks an EdDSA signature. jsonwebtoken (under passport-jwt) has no EdDSA, so only this
-   * algorithm is checked here; the others go through passport-jwt.
-   */
-  verifyEdDsa(signingInput: string, signature: Buffer): boolean {
-    return cryptoVerify(null, Buffer.from(signingInput), this.verifyKey, signature);
+    return createSignature(this.algorithm, this.signKey!, signingInput);
   }
 
   /** The public JWK of an asymmetric key, for a JWKS; `undefined` for a secret. */
@@ -287,24 +209,7 @@ function toAsymmetric(where: string, value: unknown, kind: 'private' | 'public')
 }
 
 function checkAsymmetric(where: string, algorithm: JwtAlgorithm, key: KeyObject): void {
-  const type = key.asymmetricKeyType;
-  const details = key.asymmetricKeyDetails ?? {};
-  const family = algorithm.slice(0, 2);
-  let problem: string | undefined;
-  if (family === 'RS' || family === 'PS') {
-    const ok = type === 'rsa' || (family === 'PS' && type === 'rsa-pss');
-    if (!ok) problem = `is a ${type} key, but ${algorithm} needs an RSA key`;
-    else if ((details.modulusLength ?? 0) < 2048) {
-      problem = `is a ${details.modulusLength}-bit RSA key; at least 2048 bits are needed`;
-    }
-  } else if (family === 'ES') {
-    const curve = EC_CURVE[algorithm];
-    if (type !== 'ec' || details.namedCurve !== curve) {
-      problem = `is a ${type} key${details.namedCurve ? ` on ${details.namedCurve}` : ''}, but ${algorithm} needs an EC key on ${curve}`;
-    }
-  } else if (type !== 'ed25519' && type !== 'ed448') {
-    problem = `is a ${type} key, but EdDSA needs an Ed25519 or Ed448 key`;
-  }
+  const problem = keyProblem(algorithm as AsymmetricAlgorithm, key);
   if (problem) {
     throw new AuthConfigurationError(
       where,

@@ -1,20 +1,8 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
+import type { JwsAlgorithm } from '../jws/jws-algorithms.js';
 
 /** The signature algorithms the JWT backend knows. `none` is not one of them, on purpose. */
-export type JwtAlgorithm =
-  | 'HS256'
-  | 'HS384'
-  | 'HS512'
-  | 'RS256'
-  | 'RS384'
-  | 'RS512'
-  | 'PS256'
-  | 'PS384'
-  | 'PS512'
-  | 'ES256'
-  | 'ES384'
-  | 'ES512'
-  | 'EdDSA';
+export type JwtAlgorithm = JwsAlgorithm;
 
 /** Key material: PEM text, raw bytes, a JWK object, or a ready `KeyObject`. */
 export type JwtKeyMaterial = string | Buffer | KeyObject | JsonWebKey;

@@ -2,11 +2,12 @@ import type { Provider } from '@nestjs/common';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { OptionsReader, settingsProvider } from '../core/options-reader.js';
 import { readTrustedOrigins, type CsrfPolicy } from '../http/csrf.js';
-import { buildKey, JwtKey, SUPPORTED_ALGORITHMS, thumbprint } from './jwt-key.js';
+import { MAX_TOLERANCE_SECONDS } from '../jws/jwt-checks.js';
+import { SUPPORTED_ALGORITHMS } from '../jws/jws-algorithms.js';
+import { buildKey, JwtKey, thumbprint } from './jwt-key.js';
 import type { JwtAlgorithm, JwtKeyOptions, JwtOptions, TokenLocation } from './jwt-options.js';
 import type { TokenType } from './token-claims.js';
 
-const MAX_TOLERANCE_SECONDS = 300;
 const MAX_REUSE_GRACE_SECONDS = 60;
 const LOCATIONS: readonly TokenLocation[] = ['header', 'cookie', 'query', 'body'];
 const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -8,13 +8,22 @@ import {
   type AuthReasonCode,
   type AuthRejection,
 } from '../core/auth-reason.js';
+import { verifySignature } from '../jws/jws-algorithms.js';
 import { PassportAdapter } from '../passport/passport-adapter.js';
-import { hasHighS } from './ecdsa-signature.js';
+import { hasHighS } from '../jws/ecdsa-signature.js';
+import {
+  audienceMatches,
+  deepFreeze,
+  isTime,
+  normalizedTyp,
+  splitScope,
+  timeRejection,
+} from '../jws/jwt-checks.js';
+import { parseJwt } from '../jws/jwt-parser.js';
+import { VerifiedTokenCache } from '../jws/verified-token.cache.js';
 import type { JwtKey } from './jwt-key.js';
-import { parseJwt } from './jwt-parser.js';
 import { JwtSettings } from './jwt-settings.js';
 import type { TokenClaims, TokenType, VerifiedToken } from './token-claims.js';
-import { VerifiedTokenCache } from './verified-token.cache.js';
 
 /** The `typ` header of each token type (RFC 9068 for access tokens; RFC 8725 §3.11). */
 export const TOKEN_TYP: Readonly<Record<TokenType, string>> = {
@@ -58,7 +67,7 @@ export type TokenVerification = TokenAccepted | TokenRefused;
  */
 @Injectable()
 export class JwtVerifier {
-  private readonly cache: VerifiedTokenCache;
+  private readonly cache: VerifiedTokenCache<TokenAccepted>;
   private readonly adapters = new Map<string, PassportAdapter>();
 
   constructor(
@@ -141,7 +150,7 @@ export class JwtVerifier {
     signature: Buffer,
   ): Promise<TokenRefused | undefined> {
     if (key.algorithm === 'EdDSA') {
-      return key.verifyEdDsa(signingInput, signature)
+      return verifySignature('EdDSA', key.verifyKey, signingInput, signature)
         ? undefined
         : refused('JWT_SIGNATURE_INVALID');
     }
@@ -207,7 +216,7 @@ export class JwtVerifier {
     let scopes: readonly string[] | undefined;
     if (claims.scope !== undefined) {
       if (typeof claims.scope !== 'string') return claimRefused('scope', claims.scope);
-      scopes = Object.freeze(claims.scope.split(' ').filter((s) => s !== ''));
+      scopes = splitScope(claims.scope);
     }
     const token: VerifiedToken = Object.freeze({
       type,
@@ -227,18 +236,11 @@ export class JwtVerifier {
 
   /** Expiry, not-before, issued-in-the-future and maximum age, with the tolerance. */
   timeProblem(token: VerifiedToken): TokenRefused | undefined {
-    const now = this.clock.now();
-    const tolerance = this.settings.toleranceMs;
-    if (now >= token.expiresAt + tolerance) return refused('JWT_EXPIRED', 'exp passed');
-    if (token.notBefore !== undefined && now + tolerance < token.notBefore) {
-      return refused('JWT_NOT_YET_VALID', 'nbf in the future');
-    }
-    if (token.issuedAt > now + tolerance) return refused('JWT_NOT_YET_VALID', 'iat in the future');
-    const maxAge = this.settings.maxAgeMs;
-    if (maxAge !== undefined && now >= token.issuedAt + maxAge + tolerance) {
-      return refused('JWT_EXPIRED', 'older than jwt.maxTokenAgeSeconds');
-    }
-    return undefined;
+    const problem = timeRejection(this.clock.now(), token, this.settings.toleranceMs, {
+      ms: this.settings.maxAgeMs,
+      option: 'jwt.maxTokenAgeSeconds',
+    });
+    return problem === undefined ? undefined : refused(problem.reason, problem.detail);
   }
 
   private adapterFor(key: JwtKey): PassportAdapter {
@@ -270,27 +272,7 @@ function claimRefused(claim: string, value: unknown): TokenRefused {
 }
 
 function typeMatches(typ: unknown, expected: TokenType): boolean {
-  if (typeof typ !== 'string') return false;
-  let value = typ.toLowerCase();
-  if (value.startsWith('application/')) value = value.slice('application/'.length);
-  return value === TOKEN_TYP[expected];
-}
-
-function audienceMatches(aud: unknown, accepted: readonly string[]): boolean {
-  if (typeof aud === 'string') return accepted.includes(aud);
-  return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && accepted.includes(a));
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
+  return normalizedTyp(typ) === TOKEN_TYP[expected];
 }
 
 /** A refresh token's generation: a whole number from 0. */

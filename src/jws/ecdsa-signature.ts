@@ -1,4 +1,4 @@
-import type { JwtAlgorithm } from './jwt-options.js';
+import type { JwsAlgorithm } from './jws-algorithms.js';
 
 /**
  * ECDSA signatures are malleable: if (R, S) verifies, so does (R, n − S), where n is the order of
@@ -20,7 +20,7 @@ function curve(order: string, size: number): Curve {
   return { n, half: n >> 1n, size };
 }
 
-const CURVES: Partial<Record<JwtAlgorithm, Curve>> = {
+const CURVES: Partial<Record<JwsAlgorithm, Curve>> = {
   ES256: curve('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 32),
   ES384: curve(
     'ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973',
@@ -36,14 +36,14 @@ const CURVES: Partial<Record<JwtAlgorithm, Curve>> = {
  * Whether `signature` (R || S, as a JWS carries it) has S above n/2. A signature of the wrong
  * length is not judged here: the signature check refuses it.
  */
-export function hasHighS(algorithm: JwtAlgorithm, signature: Buffer): boolean {
+export function hasHighS(algorithm: JwsAlgorithm, signature: Buffer): boolean {
   const c = CURVES[algorithm];
   if (c === undefined || signature.length !== c.size * 2) return false;
   return readS(signature, c) > c.half;
 }
 
 /** `signature` with S replaced by n − S when S is above n/2: the canonical form of the same signature. */
-export function withLowS(algorithm: JwtAlgorithm, signature: Buffer): Buffer {
+export function withLowS(algorithm: JwsAlgorithm, signature: Buffer): Buffer {
   const c = CURVES[algorithm];
   if (c === undefined || signature.length !== c.size * 2) return signature;
   const s = readS(signature, c);

@@ -1,30 +1,27 @@
-import type { TokenAccepted } from './jwt-verifier.js';
-
 /**
  * A bounded map from a token to its verification result, so a token presented
  * again skips parsing and signature checks. Only the exact same bytes hit, so a look-alike
  * token cannot use another's entry; expiry and revocation are still checked on every request.
  * When full, the oldest entry goes (insertion order): cheaper than LRU bookkeeping on every hit,
  * and tokens are short-lived anyway.
+ *
+ * Shared by the JWT backend (its own tokens) and the OIDC backend (an identity provider's).
  */
-export class VerifiedTokenCache {
+export class VerifiedTokenCache<T> {
   // Keyed by the signature part only: V8 hashes the whole key string on every lookup of a string
   // it has not seen before (each request's header is a new string), and the signature is a
   // fraction of the token. The entry keeps the full token, and a hit needs the exact same bytes.
-  private readonly entries = new Map<
-    string,
-    { readonly token: string; readonly value: TokenAccepted }
-  >();
+  private readonly entries = new Map<string, { readonly token: string; readonly value: T }>();
 
   constructor(private readonly capacity: number) {}
 
-  get(token: string): TokenAccepted | undefined {
+  get(token: string): T | undefined {
     if (this.capacity === 0) return undefined;
     const entry = this.entries.get(signatureOf(token));
     return entry !== undefined && entry.token === token ? entry.value : undefined;
   }
 
-  set(token: string, value: TokenAccepted): void {
+  set(token: string, value: T): void {
     if (this.capacity === 0) return;
     const key = signatureOf(token);
     if (this.entries.size >= this.capacity && !this.entries.has(key)) {
@@ -32,6 +29,12 @@ export class VerifiedTokenCache {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(key, { token, value });
+  }
+
+  /** Forgets `token`, for an entry that must not be used again (its key was withdrawn). */
+  delete(token: string): void {
+    const key = signatureOf(token);
+    if (this.entries.get(key)?.token === token) this.entries.delete(key);
   }
 
   get size(): number {
