@@ -31,6 +31,7 @@ export type AuthReasonCode =
   | 'JWT_NOT_YET_VALID'
   // Token revocation and refresh
   | 'TOKEN_REVOKED'
+  | 'TOKEN_NOT_REVOCABLE'
   | 'TOKEN_REFRESH_REUSED'
   | 'TOKEN_REFRESH_IN_GRACE'
   | 'REVOCATION_STORE_UNAVAILABLE'
@@ -87,6 +88,8 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   JWT_EXPIRED: 'The token (or its refresh family) expired, or is older than the maximum age.',
   JWT_NOT_YET_VALID: 'The token is not valid yet (nbf or iat in the future).',
   TOKEN_REVOKED: 'The token, its refresh family or every token of its user was revoked.',
+  TOKEN_NOT_REVOCABLE:
+    'The token has no jti (accepted with jwt.acceptTokensWithoutJti), so it cannot be revoked on its own (403).',
   TOKEN_REFRESH_REUSED: 'A spent refresh token was presented again; its whole family is revoked.',
   TOKEN_REFRESH_IN_GRACE:
     'The refresh token just spent was presented again within the reuse grace window: refused, family kept.',

@@ -105,6 +105,19 @@ export interface JwtOptions {
   /** The claim naming the user, passed to `UserModel.loadUser`. Default: `'sub'`. */
   identityClaim?: string;
   /**
+   * Also accept access tokens whose `typ` header is `JWT` or absent, not only `at+jwt`: for
+   * tokens minted by another service that shares the key (PyJWT, jsonwebtoken and most libraries
+   * write `typ: "JWT"`). Refresh tokens still need `refresh+jwt`, so neither kind can pass for the
+   * other. Default: `false`.
+   */
+  acceptTypJwt?: boolean;
+  /**
+   * Also accept access tokens without a `jti`. Such a token **cannot be revoked on its own**:
+   * `TokenService.revoke` and `logout` refuse it, and only `revokeAllForUser` (which compares
+   * `iat`) or its expiry ends it. Keep their lifetime short. Default: `false`.
+   */
+  acceptTokensWithoutJti?: boolean;
+  /**
    * Lifetime of access tokens, in seconds, and the longest one may claim: an access token whose
    * `exp − iat` exceeds it (plus the clock tolerance) is refused, whoever signed it.
    * Default: `900` (15 minutes).

@@ -37,6 +37,28 @@ describe('JWT options validation', () => {
     expect(s.cookies.accessName).toBe('__Host-access_token');
     expect(s.cookies.refreshName).toBe('__Secure-refresh_token');
     expect(s.signingKey?.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(s.acceptTypJwt).toBe(false);
+    expect(s.acceptTokensWithoutJti).toBe(false);
+  });
+
+  it('takes the interop opt-ins as booleans only', () => {
+    const s = new JwtSettings({
+      algorithms: ['HS256'],
+      secret,
+      acceptTypJwt: true,
+      acceptTokensWithoutJti: true,
+    });
+    expect([s.acceptTypJwt, s.acceptTokensWithoutJti]).toEqual([true, true]);
+    refuses(
+      { algorithms: ['HS256'], secret, acceptTypJwt: 'yes' },
+      'jwt.acceptTypJwt',
+      /true or false/,
+    );
+    refuses(
+      { algorithms: ['HS256'], secret, acceptTokensWithoutJti: 1 },
+      'jwt.acceptTokensWithoutJti',
+      /true or false/,
+    );
   });
 
   it('requires the jwt section and an explicit, known allowlist', () => {

@@ -24,6 +24,8 @@ const JWT_KEYS: readonly (keyof JwtOptions)[] = [
   'clockToleranceSeconds',
   'maxTokenAgeSeconds',
   'identityClaim',
+  'acceptTypJwt',
+  'acceptTokensWithoutJti',
   'accessTokenTtlSeconds',
   'refreshTokenTtlSeconds',
   'refreshFamilyLifetimeSeconds',
@@ -75,6 +77,8 @@ export class JwtSettings {
   readonly toleranceMs: number;
   readonly maxAgeMs: number | undefined;
   readonly identityClaim: string;
+  readonly acceptTypJwt: boolean;
+  readonly acceptTokensWithoutJti: boolean;
   readonly accessTtlMs: number;
   readonly refreshTtlMs: number;
   readonly familyLifetimeMs: number;
@@ -141,6 +145,8 @@ export class JwtSettings {
     }
     this.maxAgeMs = jwt.optionalDurationMs('maxTokenAgeSeconds');
     this.identityClaim = jwt.string('identityClaim', 'sub');
+    this.acceptTypJwt = jwt.boolean('acceptTypJwt', false);
+    this.acceptTokensWithoutJti = jwt.boolean('acceptTokensWithoutJti', false);
     this.accessTtlMs = jwt.durationMs('accessTokenTtlSeconds', 900);
     this.refreshTtlMs = jwt.durationMs('refreshTokenTtlSeconds', 1_209_600);
     this.familyLifetimeMs = jwt.durationMs(

@@ -518,7 +518,7 @@ describe('JwtVerifier', () => {
     const store = new InMemoryRevocationStore(clock);
     const token = hs();
     const verified = await accepted(verifier, token);
-    await store.revokeToken(verified.id, verified.expiresAt);
+    await store.revokeToken(verified.id!, verified.expiresAt);
     const probe = { tokenId: verified.id, subject: verified.subject, issuedAt: verified.issuedAt };
     expect(await store.isRevoked(probe)).toBe(true);
     expect(await accepted(verifier, token)).toMatchObject({ id: verified.id });

@@ -99,7 +99,7 @@ export class JwtVerifier {
       return refused('JWT_ALG_NOT_ALLOWED', mismatch(oneOf(this.settings.algorithms), alg));
     }
     if ('crit' in header) return refused('JWT_CRIT_UNSUPPORTED');
-    if (!typeMatches(header.typ, expected)) return typeRefused(expected, header.typ);
+    if (!this.typeAccepted(header.typ, expected)) return typeRefused(expected, header.typ);
     const key = this.keyFor(header.kid, alg);
     if ('ok' in key) return key;
     if (key.algorithm !== alg) {
@@ -126,6 +126,16 @@ export class JwtVerifier {
     if (problem !== undefined) return problem;
     this.cache.set(token, verified);
     return verified;
+  }
+
+  /** The type policy: the expected `typ`, or for access tokens with the opt-in, `JWT` or none. */
+  private typeAccepted(typ: unknown, expected: TokenType): boolean {
+    if (typeMatches(typ, expected)) return true;
+    return (
+      expected === 'access' &&
+      this.settings.acceptTypJwt &&
+      (typ === undefined || normalizedTyp(typ) === 'jwt')
+    );
   }
 
   private keyFor(kid: unknown, alg: string): JwtKey | TokenRefused {
@@ -172,7 +182,12 @@ export class JwtVerifier {
     if (!isTime(exp)) return claimRefused('exp', exp);
     if (!isTime(iat)) return claimRefused('iat', iat);
     if (nbf !== undefined && !isTime(nbf)) return claimRefused('nbf', nbf);
-    if (typeof jti !== 'string' || jti === '' || jti.length > 256) return claimRefused('jti', jti);
+    const jtiOptional = type === 'access' && this.settings.acceptTokensWithoutJti;
+    if (
+      jti === undefined ? !jtiOptional : typeof jti !== 'string' || jti === '' || jti.length > 256
+    ) {
+      return claimRefused('jti', jti);
+    }
     const { issuer, audience, identityClaim } = this.settings;
     if (issuer !== undefined && claims.iss !== issuer) {
       return refused('JWT_ISS_MISMATCH', mismatch(oneOf([issuer]), claims.iss));

@@ -23,8 +23,12 @@ export interface TokenClaims {
   nbf?: number;
   /** Issued at, seconds since the epoch with millisecond decimals. Always present. */
   iat: number;
-  /** Unique id (at least 128 random bits), used to revoke this one token. */
-  jti: string;
+  /**
+   * Unique id (at least 128 random bits), used to revoke this one token. Always present on the
+   * library's tokens; absent only on another service's tokens accepted with
+   * `jwt.acceptTokensWithoutJti`.
+   */
+  jti?: string;
   /** The refresh family (one login) the token belongs to. */
   fam?: string;
   /** When the family ends for good, seconds since the epoch (refresh tokens only). */
@@ -71,8 +75,11 @@ export interface VerifiedToken {
   readonly kid: string;
   /** The identity claim's value. */
   readonly subject: string;
-  /** The `jti`. */
-  readonly id: string;
+  /**
+   * The `jti`; `undefined` only for a token accepted with `jwt.acceptTokensWithoutJti`, which
+   * cannot be revoked on its own.
+   */
+  readonly id: string | undefined;
   /** The refresh family, if the token belongs to one. */
   readonly family: string | undefined;
   /** `iat` in ms since the epoch. */

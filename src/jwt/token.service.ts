@@ -491,13 +491,18 @@ export class TokenService {
     const backend = 'backend' in token ? token.backend : JWT_BACKEND_NAME;
     if (
       backend !== JWT_BACKEND_NAME ||
-      typeof claims?.jti !== 'string' ||
-      typeof claims.exp !== 'number' ||
+      typeof claims?.exp !== 'number' ||
       typeof subject !== 'string' ||
       subject === ''
     ) {
       throw new PermissionDeniedError('BACKEND_NOT_ALLOWED', {
         detail: `a credential of the ${received(backend)} backend is not a JWT`,
+      });
+    }
+    if (typeof claims.jti !== 'string') {
+      throw new PermissionDeniedError('TOKEN_NOT_REVOCABLE', {
+        detail:
+          'no jti (jwt.acceptTokensWithoutJti): revokeAllForUser ends every token of its user',
       });
     }
     return {

@@ -92,6 +92,19 @@ export function revocationStoreContract(
       expect(await h.store.isRevoked(outside)).toBe(false);
     });
 
+    it('checks a token without an id by its family and its subject cut-off alone', async () => {
+      const family = unique('fam');
+      const subject = unique('user');
+      const { tokenId: _, ...noId } = token({ subject, family });
+      expect(await h.store.isRevoked(noId)).toBe(false);
+      await h.store.revokeFamily(family, clock.now() + 60_000);
+      expect(await h.store.isRevoked(noId)).toBe(true);
+      const { tokenId: __, ...later } = token({ subject });
+      expect(await h.store.isRevoked(later)).toBe(false);
+      await h.store.revokeSubject(subject, clock.now(), clock.now() + 60_000);
+      expect(await h.store.isRevoked(later)).toBe(true);
+    });
+
     it('revokes every token of a subject issued at or before the cut-off, not after', async () => {
       const subject = unique('user');
       const cutoff = clock.now();

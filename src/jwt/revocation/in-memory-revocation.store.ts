@@ -189,7 +189,7 @@ export class InMemoryRevocationStore extends RevocationStore {
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
-    if (this.live(this.tokens, token.tokenId)) return true;
+    if (token.tokenId !== undefined && this.live(this.tokens, token.tokenId)) return true;
     if (token.family !== undefined && this.live(this.families, token.family)) return true;
     const entry = this.live(this.subjects, token.subject);
     return entry !== undefined && cutoffRefuses(entry.cutoff!, token);

@@ -222,12 +222,15 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
   }
 
   async isRevoked(token: RevocationSubject): Promise<boolean> {
-    const keys = [`${this.prefix}t:${token.tokenId}`, `${this.prefix}s:${token.subject}`];
+    // The cut-off first; then the token's own entries, whichever it has (a token accepted
+    // without `jti` has no id entry).
+    const keys = [`${this.prefix}s:${token.subject}`];
+    if (token.tokenId !== undefined) keys.push(`${this.prefix}t:${token.tokenId}`);
     if (token.family !== undefined) keys.push(this.familyKey(token.family));
-    const [byId, cutoff, byFamily] = await this.bounded(
+    const [cutoff, ...entries] = await this.bounded(
       this.cluster ? Promise.all(keys.map((key) => this.client.get(key))) : this.client.mget(keys),
     );
-    if (byId != null || byFamily != null) return true;
+    if (entries.some((entry) => entry != null)) return true;
     return cutoff != null && cutoffRefuses(parseCutoff(cutoff), token);
   }
 

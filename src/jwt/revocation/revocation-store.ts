@@ -1,7 +1,10 @@
 /** What the revocation check needs to know about a presented token. */
 export interface RevocationSubject {
-  /** The token's `jti`. */
-  readonly tokenId: string;
+  /**
+   * The token's `jti`. Absent for a token accepted without one (`jwt.acceptTokensWithoutJti`):
+   * then only its family and its subject's cut-off can revoke it.
+   */
+  readonly tokenId?: string;
   /** Its refresh family, if it belongs to one. */
   readonly family?: string;
   /** Its user (the identity claim). */
