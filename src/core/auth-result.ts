@@ -25,6 +25,18 @@ export interface AuthSuccess {
   /** An opaque id of the credential (token `jti`, API key id, session id), for audit events. */
   readonly credentialId?: string;
   /**
+   * Who vouches for the identity, when an outside issuer does: the verified `iss` of an identity
+   * provider's token (`OidcBackend`). The same identity from two issuers may be two people, so a
+   * `UserModel` links accounts by issuer and identity together.
+   */
+  readonly issuer?: string;
+  /**
+   * Roles the issuer asserts for the caller (an identity provider's roles claim). Informational,
+   * like `claims`: the guard grants from the loaded user's roles only. `ClaimsUserModel` copies
+   * them onto its users; your `UserModel` may use them to provision an account.
+   */
+  readonly roles?: readonly string[];
+  /**
    * A user the backend already loaded. When set, the guard skips `UserModel.loadUser`.
    * Meant for backends whose credential carries the whole user (and for the testing helpers).
    */
@@ -81,6 +93,8 @@ export const AuthResults = {
       fresh: extra.fresh,
       issuedAt: extra.issuedAt,
       credentialId: extra.credentialId,
+      issuer: extra.issuer,
+      roles: extra.roles,
       user: extra.user,
     };
   },

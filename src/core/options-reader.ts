@@ -141,6 +141,24 @@ export class OptionsReader {
     return value;
   }
 
+  /**
+   * A non-empty string or a non-empty array of non-empty strings, as a frozen array (a string
+   * alone becomes a list of one); `undefined` when unset.
+   */
+  strings(key: string, check: OptionProblem): readonly string[] | undefined {
+    const value = this.value[key];
+    if (value === undefined) return undefined;
+    const list = typeof value === 'string' ? [value] : value;
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      list.some((item) => typeof item !== 'string' || item === '')
+    ) {
+      this.fail(key, check.problem, check.fix);
+    }
+    return Object.freeze([...(list as string[])]);
+  }
+
   /** One of `choices`, or `fallback` when unset. */
   oneOf<T extends string>(key: string, choices: readonly T[], fallback: T): T {
     const value = this.value[key];

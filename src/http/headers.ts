@@ -37,3 +37,23 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TR
 export function isUnsafeMethod(method: string): boolean {
   return !SAFE_METHODS.has(method.toUpperCase());
 }
+
+/** The scheme, case-insensitive (RFC 9110 §11.1), followed by anything or nothing. */
+const BEARER = /^bearer/i;
+
+/**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1): `undefined` when the
+ * header is absent or names another scheme, `null` when it is a broken bearer header ("Bearer"
+ * alone, or with nothing after the space).
+ */
+export function bearerToken(header: unknown): string | undefined | null {
+  if (typeof header !== 'string' || !BEARER.test(header)) return undefined;
+  if (header.length === 6 || header[6] !== ' ') {
+    // "Bearer" alone, or "Bearerx…": not another scheme, a broken bearer header.
+    return header.length === 6 || /\s/.test(header[6]!) ? null : undefined;
+  }
+  // Whitespace inside the value (extra parts) is refused by a verifier's strict parse, and never
+  // matches a cached token, so it is not scanned for here.
+  const value = header.slice(7);
+  return value === '' ? null : value;
+}

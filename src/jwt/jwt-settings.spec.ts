@@ -1,6 +1,6 @@
 import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AuthConfigurationError } from '../core/auth-error.js';
+import { expectConfigurationError } from '../../test/support/configuration-error.js';
 import type { JwtOptions } from './jwt-options.js';
 import { JwtSettings } from './jwt-settings.js';
 
@@ -9,19 +9,9 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const ed = generateKeyPairSync('ed25519');
 
-/** Expects a bootstrap error naming `option` and giving a fix. */
+/** Expects the options to fail at bootstrap, naming `option`. */
 function refuses(options: unknown, option: string, problem?: RegExp): void {
-  let caught: unknown;
-  try {
-    new JwtSettings(options as JwtOptions);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AuthConfigurationError);
-  const error = caught as AuthConfigurationError;
-  expect(error.option).toBe(option);
-  expect(error.message).toContain('Fix:');
-  if (problem) expect(error.message).toMatch(problem);
+  expectConfigurationError(() => new JwtSettings(options as JwtOptions), option, problem);
 }
 
 describe('JWT options validation', () => {

@@ -134,7 +134,10 @@ export class JwtSettings {
       this.signingKey = keys.find((k) => k.canSign);
     }
     this.issuer = jwt.string('issuer', undefined);
-    this.audience = readAudience(jwt);
+    this.audience = jwt.strings('audience', {
+      problem: 'must be a non-empty string or a non-empty array of them',
+      fix: "write `audience: 'my-api'`",
+    });
     this.toleranceMs = jwt.durationMs('clockToleranceSeconds', 5, 0);
     if (this.toleranceMs > MAX_TOLERANCE_SECONDS * 1000) {
       jwt.fail(
@@ -292,24 +295,6 @@ function readKeys(
     }
     return buildKey(entry.path, kid, algorithm, item as JwtKeyOptions);
   });
-}
-
-function readAudience(jwt: OptionsReader): readonly string[] | undefined {
-  const value = jwt.raw('audience');
-  if (value === undefined) return undefined;
-  const list = typeof value === 'string' ? [value] : value;
-  if (
-    !Array.isArray(list) ||
-    list.length === 0 ||
-    list.some((a) => typeof a !== 'string' || a === '')
-  ) {
-    jwt.fail(
-      'audience',
-      'must be a non-empty string or a non-empty array of them',
-      "write `audience: 'my-api'`",
-    );
-  }
-  return Object.freeze([...(list as string[])]);
 }
 
 function readLocations(jwt: OptionsReader): readonly TokenLocation[] {

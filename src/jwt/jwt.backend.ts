@@ -1,6 +1,6 @@
 import { Injectable, type Provider } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
-import { isUnsafeMethod } from '../http/headers.js';
+import { bearerToken, isUnsafeMethod } from '../http/headers.js';
 import { InMemoryRevocationStore } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation-store.js';
 import { JwtSettings, jwtSettingsProvider } from './jwt-settings.js';
@@ -11,9 +11,6 @@ import { TokenService } from './token.service.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult, type AuthSuccess } from '../core/auth-result.js';
 import type { SecuritySchemeDescription, SecuritySchemes } from '../core/security-scheme.js';
-
-/** The scheme, case-insensitive (RFC 9110 §11.1), followed by anything or nothing. */
-const BEARER = /^bearer/i;
 
 /**
  * Authenticates requests by a JWT access token (name `'jwt'`, challenge `Bearer`).
@@ -142,18 +139,8 @@ export class JwtBackend extends AuthBackend {
   /** The token at `location`; `undefined` when there is none, `null` when it is malformed. */
   private read(request: AuthRequest, location: string): string | undefined | null {
     switch (location) {
-      case 'header': {
-        const header = request.headers.authorization;
-        if (typeof header !== 'string' || !BEARER.test(header)) return undefined;
-        if (header.length === 6 || header[6] !== ' ') {
-          // "Bearer" alone, or "Bearerx…": not another scheme, a broken bearer header.
-          return header.length === 6 || /\s/.test(header[6]!) ? null : undefined;
-        }
-        // Whitespace inside the value (extra parts) is refused by the verifier's strict parse, and
-        // never matches a cached token, so it is not scanned for here.
-        const value = header.slice(7);
-        return value === '' ? null : value;
-      }
+      case 'header':
+        return bearerToken(request.headers.authorization);
       case 'cookie':
         return this.cookies.accessToken(request);
       case 'query':

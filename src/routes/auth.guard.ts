@@ -264,6 +264,8 @@ function authInfo(success: AuthSuccess, permissions: ReadonlySet<string>): AuthI
     fresh: success.fresh,
     issuedAt: success.issuedAt,
     credentialId: success.credentialId,
+    issuer: success.issuer,
+    roles: success.roles,
     user: success.user,
     permissions,
   };

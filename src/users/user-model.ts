@@ -6,7 +6,12 @@ import type { BaseUser } from '../core/base-user.js';
 export interface UserLoadContext {
   /** The request being authenticated. */
   readonly request: AuthRequest;
-  /** The backend result that named the identity (backend name, claims, scopes). */
+  /**
+   * The backend result that named the identity (backend name, claims, scopes). For a token of
+   * an identity provider (`OidcBackend`), `result.issuer` is its verified issuer and
+   * `result.claims` its verified claims: look accounts up by issuer and identity together (an
+   * outside `sub` may equal one of your own user ids), and create linked accounts just in time.
+   */
   readonly result: AuthSuccess;
 }
 
