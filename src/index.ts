@@ -122,6 +122,17 @@ export {
   type InMemoryLoginThrottleOptions,
 } from './login-throttle/in-memory-login-throttle.store.js';
 
+// Resource-server mode: access tokens of identity providers (OIDC discovery, JWKS, introspection)
+export { OidcBackend } from './oidc/oidc.backend.js';
+export { ClaimsUserModel } from './oidc/claims-user.model.js';
+export type {
+  OidcAlgorithm,
+  OidcIntrospectionOptions,
+  OidcIssuerOptions,
+  OidcJwksOptions,
+  OidcOptions,
+} from './oidc/oidc-options.js';
+
 // (4) Load the user
 export { UserModel, type UserLoadContext } from './users/user-model.js';
 export { BaseUser } from './core/base-user.js';

@@ -22,6 +22,7 @@ const RANKS: Readonly<Record<string, number>> = {
   sessions: 6,
   'api-keys': 6,
   'login-throttle': 6,
+  oidc: 6,
   routes: 7,
   module: 8,
   testing: 9,

@@ -54,7 +54,13 @@ export type AuthReasonCode =
   | 'API_KEY_STORE_UNAVAILABLE'
   // Login throttling
   | 'LOGIN_THROTTLED'
-  | 'LOGIN_THROTTLE_UNAVAILABLE';
+  | 'LOGIN_THROTTLE_UNAVAILABLE'
+  // Identity providers' tokens (OidcBackend); their JWT checks use the JWT_ codes
+  | 'OIDC_ISS_MISMATCH'
+  | 'OIDC_KID_UNKNOWN'
+  | 'OIDC_KEYS_UNAVAILABLE'
+  | 'OIDC_TOKEN_INACTIVE'
+  | 'OIDC_INTROSPECTION_UNAVAILABLE';
 
 /**
  * Every {@link AuthReasonCode} with a one-line description, so a sink can enumerate the codes
@@ -113,6 +119,15 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   LOGIN_THROTTLED:
     'Too many failed logins for the account from clients like this one (without a device token, or with this one) (429).',
   LOGIN_THROTTLE_UNAVAILABLE: 'The login throttle store failed; the login is refused (503).',
+  OIDC_ISS_MISMATCH:
+    "The token's iss names none of the configured identity providers (or an introspection answer names another).",
+  OIDC_KID_UNKNOWN:
+    "The kid is not in the issuer's key set (fetched again at most once per cooldown), or is absent where several keys could apply.",
+  OIDC_KEYS_UNAVAILABLE:
+    "The issuer's discovery document or key set could not be fetched: never yet, or a kid never seen while the provider is unreachable (503).",
+  OIDC_TOKEN_INACTIVE:
+    'The provider answered the introspection of an opaque token with active: false.',
+  OIDC_INTROSPECTION_UNAVAILABLE: 'The introspection endpoint could not answer (503).',
 } satisfies Record<AuthReasonCode, string>);
 
 /** Whether `value` is one of the {@link AuthReasonCode}s. */

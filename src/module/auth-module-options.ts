@@ -4,6 +4,7 @@ import type { AuthBackend } from '../core/auth-backend.js';
 import type { AuthEvents } from '../core/auth-events.js';
 import type { JwtOptions } from '../jwt/jwt-options.js';
 import type { LoginThrottleOptions } from '../login-throttle/login-throttle-options.js';
+import type { OidcOptions } from '../oidc/oidc-options.js';
 import type { PassportStrategyClass } from '../passport/strategy-backend.js';
 import type { SessionOptions } from '../sessions/session-options.js';
 import type { RoleDefinition } from '../permissions/role-hierarchy.js';
@@ -41,6 +42,8 @@ export interface AuthModuleOptions {
    * with a device-token secret of this process only (see {@link LoginThrottleOptions}).
    */
   loginThrottle?: LoginThrottleOptions;
+  /** Identity providers whose access tokens `OidcBackend` accepts. Required with that backend. */
+  oidc?: OidcOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */
@@ -84,6 +87,7 @@ export const MODULE_OPTION_KEYS: readonly (keyof AuthModuleOptions)[] = [
   'apiKey',
   'session',
   'loginThrottle',
+  'oidc',
 ];
 
 /** Every key of {@link AuthModuleExtras}. */

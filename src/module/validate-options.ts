@@ -71,7 +71,7 @@ export function validateBackendNames(backends: readonly AuthBackend[]): void {
 
 /**
  * Checks the options object as a whole at bootstrap: it is an object and has no unknown top-level
- * key. Each slice (`jwt`, `session`, `apiKey`, `roles`, `realm`) is then read by the feature that
+ * key. Each slice (`jwt`, `session`, `apiKey`, `oidc`, `roles`, `realm`) is then read by the feature that
  * owns it, with the same {@link OptionsReader}.
  */
 export function checkOptions(options: AuthModuleOptions | undefined): AuthModuleOptions {
