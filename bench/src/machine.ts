@@ -43,6 +43,7 @@ const PACKAGES = [
   'jose',
   'fast-jwt',
   'ioredis',
+  'jwks-rsa',
   'autocannon',
 ] as const;
 

@@ -16,6 +16,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { BenchIdentityProvider } from './app/bench-idp.js';
 import { benchApps, type ServedRoute } from './app/routes.js';
 import type { FromServer, RouteInfo, ServerSnapshot, ToServer } from './protocol.js';
 
@@ -41,7 +42,10 @@ async function main(): Promise<void> {
     requests++;
   };
 
-  for (const definition of benchApps({ redisUrl: process.env.REDIS_URL || undefined })) {
+  // The OIDC routes' identity provider: in this process too, so its (one-off) key fetches are
+  // charged like the rest; after start-up it serves nothing.
+  const idp = await BenchIdentityProvider.start();
+  for (const definition of benchApps({ redisUrl: process.env.REDIS_URL || undefined, idp })) {
     const app: INestApplication = await NestFactory.create(
       definition.module,
       adapterName === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     };
   };
 
-  const closeAll = () => Promise.allSettled(apps.map((app) => app.close()));
+  const closeAll = () => Promise.allSettled([...apps.map((app) => app.close()), idp.close()]);
 
   process.on('message', (raw) => {
     const message = raw as ToServer;

@@ -1,4 +1,4 @@
-/** The targets of issue 6, checked against one run's numbers. */
+/** The targets of issues 6 and 11, checked against one run's numbers. */
 import type { GuardResult, MemoryResult } from './results.js';
 import { capacityRatio, cpuDelta, type AdapterName, type AdapterRun } from './samples.js';
 import { fmt, ratio } from './stats.js';
@@ -28,6 +28,9 @@ export const ROUTE = {
   jwtRedis: 'gatehouse-jwt-redis',
   apiKey: 'gatehouse-apikey',
   session: 'gatehouse-session',
+  oidc: 'gatehouse-oidc',
+  oidcUncached: 'gatehouse-oidc-uncached',
+  jwksRecipe: 'passport-jwks-rsa',
 } as const;
 
 const MEMORY_LIMIT_MIB = 64;
@@ -140,6 +143,20 @@ export function checkTargets(
   for (const adapter of ['fastify', 'express'] as const) {
     capacity('JWT + Redis revocation vs in-memory', adapter, ROUTE.jwtRedis, ROUTE.jwt, 0.7);
   }
+  capacity(
+    'library OIDC RS256 vs passport-jwt + jwks-rsa',
+    'fastify',
+    ROUTE.oidc,
+    ROUTE.jwksRecipe,
+    3,
+  );
+  capacity(
+    'library OIDC RS256, cache off, vs passport-jwt + jwks-rsa',
+    'fastify',
+    ROUTE.oidcUncached,
+    ROUTE.jwksRecipe,
+    1.0,
+  );
   checks.push(
     memory && memory.requests >= MEMORY_REQUESTS
       ? {

@@ -1,12 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { ApiKeyBackend, AuthModule, JwtBackend, SessionBackend } from 'nestjs-gatehouse';
+import {
+  ApiKeyBackend,
+  AuthModule,
+  JwtBackend,
+  OidcBackend,
+  SessionBackend,
+} from 'nestjs-gatehouse';
 import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
+import { BenchIdentityProvider } from './bench-idp.js';
 import { BENCH_SECRET, BenchKeys, BenchKeysModule } from './bench-keys.js';
 import {
   FloorController,
+  JwksRecipeController,
   GatehouseController,
+  GatehouseOidcController,
+  GatehouseOidcUncachedController,
   GatehouseRedisController,
   GatehouseSessionController,
   GatehouseUncachedController,
@@ -18,6 +28,7 @@ import { FloorGuard } from './floor.guard.js';
 import { BENCH_ROLES, BenchUsers, benchJwtOptions, TrivialBackend } from './gatehouse-core.js';
 import {
   ApiKeyStrategy,
+  JwksRsaStrategy,
   JwtKeyObjectStrategy,
   JwtStrategy,
   NestJwtGuard,
@@ -115,3 +126,46 @@ export class UncachedJwtAppModule {}
   controllers: [GatehouseSessionController, SessionLoginController],
 })
 export class SessionAppModule {}
+
+/** The library's OIDC settings for the bench identity provider; the cache at its default or off. */
+function benchOidc(idp: BenchIdentityProvider, cache: boolean) {
+  return AuthModule.forRoot({
+    backends: [OidcBackend],
+    userModel: BenchUsers,
+    roles: BENCH_ROLES,
+    oidc: {
+      issuers: [{ issuer: idp.issuer, audience: idp.audience }],
+      ...(cache ? {} : { verifiedTokenCacheSize: 0 }),
+    },
+    globalGuard: false,
+  });
+}
+
+/**
+ * An identity provider's RS256 tokens: the library's `OidcBackend` and the Auth0 recipe
+ * (passport-jwt + jwks-rsa), in one application, both against the bench identity provider.
+ */
+@Module({})
+export class OidcAppModule {
+  static forRoot(idp: BenchIdentityProvider): DynamicModule {
+    return {
+      module: OidcAppModule,
+      imports: [PassportModule, benchOidc(idp, true)],
+      controllers: [GatehouseOidcController, JwksRecipeController],
+      providers: [{ provide: BenchIdentityProvider, useValue: idp }, JwksRsaStrategy],
+    };
+  }
+}
+
+/** The library's OIDC route with its verified-token cache off: every request verifies in full. */
+@Module({})
+export class UncachedOidcAppModule {
+  static forRoot(idp: BenchIdentityProvider): DynamicModule {
+    return {
+      module: UncachedOidcAppModule,
+      imports: [benchOidc(idp, false)],
+      controllers: [GatehouseOidcUncachedController],
+      providers: [{ provide: BenchIdentityProvider, useValue: idp }],
+    };
+  }
+}

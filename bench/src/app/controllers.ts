@@ -123,6 +123,38 @@ export class GatehouseUncachedController {
   }
 }
 
+/** The Auth0 recipe for identity-provider tokens: passport-jwt + jwks-rsa. */
+@Controller('recipe')
+export class JwksRecipeController {
+  @Get('passport-jwks-rsa')
+  @UseGuards(PassportAuthGuard('jwks-rsa'))
+  passportJwksRsa(): object {
+    return BODY;
+  }
+}
+
+/** The library's OIDC route (an identity provider's RS256 tokens). */
+@Controller('gatehouse')
+@UseGuards(GatehouseGuard)
+export class GatehouseOidcController {
+  @Get('oidc')
+  @Auth('oidc')
+  oidc(): object {
+    return BODY;
+  }
+}
+
+/** The OIDC route of the application whose verified-token cache is off. */
+@Controller('gatehouse')
+@UseGuards(GatehouseGuard)
+export class GatehouseOidcUncachedController {
+  @Get('oidc-uncached')
+  @Auth('oidc')
+  oidcUncached(): object {
+    return BODY;
+  }
+}
+
 /** The session route, in an application of its own, since the session middleware runs on all. */
 @Controller('gatehouse')
 @UseGuards(GatehouseGuard)

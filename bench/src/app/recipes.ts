@@ -12,7 +12,9 @@ import {
 import { JwtService } from '@nestjs/jwt';
 import { PassportStrategy } from '@nestjs/passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
+import jwksRsa from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { BenchIdentityProvider } from './bench-idp.js';
 import { BenchKeys } from './bench-keys.js';
 
 /** The docs' `JwtStrategy`: passport-jwt with the secret as a string. Used as `AuthGuard('jwt')`. */
@@ -100,5 +102,33 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, 'api-
     const owner = this.keys.owners.get(apiKey);
     if (!owner) throw new UnauthorizedException();
     return owner;
+  }
+}
+
+/**
+ * The Auth0 recipe for an API that accepts an identity provider's tokens: passport-jwt with
+ * jwks-rsa's `passportJwtSecret` (keys cached, fetches rate-limited), issuer, audience and RS256
+ * checked. jwks-rsa hands jsonwebtoken the key as a PEM string, so it is parsed on every verify.
+ * Used as `AuthGuard('jwks-rsa')`.
+ */
+@Injectable()
+export class JwksRsaStrategy extends PassportStrategy(Strategy, 'jwks-rsa') {
+  constructor(idp: BenchIdentityProvider) {
+    super({
+      secretOrKeyProvider: jwksRsa.passportJwtSecret({
+        cache: true,
+        rateLimit: true,
+        jwksRequestsPerMinute: 5,
+        jwksUri: idp.jwksUri,
+      }),
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      audience: idp.audience,
+      issuer: idp.issuer,
+      algorithms: ['RS256'],
+    });
+  }
+
+  validate(payload: { sub: string }): { userId: string } {
+    return { userId: payload.sub };
   }
 }

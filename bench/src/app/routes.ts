@@ -3,11 +3,14 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ApiKeyService, configureSessions, TokenService } from 'nestjs-gatehouse';
 import type { RouteInfo } from '../protocol.js';
 import { BenchKeys, userId } from './bench-keys.js';
+import { BenchIdentityProvider } from './bench-idp.js';
 import {
   BenchModule,
+  OidcAppModule,
   RedisJwtAppModule,
   SessionAppModule,
   UncachedJwtAppModule,
+  UncachedOidcAppModule,
 } from './bench.module.js';
 import { RecipeApiKeys } from './recipes.js';
 
@@ -37,6 +40,10 @@ async function libraryTokens(app: INestApplication, count: number) {
   return bearer(list);
 }
 
+/** RS256 access tokens of the bench identity provider, for 100 users. */
+const idpTokens = async (app: INestApplication, count: number) =>
+  bearer(app.get(BenchIdentityProvider).mint(count));
+
 const trivialUser = async (_app: INestApplication, count: number) =>
   Array.from({ length: count }, (_, i) => ({ 'x-bench-user': userId(i) }));
 
@@ -46,7 +53,7 @@ const trivialUser = async (_app: INestApplication, count: number) =>
  * cache size) or global middleware (sessions) get an application of their own in the same
  * process, so the process's CPU time still covers them.
  */
-export function benchApps(env: { redisUrl?: string }): BenchApp[] {
+export function benchApps(env: { redisUrl?: string; idp: BenchIdentityProvider }): BenchApp[] {
   const apps: BenchApp[] = [
     {
       name: 'main',
@@ -205,6 +212,47 @@ export function benchApps(env: { redisUrl?: string }): BenchApp[] {
       ],
     },
   ];
+  apps.push(
+    {
+      name: 'oidc',
+      module: OidcAppModule.forRoot(env.idp),
+      routes: [
+        {
+          id: 'passport-jwks-rsa',
+          path: '/recipe/passport-jwks-rsa',
+          label:
+            "Auth0 recipe: @nestjs/passport AuthGuard('jwks-rsa') + passport-jwt + jwks-rsa passportJwtSecret (RS256, cached JWKS)",
+          group: 'recipe',
+          anonymousStatus: 401,
+          credentials: idpTokens,
+        },
+        {
+          id: 'gatehouse-oidc',
+          path: '/gatehouse/oidc',
+          label:
+            'gatehouse OidcBackend (RS256 from a discovered JWKS, iss/aud/typ, default settings)',
+          group: 'library',
+          anonymousStatus: 401,
+          credentials: idpTokens,
+        },
+      ],
+    },
+    {
+      name: 'oidc-uncached',
+      module: UncachedOidcAppModule.forRoot(env.idp),
+      routes: [
+        {
+          id: 'gatehouse-oidc-uncached',
+          path: '/gatehouse/oidc-uncached',
+          label:
+            'gatehouse OidcBackend with verifiedTokenCacheSize: 0 (RS256 verify every request)',
+          group: 'library',
+          anonymousStatus: 401,
+          credentials: idpTokens,
+        },
+      ],
+    },
+  );
   if (env.redisUrl) {
     apps.push({
       name: 'jwt-redis',
