@@ -58,8 +58,15 @@ export async function createApp(config: AppConfig): Promise<SampleApp> {
   }
   await configureSessions(app);
   setupSwagger(app);
-  await app.get(RedisConnection).ready();
-  await app.listen(config.port, config.host);
+  try {
+    await app.get(RedisConnection).ready();
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    // A start refused at bootstrap (say, a provider naming another issuer) still closes the
+    // database and connections opened so far.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${address.port}`;
   logStartup(app, config, url);
@@ -76,6 +83,11 @@ function logStartup(app: INestApplication, config: AppConfig, url: string): void
       ? `store: redis at ${redactUrl(config.redisUrl)} (revocations, sessions and login throttling shared by every instance)`
       : 'store: memory (revocations, sessions and login throttling live in this process; set REDIS_URL to share them)',
   );
+  if (config.oidc !== undefined) {
+    logger.log(
+      `identity provider: access tokens of ${config.oidc.issuer} for ${config.oidc.audience} (backend oidc)`,
+    );
+  }
   if (config.sessionCookieSecure === false) {
     logger.warn(
       'session cookies are sent without Secure (SESSION_COOKIE_SECURE=false): development only',

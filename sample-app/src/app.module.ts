@@ -6,6 +6,7 @@ import {
   ApiKeyStore,
   AuthModule,
   JwtBackend,
+  OidcBackend,
   SessionBackend,
 } from 'nestjs-gatehouse';
 import { AdminModule } from './admin/admin.module.js';
@@ -46,7 +47,13 @@ export class AppModule {
           isGlobal: true,
         }),
         AuthModule.forRootAsync({
-          backends: [JwtBackend, SessionBackend, ApiKeyBackend],
+          // The outside provider's backend exists only when OIDC_ISSUER is set.
+          backends: [
+            JwtBackend,
+            SessionBackend,
+            ApiKeyBackend,
+            ...(config.oidc === undefined ? [] : [OidcBackend]),
+          ],
           userModel: { useExisting: SqliteUserModel },
           events: SqliteAuditEvents,
           // The modules the user model, the audit sink, the key store and the Redis stores live in.

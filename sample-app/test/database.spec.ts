@@ -67,6 +67,44 @@ describe('SqliteDatabase', () => {
     database.onApplicationShutdown();
   });
 
+  it('rebuilds users for nullable emails without losing a row that references them', () => {
+    const path = join(dir, 'before-links.db');
+    const old = new Database(path);
+    old.pragma('foreign_keys = ON');
+    const v8 = migrations.filter((m) => m.version <= 8);
+    expect(migrate(old, v8).length).toBe(8);
+    old.exec(`
+      INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
+        VALUES ('u1', 'ada', 'ada@example.com', 'x', 1, 1);
+      INSERT INTO reports (title, body, author_id, created_at) VALUES ('t', 'b', 'u1', 2);
+      INSERT INTO token_families (id, user_id, created_at, last_used_at, expires_at)
+        VALUES ('f1', 'u1', 1, 1, 9);
+      INSERT INTO password_reset_tokens (token_hash, user_id, created_at, expires_at)
+        VALUES ('h1', 'u1', 1, 9);
+      INSERT INTO email_change_tokens (token_hash, user_id, new_email, created_at, expires_at)
+        VALUES ('e1', 'u1', 'new@example.com', 1, 9);`);
+    expect(migrate(old, migrations).map((m) => m.version)).toEqual([9]);
+    const count = (table: string) =>
+      (old.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect([count('users'), count('reports'), count('token_families')]).toEqual([1, 1, 1]);
+    expect([count('password_reset_tokens'), count('email_change_tokens')]).toEqual([1, 1]);
+    expect(old.pragma('foreign_keys', { simple: true })).toBe(1);
+    // Two accounts without an email, and the references still enforced and cascading.
+    old.exec(`
+      INSERT INTO users (id, username, email, password_hash, created_at, updated_at)
+        VALUES ('u2', 'bob', NULL, '!', 1, 1), ('u3', 'eve', NULL, '!', 1, 1);
+      INSERT INTO linked_identities (issuer, subject, user_id, created_at)
+        VALUES ('https://idp.example.com', 'sub-2', 'u2', 1);`);
+    expect(() =>
+      old.exec(
+        "INSERT INTO reports (title, body, author_id, created_at) VALUES ('x', 'y', 'nobody', 1)",
+      ),
+    ).toThrow(/FOREIGN KEY/);
+    old.exec("DELETE FROM users WHERE id = 'u2'");
+    expect(count('linked_identities')).toBe(0);
+    old.close();
+  });
+
   it('lets two connections (instances) start on one file', () => {
     const path = join(dir, 'shared.db');
     const a = new SqliteDatabase(testConfig(dir, { databasePath: path }));

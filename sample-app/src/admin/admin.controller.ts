@@ -21,7 +21,7 @@ import { UpdateUserDto } from './update-user.dto.js';
 export interface AdminUserView {
   id: string;
   username: string;
-  email: string;
+  email: string | null;
   roles: string[];
   disabled: boolean;
   created_at: string;

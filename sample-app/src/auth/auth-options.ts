@@ -37,6 +37,25 @@ export function authOptions(config: ConfigService<AppConfig, true>): AuthModuleO
       secure,
       hostPrefix: secure,
     },
+    ...oidcOptions(config.get('oidc', { infer: true })),
+  };
+}
+
+/** The outside provider, when `OIDC_ISSUER` is set. */
+function oidcOptions(oidc: AppConfig['oidc']): Pick<AuthModuleOptions, 'oidc'> {
+  if (oidc === undefined) return {};
+  return {
+    oidc: {
+      issuers: [
+        {
+          issuer: oidc.issuer,
+          audience: oidc.audience,
+          // sample-app-http.md: typ may be absent, JWT or at+jwt.
+          acceptTypJwt: true,
+          rolesClaim: oidc.rolesClaim,
+        },
+      ],
+    },
   };
 }
 

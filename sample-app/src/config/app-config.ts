@@ -31,6 +31,16 @@ export interface AppConfig {
     /** Seconds. */
     readonly refreshTokenTtl: number;
   };
+  /**
+   * An outside OpenID Provider whose access tokens are accepted (`OIDC_ISSUER`, `OIDC_AUDIENCE`,
+   * `OIDC_ROLES_CLAIM`): backend `oidc`, with linked accounts created just in time.
+   */
+  readonly oidc?: {
+    readonly issuer: string;
+    readonly audience: string;
+    /** A dot path whose values that are app role names become a new account's roles. */
+    readonly rolesClaim?: string;
+  };
   /** When set, revocations, sessions and login throttling live in this Redis. */
   readonly redisUrl?: string;
   readonly sessionSecret: string;

@@ -129,6 +129,7 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
       refreshTokenTtl: integer(env, 'REFRESH_TOKEN_TTL', 1_209_600, 60, 31_536_000),
     },
     redisUrl: nonEmpty(env.REDIS_URL),
+    oidc: oidcConfig(env),
     sessionSecret,
     admin:
       adminUsername && adminPassword && adminEmail
@@ -164,6 +165,32 @@ export function loadConfig(env: Env = process.env): LoadedConfig {
     );
   }
   return { config, warnings };
+}
+
+/** `OIDC_ISSUER` and what goes with it; the library checks the URLs themselves at start. */
+function oidcConfig(env: Env): AppConfig['oidc'] {
+  const issuer = nonEmpty(env.OIDC_ISSUER);
+  const audience = nonEmpty(env.OIDC_AUDIENCE);
+  const rolesClaim = nonEmpty(env.OIDC_ROLES_CLAIM);
+  if (issuer === undefined) {
+    const stray = audience !== undefined ? 'OIDC_AUDIENCE' : rolesClaim && 'OIDC_ROLES_CLAIM';
+    if (stray) {
+      throw new ConfigError(
+        stray,
+        'is set without OIDC_ISSUER',
+        'set OIDC_ISSUER too, or unset it',
+      );
+    }
+    return undefined;
+  }
+  if (audience === undefined) {
+    throw new ConfigError(
+      'OIDC_AUDIENCE',
+      'is required with OIDC_ISSUER: without it a token the provider issued for any other API would pass',
+      'set it to the audience the provider writes into the access tokens for this API',
+    );
+  }
+  return { issuer, audience, rolesClaim };
 }
 
 /**

@@ -119,4 +119,33 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX email_change_tokens_user ON email_change_tokens(user_id);`,
   },
+  {
+    version: 9,
+    name: 'accounts linked to an outside identity provider; an account may have no email',
+    // SQLite changes a column's constraint by rebuilding the table (its documented procedure;
+    // the runner holds the foreign keys off meanwhile and checks them before the commit).
+    sql: `
+      CREATE TABLE users_new (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        email TEXT UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        roles TEXT NOT NULL DEFAULT '["user"]',
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      INSERT INTO users_new
+        SELECT id, username, email, password_hash, roles, disabled, created_at, updated_at FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_new RENAME TO users;
+      CREATE TABLE linked_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, subject)
+      );
+      CREATE INDEX linked_identities_user ON linked_identities(user_id);`,
+  },
 ];

@@ -45,13 +45,28 @@ export class SqliteDatabase implements OnApplicationShutdown {
   }
 }
 
-/** Applies the migrations `db` lacks, in order, and returns them. */
+/**
+ * Applies the migrations `db` lacks, in order, and returns them. The foreign keys are off while
+ * they run, as SQLite's table-rebuild procedure requires (dropping the old table must not cascade
+ * to the rows that reference it), and are checked as a whole before the commit.
+ */
 export function migrate(db: Database.Database, migrations: readonly Migration[]): Migration[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   )`);
+  // The pragma has no effect inside a transaction, so it is switched around it.
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (enforced) db.pragma('foreign_keys = OFF');
+  try {
+    return applyPending(db, migrations);
+  } finally {
+    if (enforced) db.pragma('foreign_keys = ON');
+  }
+}
+
+function applyPending(db: Database.Database, migrations: readonly Migration[]): Migration[] {
   // IMMEDIATE takes the write lock first, so two instances starting together never both apply
   // the same version: the second waits, then finds it applied.
   return db
@@ -70,6 +85,10 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
       for (const migration of pending) {
         db.exec(migration.sql);
         record.run(migration.version, migration.name, Date.now());
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) {
+        throw new Error(`migrations left ${broken.length} rows with a broken foreign key`);
       }
       return pending;
     })

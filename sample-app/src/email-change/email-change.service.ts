@@ -46,7 +46,7 @@ export class EmailChangeService {
     request: AuthRequest,
   ): Promise<string> {
     await this.credentials.verifyCurrentPassword(user, password, request, 'email_change');
-    if (email === user.email.toLowerCase()) {
+    if (email === user.email?.toLowerCase()) {
       throw new BadRequestException('email is already the email of the account');
     }
     const owner = this.users.findByEmail(email);
@@ -70,8 +70,14 @@ export class EmailChangeService {
         'nothing changes.',
       ].join('\n'),
     });
+    // An account linked to an outside provider may have had no address to warn.
+    if (user.email !== null) await this.notifyOldAddress(user, user.email, email);
+    return email;
+  }
+
+  private async notifyOldAddress(user: UserRecord, old: string, email: string): Promise<void> {
     await this.mailer.send({
-      to: user.email,
+      to: old,
       subject: 'Your email address is being changed',
       text: [
         `Hello ${user.username},`,
@@ -83,7 +89,6 @@ export class EmailChangeService {
         'that cancels the change and ends every login to your account.',
       ].join('\n'),
     });
-    return email;
   }
 
   /**

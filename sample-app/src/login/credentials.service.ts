@@ -7,7 +7,7 @@ import {
 } from 'nestjs-gatehouse';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/password-policy.js';
-import type { UserRecord } from '../users/app-user.js';
+import { NO_PASSWORD, type UserRecord } from '../users/app-user.js';
 import { UsersRepository } from '../users/users.repository.js';
 
 /** The one answer to every failed login, whatever the reason. */
@@ -63,9 +63,12 @@ export class CredentialsService {
     // Oversized passwords were refused by validation already; this keeps argon2's input bounded
     // even if a caller forgets.
     const candidate = password.length > MAX_PASSWORD_LENGTH ? '' : password;
-    const matches = user
-      ? await this.hasher.verify(user.passwordHash, candidate)
-      : await this.hasher.verifyDummy(candidate);
+    // An account that signs in through its identity provider has no password: it costs the
+    // same time as an unknown user, and never matches.
+    const matches =
+      user && user.passwordHash !== NO_PASSWORD
+        ? await this.hasher.verify(user.passwordHash, candidate)
+        : await this.hasher.verifyDummy(candidate);
     if (!user || !matches || user.disabled) {
       this.emit(
         'login_failed',

@@ -125,7 +125,8 @@ export class PasswordResetService {
 
   private async send(user: UserRecord, token: string): Promise<void> {
     await this.mailer.send({
-      to: user.email,
+      // Found by its email, so it has one.
+      to: user.email!,
       subject: 'Reset your password',
       text: [
         `Hello ${user.username},`,

@@ -14,7 +14,7 @@ import { RegisterDto } from './dto/register.dto.js';
 export interface MeView {
   id: string;
   username: string;
-  email: string;
+  email: string | null;
   roles: string[];
   permissions: string[];
   auth: string;

@@ -75,7 +75,10 @@ export class AccountsService implements OnApplicationBootstrap {
    * revoked what must not outlive the old password.
    */
   async newPasswordHash(user: UserRecord, password: string): Promise<string> {
-    this.assertPassword(password, [user.username, user.email]);
+    this.assertPassword(
+      password,
+      user.email === null ? [user.username] : [user.username, user.email],
+    );
     return this.hasher.hash(password);
   }
 

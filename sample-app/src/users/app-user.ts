@@ -4,13 +4,18 @@ import { BaseUser } from 'nestjs-gatehouse';
 export interface UserRecord {
   readonly id: string;
   readonly username: string;
-  readonly email: string;
+  /** `null` for an account linked to an outside provider that vouched for no email. */
+  readonly email: string | null;
+  /** {@link NO_PASSWORD} for an account that signs in through an outside provider only. */
   readonly passwordHash: string;
   readonly roles: readonly string[];
   readonly disabled: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
+
+/** The password hash of an account without a password: no password ever matches it. */
+export const NO_PASSWORD = '!';
 
 /** The user the guard attaches to requests: loaded from SQLite on every request. */
 export class AppUser extends BaseUser {
@@ -35,7 +40,7 @@ export class AppUser extends BaseUser {
 export function publicUser(record: UserRecord): {
   id: string;
   username: string;
-  email: string;
+  email: string | null;
   roles: string[];
 } {
   return {

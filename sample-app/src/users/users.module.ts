@@ -4,6 +4,7 @@ import { DatabaseModule } from '../database/database.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountsService } from './accounts.service.js';
+import { LinkedAccountsService } from './linked-accounts.service.js';
 import { SqliteUserModel } from './sqlite-user.model.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -14,7 +15,7 @@ import { UsersRepository } from './users.repository.js';
 @Module({
   imports: [DatabaseModule, ClockModule, PasswordsModule],
   controllers: [AccountController],
-  providers: [UsersRepository, AccountsService, SqliteUserModel],
+  providers: [UsersRepository, AccountsService, LinkedAccountsService, SqliteUserModel],
   exports: [UsersRepository, AccountsService, SqliteUserModel],
 })
 export class UsersModule {}

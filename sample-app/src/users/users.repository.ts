@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from 'nestjs-gatehouse';
 import { SqliteDatabase } from '../database/sqlite.database.js';
-import type { UserRecord } from './app-user.js';
+import { NO_PASSWORD, type UserRecord } from './app-user.js';
+
+/** How many suffixed usernames a linked account tries before it takes a random one. */
+const USERNAME_ATTEMPTS = 20;
 
 interface UserRow {
   id: string;
   username: string;
-  email: string;
+  email: string | null;
   password_hash: string;
   roles: string;
   disabled: number;
@@ -81,6 +84,69 @@ export class UsersRepository {
       throw error;
     }
     return this.findById(id)!;
+  }
+
+  /** The account linked to `subject` at `issuer`, if there is one. */
+  findLinked(issuer: string, subject: string): UserRecord | null {
+    return toRecord(
+      this.db
+        .prepare(
+          `SELECT users.* FROM linked_identities JOIN users ON users.id = linked_identities.user_id
+           WHERE linked_identities.issuer = ? AND linked_identities.subject = ?`,
+        )
+        .get(issuer, subject) as UserRow,
+    );
+  }
+
+  /**
+   * Creates an account without a password, linked to `subject` at `issuer`, in one transaction:
+   * the username is `username`, or the first free `username-2`, `username-3`…; the email is kept
+   * only when no other account has it. Returns the existing account when another request (or
+   * instance) linked the same subject first.
+   */
+  createLinked(input: {
+    issuer: string;
+    subject: string;
+    username: string;
+    email: string | undefined;
+    roles: readonly string[];
+  }): UserRecord {
+    const db = this.db;
+    const create = db.transaction((): string => {
+      const linked = db
+        .prepare('SELECT user_id FROM linked_identities WHERE issuer = ? AND subject = ?')
+        .get(input.issuer, input.subject) as { user_id: string } | undefined;
+      if (linked) return linked.user_id;
+      const now = this.clock.now();
+      const id = randomUUID();
+      const email =
+        input.email !== undefined && this.findByEmail(input.email) === null ? input.email : null;
+      db.prepare(
+        `INSERT INTO users (id, username, email, password_hash, roles, disabled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+      ).run(
+        id,
+        this.freeUsername(input.username),
+        email,
+        NO_PASSWORD,
+        JSON.stringify(input.roles),
+        now,
+        now,
+      );
+      db.prepare(
+        'INSERT INTO linked_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?)',
+      ).run(input.issuer, input.subject, id, now);
+      return id;
+    });
+    return this.findById(create.immediate())!;
+  }
+
+  private freeUsername(base: string): string {
+    for (let i = 1; i <= USERNAME_ATTEMPTS; i++) {
+      const candidate = i === 1 ? base : `${base}-${i}`;
+      if (this.findByUsername(candidate) === null) return candidate;
+    }
+    return `${base}-${randomUUID().slice(0, 8)}`;
   }
 
   /** Updates the given fields; returns the new record, or `null` when the user does not exist. */
