@@ -7,6 +7,9 @@ import { Clock } from './clock.js';
 /** An {@link AuthEvent} before the publisher stamps its time. */
 export type AuthEventInput = Omit<AuthEvent, 'at'>;
 
+/** Something in the library that reacts to events as they are published (see `subscribe`). */
+export type AuthEventListener = (event: AuthEvent) => void;
+
 /**
  * The one way auth events reach the {@link AuthEvents} sink, with one policy: the time comes from
  * the `Clock`, and a sink that throws is logged (one error line per failed event, naming its
@@ -29,6 +32,7 @@ export type AuthEventInput = Omit<AuthEvent, 'at'>;
 @Injectable()
 export class AuthEventPublisher {
   private static readonly logger = new Logger('Gatehouse');
+  private readonly listeners: AuthEventListener[] = [];
 
   constructor(
     private readonly sink: AuthEvents,
@@ -49,6 +53,8 @@ export class AuthEventPublisher {
       credentialId: event.credentialId,
       method: event.method,
       path: event.path,
+      transport: event.transport,
+      operation: event.operation,
       ip: event.ip,
       error: event.error,
     };
@@ -60,5 +66,28 @@ export class AuthEventPublisher {
         error instanceof Error ? error.stack : String(error),
       );
     }
+    for (const listener of this.listeners) {
+      try {
+        listener(stamped);
+      } catch (error) {
+        AuthEventPublisher.logger.error(
+          `auth event listener failed on ${stamped.type}`,
+          error instanceof Error ? error.stack : String(error),
+        );
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` with every event after the sink, under the same policy (a throw is logged
+   * and ignored). The library uses it to end open connections as soon as their credential is
+   * revoked. Returns the function that removes the listener.
+   */
+  subscribe(listener: AuthEventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index !== -1) this.listeners.splice(index, 1);
+    };
   }
 }

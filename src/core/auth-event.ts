@@ -46,6 +46,13 @@ export interface AuthEvent {
   readonly method?: string;
   /** The request path, without its query string. */
   readonly path?: string;
+  /** The transport, when it is not HTTP: `'graphql'`, `'ws'`, `'rpc'` or a custom one. */
+  readonly transport?: string;
+  /**
+   * What was asked for on that transport: `mutation CreateReport` (the GraphQL operation),
+   * `reports.create` (the WebSocket event), `sum` (the RPC pattern).
+   */
+  readonly operation?: string;
   readonly ip?: string;
   /** An underlying error, for `auth_unavailable`. */
   readonly error?: unknown;

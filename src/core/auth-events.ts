@@ -48,6 +48,7 @@ function format(event: AuthEvent): string {
   if (event.identity) parts.push(`identity=${event.identity}`);
   if (event.credentialId) parts.push(`credential=${event.credentialId}`);
   if (event.method) parts.push(`${event.method} ${event.path ?? ''}`);
+  if (event.transport) parts.push(`${event.transport} ${event.operation ?? ''}`);
   if (event.ip) parts.push(`ip=${event.ip}`);
   if (event.reason) parts.push(`reason=${event.reason}`);
   // Quoted as JSON: a detail may hold quotes, and then still reads as one field.

@@ -60,7 +60,11 @@ export type AuthReasonCode =
   | 'OIDC_KID_UNKNOWN'
   | 'OIDC_KEYS_UNAVAILABLE'
   | 'OIDC_TOKEN_INACTIVE'
-  | 'OIDC_INTROSPECTION_UNAVAILABLE';
+  | 'OIDC_INTROSPECTION_UNAVAILABLE'
+  // Transports other than HTTP (GraphQL, WebSocket, RPC)
+  | 'CONTEXT_UNSUPPORTED'
+  | 'CSRF_FORM_CONTENT_TYPE'
+  | 'GRAPHQL_MUTATION_OVER_GET';
 
 /**
  * Every {@link AuthReasonCode} with a one-line description, so a sink can enumerate the codes
@@ -128,6 +132,11 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   OIDC_TOKEN_INACTIVE:
     'The provider answered the introspection of an opaque token with active: false.',
   OIDC_INTROSPECTION_UNAVAILABLE: 'The introspection endpoint could not answer (503).',
+  CONTEXT_UNSUPPORTED:
+    'The guard has no transport for the execution context type, or found no carrier in it (503).',
+  CSRF_FORM_CONTENT_TYPE:
+    'A GraphQL request came with a content type an HTML form can send (text/plain, form-urlencoded, multipart) (403).',
+  GRAPHQL_MUTATION_OVER_GET: 'A GraphQL mutation came by GET, which never changes anything (403).',
 } satisfies Record<AuthReasonCode, string>);
 
 /** Whether `value` is one of the {@link AuthReasonCode}s. */

@@ -11,15 +11,30 @@ export interface AuthInfo extends AuthSuccess {
   readonly permissions: ReadonlySet<string>;
 }
 
+/** The transports besides HTTP that the guard knows; custom ones name themselves. */
+export type AuthTransportType = 'graphql' | 'ws' | 'rpc' | (string & {});
+
 /**
  * The part of an Express or Fastify request the library reads and writes. Both adapters' request
- * objects fit it.
+ * objects fit it, and so do the views the guard builds for the other transports: a GraphQL
+ * operation, a WebSocket message or an RPC message is presented to the backends as the request
+ * that carries its credential (the upgrade, the `connection_init` payload, the RPC envelope).
  */
 export interface AuthRequest {
   readonly headers: IncomingHttpHeaders;
   readonly method: string;
   readonly url: string;
   readonly ip?: string;
+  /**
+   * The transport of a view built for a context other than HTTP (`'graphql'`, `'ws'`, `'rpc'`);
+   * absent on the HTTP request itself.
+   */
+  readonly transport?: AuthTransportType;
+  /**
+   * What the caller asked for on that transport, for events: `mutation CreateReport`, the
+   * WebSocket event, the RPC pattern.
+   */
+  readonly operation?: string;
   body?: unknown;
   query?: unknown;
   cookies?: Record<string, string | undefined>;
