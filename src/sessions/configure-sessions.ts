@@ -105,7 +105,7 @@ export async function configureSessions(app: INestApplication): Promise<void> {
       'use @nestjs/platform-express or @nestjs/platform-fastify',
     );
   }
-  installation.markInstalled();
+  installation.markInstalled(type);
 }
 
 async function installExpress(

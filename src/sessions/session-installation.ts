@@ -3,6 +3,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { SessionSettings } from './session-settings.js';
 
+/** The session middleware `configureSessions` installed: express-session or @fastify/session. */
+export type SessionMiddlewareKind = 'express' | 'fastify';
+
 /**
  * Whether `configureSessions(app)` put the session middleware in place, checked when the
  * application starts: without it every session request would fail, so the start fails instead,
@@ -11,7 +14,7 @@ import { SessionSettings } from './session-settings.js';
 @Injectable()
 export class SessionInstallation implements OnApplicationBootstrap {
   private static readonly logger = new Logger('Gatehouse');
-  private installed = false;
+  private middleware: SessionMiddlewareKind | undefined;
 
   constructor(
     private readonly settings: SessionSettings,
@@ -19,18 +22,23 @@ export class SessionInstallation implements OnApplicationBootstrap {
   ) {}
 
   /** Called by `configureSessions` once the middleware is in place. */
-  markInstalled(): void {
-    this.installed = true;
+  markInstalled(middleware: SessionMiddlewareKind): void {
+    this.middleware = middleware;
   }
 
   /** Whether `configureSessions(app)` ran. */
   get isInstalled(): boolean {
-    return this.installed;
+    return this.middleware !== undefined;
+  }
+
+  /** Which middleware signs the cookies, once `configureSessions(app)` ran. */
+  get installedMiddleware(): SessionMiddlewareKind | undefined {
+    return this.middleware;
   }
 
   onApplicationBootstrap(): void {
     // A module compiled without an HTTP application (a unit test) has no adapter and is let be.
-    if (this.adapterHost?.httpAdapter && !this.installed) {
+    if (this.adapterHost?.httpAdapter && !this.isInstalled) {
       throw new AuthConfigurationError(
         'session',
         'SessionBackend is configured, but the session middleware is not installed',

@@ -6,7 +6,13 @@ import type { AuthRejection } from '../core/auth-reason.js';
 import { isUnsafeMethod } from '../http/headers.js';
 import { csrfFailure } from '../http/csrf.js';
 import { InMemorySessionStore } from './in-memory-session.store.js';
-import { requireBinding, usableSession, type SessionBinding } from './session-binding.js';
+import {
+  bindingOf,
+  requireBinding,
+  usableSession,
+  type SessionBinding,
+} from './session-binding.js';
+import { DetachedSessions } from './detached-session.js';
 import { readRecord, RECORD_KEY, sessionHandle, type SessionRecord } from './session-record.js';
 import { SessionInstallation } from './session-installation.js';
 import { SessionSettings, sessionSettingsProvider } from './session-settings.js';
@@ -46,6 +52,7 @@ export class SessionBackend extends AuthBackend {
     sessionSettingsProvider,
     SessionInstallation,
     SessionService,
+    DetachedSessions,
     { provide: SessionStore, useClass: InMemorySessionStore },
   ];
 
@@ -55,6 +62,7 @@ export class SessionBackend extends AuthBackend {
     private readonly settings: SessionSettings,
     private readonly sessions: SessionService,
     private readonly clock: Clock,
+    private readonly detached: DetachedSessions,
   ) {
     super();
   }
@@ -72,7 +80,13 @@ export class SessionBackend extends AuthBackend {
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {
-    const binding = requireBinding(request);
+    // A view of another transport (a WebSocket upgrade, an RPC message) never went through the
+    // middleware: its session is read from the store by the cookie it carries.
+    const binding =
+      bindingOf(request) ??
+      (request.transport === undefined
+        ? requireBinding(request)
+        : await this.detached.bind(request));
     const session = usableSession(binding);
     const record = readRecord(session);
     const sid = binding.id();
