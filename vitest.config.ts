@@ -13,6 +13,9 @@ export default defineConfig({
       { find: /^nestjs-gatehouse\/redis$/, replacement: source('redis.ts') },
       { find: /^nestjs-gatehouse\/testing$/, replacement: source('testing.ts') },
       { find: /^nestjs-gatehouse\/swagger$/, replacement: source('swagger.ts') },
+      { find: /^nestjs-gatehouse\/graphql$/, replacement: source('graphql.ts') },
+      { find: /^nestjs-gatehouse\/ws$/, replacement: source('ws.ts') },
+      { find: /^nestjs-gatehouse\/socket\.io$/, replacement: source('socket.io.ts') },
     ],
   },
   test: {

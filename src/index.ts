@@ -12,7 +12,8 @@ export type {
 } from './module/auth-module-options.js';
 export type { RoleDefinition } from './permissions/role-hierarchy.js';
 export { Clock, SystemClock } from './core/clock.js';
-export type { AuthInfo, AuthRequest } from './core/auth-request.js';
+export type { AuthInfo, AuthRequest, AuthTransportType } from './core/auth-request.js';
+export type { ConnectionOptions, RpcOptions } from './transports/transport-options.js';
 
 // (1) Mark the route
 export { Public } from './routes/public.decorator.js';
@@ -22,8 +23,10 @@ export { HasAnyPermission, HasPermission } from './routes/has-permission.decorat
 export type { PermissionRequirement } from './permissions/permission-requirement.js';
 export { CurrentAuth, CurrentUser } from './routes/current-user.decorator.js';
 
-// (2) Enforce
+// (2) Enforce, on every transport
 export { AuthGuard } from './routes/auth.guard.js';
+export { AuthTransport } from './transports/auth-transport.js';
+export { withCredentials } from './transports/rpc.transport.js';
 
 // (3) Who is calling?
 export { AuthBackend, type AuthBackendType } from './core/auth-backend.js';

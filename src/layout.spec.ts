@@ -23,12 +23,17 @@ const RANKS: Readonly<Record<string, number>> = {
   'api-keys': 6,
   'login-throttle': 6,
   oidc: 6,
-  routes: 7,
-  module: 8,
-  testing: 9,
-  swagger: 9,
-  // The entry files (index.ts, redis.ts, testing.ts, swagger.ts) sit on top.
-  '.': 10,
+  // How the guard reads GraphQL, WebSocket and RPC contexts; no feature depends on it.
+  transports: 7,
+  routes: 8,
+  // Upgrades, connection_init and open connections: they ask the guard.
+  connections: 9,
+  module: 10,
+  testing: 11,
+  swagger: 11,
+  // The entry files (index.ts, redis.ts, testing.ts, swagger.ts, graphql.ts, ws.ts, socket.io.ts)
+  // sit on top.
+  '.': 12,
 };
 
 const src = dirname(fileURLToPath(import.meta.url));

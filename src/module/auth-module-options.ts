@@ -8,6 +8,8 @@ import type { OidcOptions } from '../oidc/oidc-options.js';
 import type { PassportStrategyClass } from '../passport/strategy-backend.js';
 import type { SessionOptions } from '../sessions/session-options.js';
 import type { RoleDefinition } from '../permissions/role-hierarchy.js';
+import type { AuthTransport } from '../transports/auth-transport.js';
+import type { ConnectionOptions, RpcOptions } from '../transports/transport-options.js';
 import type { UserModel } from '../users/user-model.js';
 
 /**
@@ -44,6 +46,10 @@ export interface AuthModuleOptions {
   loginThrottle?: LoginThrottleOptions;
   /** Identity providers whose access tokens `OidcBackend` accepts. Required with that backend. */
   oidc?: OidcOptions;
+  /** WebSocket and graphql-ws connections: trusted origins, how often they are re-checked. */
+  connections?: ConnectionOptions;
+  /** Microservice handlers: the field of the credential envelope. Default: `'$auth'`. */
+  rpc?: RpcOptions;
 }
 
 /** How to provide the {@link UserModel}: a class, or a provider without `provide`. */
@@ -77,6 +83,12 @@ export interface AuthModuleExtras {
   imports?: ModuleMetadata['imports'];
   /** Extra providers. They come last, so they replace defaults such as `Clock`. */
   providers?: Provider[];
+  /**
+   * Transports for execution context types besides `http`, `graphql`, `ws` and `rpc` (or
+   * replacing one of the last three). A context of a type no transport serves is refused.
+   * Default: none.
+   */
+  transports?: readonly Type<AuthTransport>[];
 }
 
 /** Every top-level key of {@link AuthModuleOptions}; the module refuses any other. */
@@ -88,6 +100,8 @@ export const MODULE_OPTION_KEYS: readonly (keyof AuthModuleOptions)[] = [
   'session',
   'loginThrottle',
   'oidc',
+  'connections',
+  'rpc',
 ];
 
 /** Every key of {@link AuthModuleExtras}. */
@@ -99,4 +113,5 @@ export const MODULE_EXTRA_KEYS: readonly (keyof AuthModuleExtras)[] = [
   'isGlobal',
   'imports',
   'providers',
+  'transports',
 ];

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { AUTH_BACKENDS, AUTH_TEST_BACKEND } from '../core/injection-tokens.js';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { AUTH_BACKENDS, AUTH_TEST_BACKEND, AUTH_TRANSPORTS } from '../core/injection-tokens.js';
 import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
 import {
   AUTH_ASYNC_OPTIONS_TYPE,
@@ -16,6 +16,15 @@ import { LOGIN_THROTTLE_PROVIDERS } from '../login-throttle/login-throttle.js';
 import { AuthGuard } from '../routes/auth.guard.js';
 import { RoutePolicies } from '../routes/route-policy.js';
 import { AuthRouteScanner } from '../routes/route-scanner.js';
+import { messageHandlerGuard } from '../routes/message-handler-guard.js';
+import { AuthTransports } from '../transports/auth-transports.js';
+import { GraphQLTransport } from '../transports/graphql.transport.js';
+import { RpcTransport } from '../transports/rpc.transport.js';
+import { transportSettingsProvider } from '../transports/transport-settings.js';
+import { WsRefusalFilter, WsTransport } from '../transports/ws.transport.js';
+import { ConnectionGate } from '../connections/connection-gate.js';
+import { ConnectionMonitor } from '../connections/connection-monitor.js';
+import { GraphQLAuth } from '../connections/graphql-auth.js';
 import { checkOptions, validateBackendNames, validateExtras } from './validate-options.js';
 import { PermissionChecker } from '../permissions/permission-checker.js';
 import { UserModel } from '../users/user-model.js';
@@ -65,6 +74,7 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
   const backendTypes: AuthBackendType[] = extras.backends.map((type) =>
     isPassportStrategyClass(type) ? strategyBackend(type) : (type as AuthBackendType),
   );
+  const transportTypes = [...(extras.transports ?? [])];
   const providers: Provider[] = [
     ...(definition.providers ?? []),
     { provide: Clock, useClass: SystemClock },
@@ -89,9 +99,27 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
     RoutePolicies,
     AuthRouteScanner,
     AuthGuard,
+    // GraphQL, WebSocket and microservice contexts: nothing here loads their packages.
+    transportSettingsProvider,
+    GraphQLTransport,
+    WsTransport,
+    RpcTransport,
+    ...transportTypes,
+    {
+      provide: AUTH_TRANSPORTS,
+      useFactory: (...custom: unknown[]) => custom,
+      inject: transportTypes,
+    },
+    AuthTransports,
+    ConnectionMonitor,
+    ConnectionGate,
+    GraphQLAuth,
+    { provide: APP_FILTER, useClass: WsRefusalFilter },
     // A backend brings the services it needs (TokenService for JWT, ApiKeyService for keys…).
     ...dedupe(backendTypes.flatMap((type) => type.providers ?? [])),
-    ...(extras.globalGuard === false ? [] : [{ provide: APP_GUARD, useExisting: AuthGuard }]),
+    ...(extras.globalGuard === false
+      ? []
+      : [{ provide: APP_GUARD, useExisting: AuthGuard }, messageHandlerGuard]),
     ...(extras.providers ?? []),
   ];
   const imports = dedupe([
@@ -102,7 +130,11 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
   const exported = providers
     .map((p) => (typeof p === 'function' ? p : p.provide))
     .filter(
-      (token) => token !== APP_GUARD && token !== AUTH_MODULE_OPTIONS && token !== OPTIONS_CHECKED,
+      (token) =>
+        token !== APP_GUARD &&
+        token !== APP_FILTER &&
+        token !== AUTH_MODULE_OPTIONS &&
+        token !== OPTIONS_CHECKED,
     );
   return {
     ...definition,

@@ -1,4 +1,5 @@
 import { AuthBackend } from '../core/auth-backend.js';
+import { AuthTransport } from '../transports/auth-transport.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { OptionsReader } from '../core/options-reader.js';
 import { isPassportStrategyClass } from '../passport/strategy-backend.js';
@@ -37,6 +38,15 @@ export function validateExtras(extras: AuthModuleExtras): void {
       'list each backend class once',
     );
   }
+  (extras.transports ?? []).forEach((transport, index) => {
+    if (typeof transport !== 'function' || !(transport.prototype instanceof AuthTransport)) {
+      throw new AuthConfigurationError(
+        `transports[${index}]`,
+        'is not a class that extends AuthTransport',
+        'pass the transport class itself (not an instance), and make it extend AuthTransport',
+      );
+    }
+  });
   if (extras.userModel === undefined || extras.userModel === null) {
     throw new AuthConfigurationError(
       'userModel',

@@ -5,6 +5,7 @@ import type { AuthFailure, AuthResult, AuthSuccess } from '../core/auth-result.j
 import { Clock } from '../core/clock.js';
 import { unavailable } from '../core/dependency-call.js';
 import {
+  AuthError,
   AuthenticationFailedError,
   AuthUnavailableError,
   PermissionDeniedError,
@@ -17,29 +18,67 @@ import { PermissionChecker } from '../permissions/permission-checker.js';
 import type { BaseUser } from '../core/base-user.js';
 import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 import { UserModel } from '../users/user-model.js';
+import { AuthTransports } from '../transports/auth-transports.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 
 /**
  * The one guard: authentication, the backend restriction, freshness and permissions, in that
  * order, so a permission check can never run before `request.user` is set.
  *
+ * It serves every execution context type Nest has: `http` (controllers), `graphql` (queries,
+ * mutations, subscriptions, field resolvers), `ws` (gateway messages) and `rpc` (message and
+ * event patterns), each through the credential carrier its transport has, and refuses in each
+ * transport's own terms. A context of any other type is refused (503) unless an
+ * `AuthTransport` for it is configured.
+ *
  * `AuthModule` registers it as `APP_GUARD` with `useExisting`, so tests can replace it with
- * `overrideProvider(AuthGuard)`. Extend it and override {@link AuthGuard.getRequest} to support
- * GraphQL or WebSocket contexts.
+ * `overrideProvider(AuthGuard)`.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** What a non-HTTP view was authenticated as, so every field of one operation shares it. */
+  private readonly decided = new WeakMap<AuthRequest, AuthInfo>();
+
   constructor(
     protected readonly policies: RoutePolicies,
     protected readonly users: UserModel,
     protected readonly permissions: PermissionChecker,
     protected readonly events: AuthEventPublisher,
     protected readonly clock: Clock,
+    protected readonly transports: AuthTransports,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = this.getRequest(context);
-    const policy = this.policies.resolve(context.getClass(), context.getHandler());
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const type = context.getType();
+    if (type === 'http') {
+      // Returned, not awaited: no extra promise on the HTTP path.
+      const policy = this.policies.resolve(context.getClass(), context.getHandler());
+      return this.authorize(this.getRequest(context), policy, context);
+    }
+    return this.activate(context, type);
+  }
+
+  /**
+   * Authenticates and authorises `request` under `policy`: resolves with `true`, or rejects
+   * with the library's 401, 403 or 503 (`AuthError`), after publishing the decision's event.
+   * The guard runs it for every call; the connection code runs it for WebSocket upgrades,
+   * graphql-ws `connection_init` messages and the periodic checks of open connections, which
+   * have no execution context (and announce no success: one `authenticated` event per
+   * connection is enough).
+   */
+  async authorize(
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context?: ExecutionContext,
+    announce = true,
+  ): Promise<true> {
+    if (request.transport !== undefined) {
+      const decided = this.decided.get(request);
+      if (decided !== undefined && policy.backends.some((b) => b.name === decided.backend)) {
+        if (!policy.public) this.enforce(request, policy, decided);
+        return true;
+      }
+    }
 
     let success: AuthSuccess | undefined;
     let failure: AuthFailure | undefined;
@@ -103,18 +142,10 @@ export class AuthGuard implements CanActivate {
     request.user = user;
     request.auth = success.backend;
     request.authInfo = info;
+    if (request.transport !== undefined) this.decided.set(request, info);
 
-    if (!policy.public) {
-      if (policy.fresh && !this.isFresh(success, policy)) {
-        this.deny(request, success, 'CREDENTIAL_NOT_FRESH');
-      }
-      if (
-        policy.requirements.length > 0 &&
-        !this.permissions.satisfies(permissions, policy.requirements)
-      ) {
-        this.deny(request, success, 'PERMISSION_MISSING');
-      }
-    }
+    if (!policy.public) this.enforce(request, policy, info);
+    if (!announce) return true;
     this.emit(
       'authenticated',
       request,
@@ -126,10 +157,7 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /**
-   * How the guard reaches the request. Override it for GraphQL
-   * (`GqlExecutionContext.create(context).getContext().req`) or WebSocket contexts.
-   */
+  /** How the guard reaches the request of an HTTP context. */
   protected getRequest(context: ExecutionContext): AuthRequest {
     return context.switchToHttp().getRequest<AuthRequest>();
   }
@@ -138,10 +166,63 @@ export class AuthGuard implements CanActivate {
    * Called right before a 401 is thrown. The default sets the `WWW-Authenticate` challenge on
    * the HTTP response.
    */
-  protected onUnauthenticated(context: ExecutionContext, policy: RoutePolicy): void {
-    if (context.getType() === 'http' && policy.challenge !== '') {
+  protected onUnauthenticated(context: ExecutionContext | undefined, policy: RoutePolicy): void {
+    if (context?.getType() === 'http' && policy.challenge !== '') {
       setResponseHeader(context.switchToHttp().getResponse(), 'WWW-Authenticate', policy.challenge);
     }
+  }
+
+  /** A context of another transport: its view, then the same decision, refused in its terms. */
+  private async activate(context: ExecutionContext, type: string): Promise<boolean> {
+    const transport = this.transports.get(type);
+    if (transport === undefined) {
+      throw this.unsupported(type, `no transport for the context type "${type}"`);
+    }
+    let request: AuthRequest;
+    try {
+      request = transport.request(context);
+    } catch (error) {
+      if (!(error instanceof AuthUnavailableError)) throw error;
+      throw transport.refuse(context, this.unsupported(type, error.detail, error));
+    }
+    try {
+      const rejection = transport.reject(request);
+      if (rejection !== null) {
+        this.emit('csrf_rejected', request, null, undefined, rejection);
+        throw new PermissionDeniedError(rejection.reason, { detail: rejection.detail });
+      }
+      const policy = this.policies.resolve(context.getClass(), context.getHandler());
+      return await this.authorize(request, policy, context);
+    } catch (error) {
+      throw error instanceof AuthError ? transport.refuse(context, error) : error;
+    }
+  }
+
+  /** The freshness and permission checks of an authenticated request. */
+  private enforce(request: AuthRequest, policy: RoutePolicy, success: AuthInfo): void {
+    if (policy.fresh && !this.isFresh(success, policy)) {
+      this.deny(request, success, 'CREDENTIAL_NOT_FRESH');
+    }
+    if (
+      policy.requirements.length > 0 &&
+      !this.permissions.satisfies(success.permissions, policy.requirements)
+    ) {
+      this.deny(request, success, 'PERMISSION_MISSING');
+    }
+  }
+
+  /** A context the guard cannot read: refused (503), with an event that says why. */
+  private unsupported(type: string, detail?: string, cause?: unknown): AuthUnavailableError {
+    const error = new AuthUnavailableError('CONTEXT_UNSUPPORTED', { detail, cause });
+    this.events.publish({
+      type: 'auth_unavailable',
+      backend: null,
+      reason: error.reason,
+      detail: error.detail,
+      transport: type,
+      error,
+    });
+    return error;
   }
 
   /** What to throw when a backend threw `error`. */
@@ -166,7 +247,7 @@ export class AuthGuard implements CanActivate {
   }
 
   private anonymous(
-    context: ExecutionContext,
+    context: ExecutionContext | undefined,
     request: AuthRequest,
     policy: RoutePolicy,
     why: AuthRejection,
@@ -219,6 +300,8 @@ export class AuthGuard implements CanActivate {
       credentialId,
       method: request.method,
       path: pathOf(request.url),
+      transport: request.transport,
+      operation: request.operation,
       ip: request.ip,
     });
   }
@@ -237,6 +320,8 @@ export class AuthGuard implements CanActivate {
       detail: error.detail,
       method: request.method,
       path: pathOf(request.url),
+      transport: request.transport,
+      operation: request.operation,
       ip: request.ip,
       error: error.cause ?? error,
     });

@@ -1,10 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AuthRequest } from '../core/auth-request.js';
 import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
+import { attachedView } from '../transports/request-views.js';
 
 /**
  * Injects `request.user`: the authenticated user, or `UnauthenticatedUser.instance` on a public
- * route called anonymously. Type the parameter with your own user class.
+ * route called anonymously. Type the parameter with your own user class. It works the same in
+ * resolvers (queries, mutations, subscriptions, field resolvers), gateway message handlers and
+ * message or event patterns: there it is the user the guard authenticated for that call.
  *
  * @example
  * @Controller('me')
@@ -14,13 +16,13 @@ import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
  * }
  */
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  const request = context.switchToHttp().getRequest<AuthRequest>();
-  return request.user ?? UnauthenticatedUser.instance;
+  return attachedView(context)?.user ?? UnauthenticatedUser.instance;
 });
 
 /**
  * Injects `request.authInfo`: the backend, identity, verified claims, scopes, freshness and
- * effective permissions of the request; `undefined` when anonymous.
+ * effective permissions of the request; `undefined` when anonymous. On every transport, as
+ * {@link CurrentUser}.
  *
  * @example
  * @Controller('me')
@@ -30,5 +32,5 @@ export const CurrentUser = createParamDecorator((_data: unknown, context: Execut
  * }
  */
 export const CurrentAuth = createParamDecorator((_data: unknown, context: ExecutionContext) => {
-  return context.switchToHttp().getRequest<AuthRequest>().authInfo;
+  return attachedView(context)?.authInfo;
 });

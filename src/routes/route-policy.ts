@@ -66,21 +66,48 @@ export class RoutePolicies {
     return policy;
   }
 
+  /**
+   * The policy of the class `type` alone (its own `@Public`/`@Auth`/`@HasPermission`): what a
+   * WebSocket gateway's upgrade is held to.
+   */
+  forClass(type: Type<unknown>): RoutePolicy {
+    return this.resolve(type, type);
+  }
+
+  /**
+   * The policy of a connection no handler describes yet (a graphql-ws `connection_init`): any
+   * configured backend, no permission; anonymous callers pass only when `anonymous` is true.
+   */
+  connection(anonymous: boolean): RoutePolicy {
+    const key = anonymous ? PublicConnection : ProtectedConnection;
+    return this.resolve(key, key);
+  }
+
   private build(controller: Type<unknown>, handler: object): RoutePolicy {
-    const where = `${controller.name}.${(handler as { name?: string }).name || 'handler'}`;
-    const rule = combine(
-      this.reflector.get<AccessRule | undefined>(ACCESS_METADATA, controller),
-      this.reflector.get<AccessRule | undefined>(ACCESS_METADATA, handler as never),
-    );
+    const own = handler === controller;
+    const where = own
+      ? controller.name
+      : `${controller.name}.${(handler as { name?: string }).name || 'handler'}`;
+    const rule =
+      controller === PublicConnection
+        ? { public: true }
+        : combine(
+            this.reflector.get<AccessRule | undefined>(ACCESS_METADATA, controller),
+            own
+              ? undefined
+              : this.reflector.get<AccessRule | undefined>(ACCESS_METADATA, handler as never),
+          );
     const requirements = [
       ...(this.reflector.get<PermissionRequirement[] | undefined>(
         PERMISSIONS_METADATA,
         controller,
       ) ?? []),
-      ...(this.reflector.get<PermissionRequirement[] | undefined>(
-        PERMISSIONS_METADATA,
-        handler as never,
-      ) ?? []),
+      ...(own
+        ? []
+        : (this.reflector.get<PermissionRequirement[] | undefined>(
+            PERMISSIONS_METADATA,
+            handler as never,
+          ) ?? [])),
     ];
     if (rule.public && requirements.length > 0) {
       throw new AuthConfigurationError(
@@ -183,3 +210,7 @@ function restrictTo(test: AuthBackend, allowed: readonly string[] | undefined): 
   };
   return wrapper;
 }
+
+/** The keys of the two {@link RoutePolicies.connection} policies. */
+class ProtectedConnection {}
+class PublicConnection {}

@@ -1,0 +1,198 @@
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import type { GraphQLError, GraphQLErrorOptions, GraphQLResolveInfo } from 'graphql';
+import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
+import type { AuthRejection } from '../core/auth-reason.js';
+import type { AuthRequest } from '../core/auth-request.js';
+import { AuthTransport } from './auth-transport.js';
+import {
+  CLOSE_FORBIDDEN,
+  CLOSE_UNAUTHORIZED,
+  closeLater,
+  connectionOf,
+  type Connection,
+} from './connection.js';
+import { attachView, attachedView } from './request-views.js';
+
+/**
+ * Where the library's Mercurius subscription context keeps its connection (see `GraphQLAuth`).
+ * A symbol, so no field of the application's context can collide with it.
+ */
+export const MERCURIUS_CONNECTION = Symbol.for('nestjs-gatehouse:graphql-connection');
+
+/** The `extensions.code` of each refusal, as GraphQL servers and clients spell them. */
+const CODES: Readonly<Record<number, string>> = {
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+// Content types an HTML form can send without a CORS preflight (the Fetch standard's CORS-safe
+// list): a GraphQL request with one of them may come from any page on the web.
+const FORM_TYPES = new Set([
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+]);
+
+const REJECTION = Symbol('gatehouse:graphql-rejection');
+const SUBSCRIPTION = Symbol('gatehouse:graphql-connection');
+
+interface GraphQLView extends AuthRequest {
+  [REJECTION]?: AuthRejection;
+  [SUBSCRIPTION]?: Connection;
+}
+
+type GraphQLErrorClass = new (message: string, options?: GraphQLErrorOptions) => GraphQLError;
+
+/**
+ * The `graphql` context type: queries, mutations, subscriptions and field resolvers, on Apollo
+ * and Mercurius. Internal.
+ *
+ * Over HTTP the view is the HTTP request of the operation (so JWT, API keys and sessions work
+ * unchanged), seen through an object of its own that names the operation and presents a query
+ * as a read (`GET`) and a mutation as a write (`POST`): cookie credentials need the CSRF token
+ * for mutations, as for REST writes. A mutation sent by GET, and any operation sent with a
+ * content type an HTML form can send, is refused whatever the resolver's policy. Over graphql-ws it
+ * is the connection's view, authenticated at `connection_init`. One view serves every field of
+ * an operation, and the guard authenticates it once.
+ *
+ * Refusals are `GraphQLError`s with `extensions.code` `UNAUTHENTICATED`, `FORBIDDEN` or
+ * `SERVICE_UNAVAILABLE`, the generic message and no stack; a refused subscription also closes
+ * its connection (4401, or 4403).
+ */
+@Injectable()
+export class GraphQLTransport extends AuthTransport {
+  readonly type = 'graphql';
+  private errorClass: GraphQLErrorClass | undefined;
+
+  /**
+   * Loads `GraphQLError` from the application's `graphql` package. Called at bootstrap when
+   * the application has resolvers, so an application without GraphQL never loads it.
+   */
+  async load(): Promise<void> {
+    this.errorClass ??= (await import('graphql')).GraphQLError;
+  }
+
+  request(context: ExecutionContext): AuthRequest {
+    const existing = attachedView(context);
+    if (existing !== undefined) return existing;
+    const view = this.build(
+      context.getArgByIndex<Record<string | symbol, unknown> | undefined>(2),
+      context.getArgByIndex<GraphQLResolveInfo | undefined>(3),
+    );
+    attachView(context, view);
+    return view;
+  }
+
+  override reject(request: AuthRequest): AuthRejection | null {
+    return (request as GraphQLView)[REJECTION] ?? null;
+  }
+
+  override refuse(context: ExecutionContext, error: AuthError): unknown {
+    const view = attachedView(context) as GraphQLView | undefined;
+    const info = context.getArgByIndex<GraphQLResolveInfo | undefined>(3);
+    const status = error.getStatus();
+    const connection = view?.[SUBSCRIPTION];
+    if (connection !== undefined && info?.operation.operation === 'subscription') {
+      if (status === 401) closeLater(connection, CLOSE_UNAUTHORIZED, 'Unauthorized');
+      else if (status === 403) closeLater(connection, CLOSE_FORBIDDEN, 'Forbidden');
+    }
+    const GraphQLErrorClass = this.errorClass;
+    if (GraphQLErrorClass === undefined) return error;
+    const refusal = new GraphQLErrorClass(error.message, {
+      path: info ? pathOf(info.path) : undefined,
+      extensions: { code: CODES[status] ?? 'INTERNAL_SERVER_ERROR' },
+    });
+    // A refusal is an answer, not a fault: no stack for a server to print into the response.
+    Object.defineProperty(refusal, 'stack', { value: undefined });
+    return refusal;
+  }
+
+  private build(
+    gqlContext: Record<string | symbol, unknown> | undefined,
+    info: GraphQLResolveInfo | undefined,
+  ): GraphQLView {
+    if (!gqlContext || !info) throw unsupported('no GraphQL context');
+    const operation = `${info.operation.operation} ${info.operation.name?.value ?? '(anonymous)'}`;
+    const connection = subscriptionConnection(gqlContext);
+    if (connection !== undefined) {
+      if (connection === null) {
+        throw unsupported('a graphql-ws operation without GraphQLAuth: use its driver options');
+      }
+      const view = Object.create(connection.view, {
+        operation: { value: operation, enumerable: true },
+      }) as GraphQLView;
+      view[SUBSCRIPTION] = connection;
+      return view;
+    }
+    const request = httpRequestOf(gqlContext);
+    if (request === undefined) throw unsupported('no HTTP request in the GraphQL context');
+    // An object of its own, so the operation's name and the user the guard attaches stay with
+    // this operation; everything else (headers, cookies, the session) is the request's. The
+    // backends see a query as a read (GET) and a mutation as a write (POST), whatever the HTTP
+    // method: a cookie then needs the CSRF token for a mutation exactly as for a REST write.
+    const view = Object.create(request, {
+      transport: { value: 'graphql', enumerable: true },
+      operation: { value: operation, enumerable: true },
+      method: { value: info.operation.operation === 'mutation' ? 'POST' : 'GET', enumerable: true },
+    }) as GraphQLView;
+    const rejection = httpRejection(request, info.operation.operation);
+    if (rejection !== null) view[REJECTION] = rejection;
+    return view;
+  }
+}
+
+/**
+ * The connection of an operation sent over a WebSocket: `undefined` for HTTP, `null` for a
+ * WebSocket the library's hooks did not see open.
+ */
+function subscriptionConnection(
+  gqlContext: Record<string | symbol, unknown>,
+): Connection | null | undefined {
+  // Mercurius: the library's subscription context puts the connection under its symbol, and
+  // Mercurius marks every WebSocket context with `_connectionInit`.
+  const mercurius = gqlContext[MERCURIUS_CONNECTION];
+  if (mercurius !== undefined) return connectionOf(mercurius) ?? null;
+  if (Object.hasOwn(gqlContext, '_connectionInit')) return null;
+  // Apollo on graphql-ws: Nest puts graphql-ws's own context where the HTTP request would be.
+  const req = gqlContext.req as { extra?: { socket?: unknown }; connectionInitReceived?: unknown };
+  if (req && typeof req === 'object' && 'connectionInitReceived' in req) {
+    return connectionOf(req) ?? null;
+  }
+  return undefined;
+}
+
+function httpRequestOf(gqlContext: Record<string | symbol, unknown>): AuthRequest | undefined {
+  // Apollo (Express and Fastify) and Nest's Mercurius context: `req`; Mercurius itself: `reply`.
+  const candidates = [gqlContext.req, (gqlContext.reply as { request?: unknown })?.request];
+  for (const candidate of candidates) {
+    const headers = (candidate as { headers?: unknown } | undefined)?.headers;
+    if (typeof headers === 'object' && headers !== null) return candidate as AuthRequest;
+  }
+  return undefined;
+}
+
+function httpRejection(request: AuthRequest, operationType: string): AuthRejection | null {
+  if (operationType === 'mutation' && request.method.toUpperCase() === 'GET') {
+    return { reason: 'GRAPHQL_MUTATION_OVER_GET' };
+  }
+  const contentType = request.headers['content-type'];
+  if (typeof contentType === 'string') {
+    const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
+    if (FORM_TYPES.has(mediaType)) {
+      return { reason: 'CSRF_FORM_CONTENT_TYPE', detail: `content type "${mediaType}"` };
+    }
+  }
+  return null;
+}
+
+function pathOf(path: GraphQLResolveInfo['path']): (string | number)[] {
+  const keys: (string | number)[] = [];
+  for (let at: GraphQLResolveInfo['path'] | undefined = path; at; at = at.prev)
+    keys.unshift(at.key);
+  return keys;
+}
+
+function unsupported(detail: string): AuthUnavailableError {
+  return new AuthUnavailableError('CONTEXT_UNSUPPORTED', { detail: `graphql: ${detail}` });
+}

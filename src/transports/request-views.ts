@@ -1,0 +1,49 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { AuthRequest } from '../core/auth-request.js';
+
+/**
+ * The request view the guard built for a call, found again by `@CurrentUser()` and
+ * `@CurrentAuth()`, which have no injector. Internal.
+ *
+ * Nest hands the guard and the parameter decorators different argument arrays with the same
+ * elements, so a view is kept under an element that stands for one call: the HTTP request
+ * (which is its own view), the GraphQL context of the operation, the socket of a WebSocket
+ * connection (its latest message), the context object of an RPC message, and for other
+ * context types the first object among the arguments.
+ */
+const views = new WeakMap<object, AuthRequest>();
+
+/** The object a view of `context` is kept under, or `undefined` when it has none. */
+export function callKey(context: ExecutionContext): object | undefined {
+  switch (context.getType<string>()) {
+    case 'http':
+      return context.switchToHttp().getRequest<object>();
+    case 'graphql':
+      return objectOr(context.getArgByIndex(2));
+    case 'ws':
+      return objectOr(context.getArgByIndex(0));
+    case 'rpc':
+      return objectOr(context.getArgByIndex(1)) ?? objectOr(context.getArgByIndex(0));
+    default:
+      return context.getArgs().find((arg): arg is object => objectOr(arg) !== undefined);
+  }
+}
+
+/** Keeps `view` as the request of the call `context` belongs to. */
+export function attachView(context: ExecutionContext, view: AuthRequest): void {
+  const key = callKey(context);
+  if (key !== undefined && key !== view) views.set(key, view);
+}
+
+/** The request the guard authorised for `context`: the HTTP request, or the view it built. */
+export function attachedView(context: ExecutionContext): AuthRequest | undefined {
+  if (context.getType() === 'http') return context.switchToHttp().getRequest<AuthRequest>();
+  const key = callKey(context);
+  return key === undefined ? undefined : views.get(key);
+}
+
+function objectOr(value: unknown): object | undefined {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function'
+    ? (value as object)
+    : undefined;
+}
