@@ -14,10 +14,19 @@ export interface SubscriptionSocket {
   close(code?: number, reason?: string): void;
 }
 
-/** What graphql-ws hands its hooks (its `Context`), as far as they read it. */
+/**
+ * What graphql-ws hands its hooks (its `Context`), as far as they read it. With the `ws`
+ * server (as Apollo's driver uses it) `extra` is `{ socket, request }`.
+ */
 export interface GraphQLWsHookContext {
   readonly connectionParams?: Readonly<Record<string, unknown>>;
-  readonly extra: { readonly socket: SubscriptionSocket; readonly request: IncomingMessage };
+  readonly extra: unknown;
+}
+
+/** graphql-ws's `extra` on the `ws` server. */
+interface WsExtra {
+  readonly socket: SubscriptionSocket;
+  readonly request: IncomingMessage;
 }
 
 /** The graphql-ws server hooks `GraphQLAuth` adds (Apollo's `subscriptions['graphql-ws']`). */
@@ -42,7 +51,7 @@ export interface MercuriusUpgradeRequest {
 export interface MercuriusSubscriptionAuth {
   context(socket: SubscriptionSocket, request: MercuriusUpgradeRequest): Record<symbol, object>;
   onConnect(data: { payload?: unknown }): Promise<boolean>;
-  onDisconnect(context: Record<string | symbol, unknown>): void;
+  onDisconnect(context: object): void;
 }
 
 /** The options `GraphQLAuth.mercurius()` returns, to spread into `MercuriusDriverConfig`. */
@@ -96,7 +105,7 @@ export class GraphQLAuth {
       subscriptions: {
         'graphql-ws': {
           onConnect: async (context) => {
-            const { socket, request } = context.extra;
+            const { socket, request } = context.extra as WsExtra;
             const admission = await this.admit(socket, request, context.connectionParams);
             if (admission === undefined) return false;
             const { closed } = this.gate.open(context, admission.admitted, admission.policy, {
@@ -143,7 +152,8 @@ export class GraphQLAuth {
           return true;
         },
         onDisconnect: (context) => {
-          (context[MERCURIUS_CONNECTION] as MercuriusConnectionKey | undefined)?.closed?.();
+          const key = (context as Record<symbol, unknown>)[MERCURIUS_CONNECTION];
+          (key as MercuriusConnectionKey | undefined)?.closed?.();
         },
       },
     };

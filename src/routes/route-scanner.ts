@@ -54,9 +54,9 @@ export class AuthRouteScanner implements OnApplicationBootstrap {
     return (this.found ??= this.scan());
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     const found = this.handlers;
-    if (found.resolvers > 0) await this.graphql.load();
+    if (found.resolvers > 0) this.graphql.load();
     AuthRouteScanner.logger.log(
       `guarding ${this.transports.types.join(', ')} contexts; a context of any other type is refused: to serve one, list an AuthTransport for it in AuthModule.forRoot({ transports })`,
     );

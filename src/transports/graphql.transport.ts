@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import type { GraphQLError, GraphQLErrorOptions, GraphQLResolveInfo } from 'graphql';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
@@ -69,8 +70,12 @@ export class GraphQLTransport extends AuthTransport {
    * Loads `GraphQLError` from the application's `graphql` package. Called at bootstrap when
    * the application has resolvers, so an application without GraphQL never loads it.
    */
-  async load(): Promise<void> {
-    this.errorClass ??= (await import('graphql')).GraphQLError;
+  load(): void {
+    // Resolved as Node resolves the drivers' own `import 'graphql'` (its CommonJS entry), so the
+    // class is theirs: a GraphQLError of another copy would not be recognised and be wrapped.
+    this.errorClass ??= (
+      createRequire(import.meta.url)('graphql') as { GraphQLError: GraphQLErrorClass }
+    ).GraphQLError;
   }
 
   request(context: ExecutionContext): AuthRequest {

@@ -1,0 +1,133 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { CookieJar } from './cookie-jar.js';
+import type { RunningApp } from './http-app.js';
+
+/** Credentials of one user, as each backend of the transport apps takes them. */
+export interface Credentials {
+  /** `Authorization: Bearer …` */
+  bearer(): Promise<Record<string, string>>;
+  /** `X-API-Key: …`, optionally narrowed to `scopes`; also returns the key's id. */
+  apiKey(scopes?: string[]): Promise<{ headers: Record<string, string>; id: string }>;
+  /** A logged-in session: its cookie and its CSRF token. */
+  session(): Promise<{ cookie: string; csrf: string }>;
+}
+
+/** Asks the app's public credential routes (test/apps/transports.app.ts) for `username`'s. */
+export function credentialsOf(app: RunningApp, username: string): Credentials {
+  const post = (path: string, body: object) =>
+    app.request(`/credentials/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, ...body }),
+    });
+  return {
+    async bearer() {
+      const { token } = (await (await post('jwt', {})).json()) as { token: string };
+      return { authorization: `Bearer ${token}` };
+    },
+    async apiKey(scopes) {
+      const { key, id } = (await (await post('key', { scopes })).json()) as {
+        key: string;
+        id: string;
+      };
+      return { headers: { 'x-api-key': key }, id };
+    },
+    async session() {
+      const response = await post('session', {});
+      const jar = new CookieJar();
+      jar.store(response);
+      const { csrf } = (await response.json()) as { csrf: string };
+      return { cookie: jar.header()!, csrf };
+    },
+  };
+}
+
+/** Revokes every token and session of `username` (and the key `keyId`) through the app. */
+export async function revokeAll(app: RunningApp, username: string, keyId?: string): Promise<void> {
+  const response = await app.request('/credentials/revoke', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, keyId }),
+  });
+  if (response.status !== 204) throw new Error(`revoke answered ${response.status}`);
+}
+
+/** The `ws://` URL of `path` on `app`. */
+export function wsUrl(app: RunningApp, path: string): string {
+  return `${app.url.replace(/^http/, 'ws')}${path}`;
+}
+
+/** A `ws` WebSocket class whose upgrade carries `headers` (browsers send cookies and Origin). */
+export function webSocketWith(headers: Record<string, string>): unknown {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  };
+}
+
+/** What one graphql-ws subscription saw, and how its connection ended. */
+export interface SubscriptionRun {
+  readonly client: Client;
+  /** Each `next` payload, in order. */
+  readonly results: unknown[];
+  /** Resolves with the close code once the connection closed. */
+  readonly closed: Promise<number>;
+  /** Resolves once the server acknowledged `connection_init`. */
+  readonly connected: Promise<void>;
+  /** Resolves with the first result. */
+  next(): Promise<unknown>;
+}
+
+/**
+ * Opens a graphql-ws connection to `/graphql` with `connectionParams` and the upgrade `headers`,
+ * and subscribes to `query`.
+ */
+export function subscribe(
+  app: RunningApp,
+  query: string,
+  options: { connectionParams?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): SubscriptionRun {
+  const results: unknown[] = [];
+  const waiting: ((value: unknown) => void)[] = [];
+  let onClosed!: (code: number) => void;
+  let onConnected!: () => void;
+  const closed = new Promise<number>((resolve) => (onClosed = resolve));
+  const connected = new Promise<void>((resolve) => (onConnected = resolve));
+  const client = createClient({
+    url: wsUrl(app, '/graphql'),
+    webSocketImpl: webSocketWith(options.headers ?? {}),
+    connectionParams: options.connectionParams,
+    lazy: false,
+    retryAttempts: 0,
+    // A refused connection is what most specs expect; its close event is read from `closed`.
+    onNonLazyError: () => undefined,
+    on: {
+      connected: () => onConnected(),
+      closed: (event) => onClosed((event as { code: number }).code),
+    },
+  });
+  client.subscribe(
+    { query },
+    {
+      next: (value) => {
+        const resolve = waiting.shift();
+        if (resolve) resolve(value);
+        else results.push(value);
+      },
+      error: () => undefined,
+      complete: () => undefined,
+    },
+  );
+  return {
+    client,
+    results,
+    closed,
+    connected,
+    next: () =>
+      results.length > 0
+        ? Promise.resolve(results.shift())
+        : new Promise<unknown>((resolve) => waiting.push(resolve)),
+  };
+}
