@@ -311,6 +311,8 @@ describe.each(graphqlDrivers)('GraphQL behind the guard (%s on %s)', (driver, ad
       await run.connected;
       await expect.poll(() => board.subscribers).toBeGreaterThan(0);
       await revokeAll(app, 'bob');
+      // Tokens issued from now on work again (the revocation covers those issued until now).
+      transportClock.advance(1000);
       expect(await run.closed).toBe(4401);
       await expect.poll(() => board.subscribers).toBe(0);
     });

@@ -47,11 +47,13 @@ export class GatehouseIoAdapter extends IoAdapter {
   ): ReturnType<IoAdapter['create']> {
     const server = super.create(port, options);
     const namespace = String(options?.namespace ?? '/');
+    const path = options?.path ?? DEFAULT_PATH;
     let policy: RoutePolicy | undefined;
     const policyOf = () =>
       (policy ??= this.gate.gatewayPolicy(
         port,
-        (gateway) => String(gateway.namespace ?? '/') === namespace,
+        (gateway) =>
+          (gateway.path ?? DEFAULT_PATH) === path && String(gateway.namespace ?? '/') === namespace,
       ));
     (server as unknown as IoNamespace).use((socket, next) => {
       const own = policyOf();
@@ -72,6 +74,9 @@ export class GatehouseIoAdapter extends IoAdapter {
     return server;
   }
 }
+
+/** Where socket.io listens unless a gateway says otherwise. */
+const DEFAULT_PATH = '/socket.io';
 
 function refusal(status: number, message: string): Error {
   return Object.assign(new Error(message), { data: { status, message } });

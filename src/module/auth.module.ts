@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { AUTH_BACKENDS, AUTH_TEST_BACKEND, AUTH_TRANSPORTS } from '../core/injection-tokens.js';
 import { AUTH_MODULE_OPTIONS } from '../core/options-reader.js';
 import {
@@ -21,7 +21,7 @@ import { AuthTransports } from '../transports/auth-transports.js';
 import { GraphQLTransport } from '../transports/graphql.transport.js';
 import { RpcTransport } from '../transports/rpc.transport.js';
 import { transportSettingsProvider } from '../transports/transport-settings.js';
-import { WsRefusalFilter, WsTransport } from '../transports/ws.transport.js';
+import { gatewayRefusals, WsTransport } from '../transports/ws.transport.js';
 import { ConnectionGate } from '../connections/connection-gate.js';
 import { ConnectionMonitor } from '../connections/connection-monitor.js';
 import { GraphQLAuth } from '../connections/graphql-auth.js';
@@ -114,7 +114,7 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
     ConnectionMonitor,
     ConnectionGate,
     GraphQLAuth,
-    { provide: APP_FILTER, useClass: WsRefusalFilter },
+    gatewayRefusals,
     // A backend brings the services it needs (TokenService for JWT, ApiKeyService for keys…).
     ...dedupe(backendTypes.flatMap((type) => type.providers ?? [])),
     ...(extras.globalGuard === false
@@ -130,11 +130,7 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
   const exported = providers
     .map((p) => (typeof p === 'function' ? p : p.provide))
     .filter(
-      (token) =>
-        token !== APP_GUARD &&
-        token !== APP_FILTER &&
-        token !== AUTH_MODULE_OPTIONS &&
-        token !== OPTIONS_CHECKED,
+      (token) => token !== APP_GUARD && token !== AUTH_MODULE_OPTIONS && token !== OPTIONS_CHECKED,
     );
   return {
     ...definition,

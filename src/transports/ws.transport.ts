@@ -4,7 +4,10 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
   type ExecutionContext,
+  type Provider,
 } from '@nestjs/common';
+import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
@@ -51,7 +54,8 @@ export class WsTransport extends AuthTransport {
           'ws: a socket the library did not see open: use GatehouseWsAdapter or GatehouseIoAdapter',
       });
     }
-    const event = context.getArgByIndex<unknown>(2);
+    // Nest appends the handler's pattern to the arguments: it is the last one on either adapter.
+    const event = context.switchToWs().getPattern();
     // One view per message, so concurrent messages of one socket never share a user.
     const view = Object.create(connection.view, {
       operation: { value: typeof event === 'string' ? event : String(event), enumerable: true },
@@ -72,8 +76,9 @@ export class WsTransport extends AuthTransport {
 }
 
 /**
- * Renders {@link WsRefusal}: the error event, then the close when the credential is gone.
- * `AuthModule` registers it as a global filter; it catches nothing else.
+ * Renders {@link WsRefusal}: the error event, then the close when the credential is gone. It
+ * catches nothing else. Nest applies no global filter to gateways, so {@link gatewayRefusals}
+ * puts it on each gateway class.
  */
 @Catch(WsRefusal)
 export class WsRefusalFilter implements ExceptionFilter<WsRefusal> {
@@ -100,3 +105,35 @@ function sendError(client: unknown, status: number, message: string): void {
     socket.emit(WS_ERROR_EVENT, { status, message });
   }
 }
+
+/** DI token of the step that puts {@link WsRefusalFilter} on every gateway; its value is how many. */
+export const GATEWAY_REFUSALS = Symbol('gatehouse:gateway-refusals');
+
+/**
+ * Puts {@link WsRefusalFilter} on every `@WebSocketGateway` class when the module is
+ * instantiated, before the gateways' handlers are bound. It goes first in the class's filter
+ * list, which Nest tries last: the application's own filters keep their say.
+ */
+export const gatewayRefusals: Provider = {
+  provide: GATEWAY_REFUSALS,
+  inject: [ModulesContainer],
+  useFactory: (modules: ModulesContainer) => {
+    const filter = new WsRefusalFilter();
+    let gateways = 0;
+    for (const module of modules.values()) {
+      for (const wrapper of module.providers.values()) {
+        const type = wrapper.metatype as object | null;
+        if (typeof type !== 'function' || Reflect.getMetadata(GATEWAY, type) !== true) continue;
+        const filters = (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, type) as unknown[]) ?? [];
+        if (!filters.some((f) => f instanceof WsRefusalFilter)) {
+          Reflect.defineMetadata(EXCEPTION_FILTERS_METADATA, [filter, ...filters], type);
+        }
+        gateways++;
+      }
+    }
+    return gateways;
+  },
+};
+
+/** `@nestjs/websockets`' metadata key of a gateway class. */
+const GATEWAY = 'websockets:is_gateway';

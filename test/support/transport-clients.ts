@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { CookieJar } from './cookie-jar.js';
 import type { RunningApp } from './http-app.js';
@@ -129,5 +130,107 @@ export function subscribe(
       results.length > 0
         ? Promise.resolve(results.shift())
         : new Promise<unknown>((resolve) => waiting.push(resolve)),
+  };
+}
+
+/** One frame a gateway sent: `{ event, data }`. */
+export interface GatewayMessage {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** A connection to a gateway, the same for the `ws` package and socket.io-client. */
+export interface GatewayClient {
+  /** Resolves once the connection is open, or with the status that refused it. */
+  readonly opened: Promise<
+    { open: true } | { open: false; status: number; headers: Record<string, unknown> }
+  >;
+  /** Resolves when the server ends the connection: the close code, or socket.io's reason. */
+  readonly closed: Promise<number | string>;
+  send(event: string, data?: unknown): void;
+  /** The next frame the gateway sends. */
+  next(): Promise<GatewayMessage>;
+  close(): void;
+}
+
+/** Queues frames for {@link GatewayClient.next}. */
+function inbox(): { push(message: GatewayMessage): void; next(): Promise<GatewayMessage> } {
+  const queued: GatewayMessage[] = [];
+  const waiting: ((message: GatewayMessage) => void)[] = [];
+  return {
+    push(message) {
+      const resolve = waiting.shift();
+      if (resolve) resolve(message);
+      else queued.push(message);
+    },
+    next: () =>
+      queued.length > 0
+        ? Promise.resolve(queued.shift()!)
+        : new Promise<GatewayMessage>((resolve) => waiting.push(resolve)),
+  };
+}
+
+/** Connects to the gateway at `path` with the `ws` package; `headers` go with the upgrade. */
+export function connectWs(
+  app: RunningApp,
+  path: string,
+  options: { headers?: Record<string, string> } = {},
+): GatewayClient {
+  const socket = new WebSocket(wsUrl(app, path), { headers: options.headers });
+  const messages = inbox();
+  socket.on('message', (raw) => messages.push(JSON.parse(String(raw)) as GatewayMessage));
+  const opened = new Promise<Awaited<GatewayClient['opened']>>((resolve) => {
+    socket.once('open', () => resolve({ open: true }));
+    socket.once('unexpected-response', (_request, response) => {
+      resolve({ open: false, status: response.statusCode ?? 0, headers: response.headers });
+      response.resume();
+      socket.terminate();
+    });
+    socket.once('error', () => resolve({ open: false, status: 0, headers: {} }));
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  return {
+    opened,
+    closed,
+    send: (event, data) => socket.send(JSON.stringify({ event, data })),
+    next: () => messages.next(),
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * Connects to the socket.io gateway served at `path` over a WebSocket; `headers` go with the
+ * handshake and `auth` is socket.io's own authentication payload.
+ */
+export function connectIo(
+  app: RunningApp,
+  path: string,
+  options: { headers?: Record<string, string>; auth?: Record<string, string> } = {},
+): GatewayClient {
+  const socket = io(app.url, {
+    path,
+    transports: ['websocket'],
+    extraHeaders: options.headers,
+    auth: options.auth,
+    reconnection: false,
+    forceNew: true,
+  });
+  const messages = inbox();
+  socket.onAny((event: string, data: unknown) => messages.push({ event, data }));
+  const opened = new Promise<Awaited<GatewayClient['opened']>>((resolve) => {
+    socket.once('connect', () => resolve({ open: true }));
+    socket.once('connect_error', (error: Error & { data?: { status?: number } }) =>
+      resolve({ open: false, status: error.data?.status ?? 0, headers: {} }),
+    );
+  });
+  const closed = new Promise<string>((resolve) =>
+    socket.once('disconnect', (reason: string) => resolve(reason)),
+  );
+  return {
+    opened,
+    closed,
+    send: (event, data) => socket.emit(event, data),
+    next: () => messages.next(),
+    close: () => socket.close(),
   };
 }
