@@ -19,6 +19,7 @@ import type { BaseUser } from '../core/base-user.js';
 import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 import { UserModel } from '../users/user-model.js';
 import { AuthTransports } from '../transports/auth-transports.js';
+import { attachView } from '../transports/request-views.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 
 /**
@@ -181,6 +182,8 @@ export class AuthGuard implements CanActivate {
     let request: AuthRequest;
     try {
       request = transport.request(context);
+      // Where @CurrentUser() finds it: the built-in transports keep it so themselves.
+      attachView(context, request);
     } catch (error) {
       if (!(error instanceof AuthUnavailableError)) throw error;
       throw transport.refuse(context, this.unsupported(type, error.detail, error));

@@ -15,6 +15,11 @@ export const MESSAGE_HANDLERS_GUARDED = Symbol('gatehouse:message-handlers-guard
  * connected with `inheritAppConfig: true`; without this step its handlers would run for anyone.
  * When the global guard applies too, the guard runs twice on one message and decides once: both
  * runs share the message's view.
+ *
+ * Nest reads a handler's guards when its microservice is connected, and the metadata belongs to
+ * the class: an application built from the same controller classes after another one takes the
+ * handlers over for the microservices connected from then on. Connect a hybrid application's
+ * microservice right after creating it (as `NestFactory.create` then `connectMicroservice` do).
  */
 export const messageHandlerGuard: Provider = {
   provide: MESSAGE_HANDLERS_GUARDED,
@@ -25,10 +30,12 @@ export const messageHandlerGuard: Provider = {
       for (const wrapper of module.controllers.values()) {
         for (const handler of methodsOf(wrapper.metatype)) {
           if (!Reflect.hasMetadata(PATTERN_METADATA, handler)) continue;
-          const guards = (Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[]) ?? [];
-          if (!guards.includes(guard)) {
-            Reflect.defineMetadata(GUARDS_METADATA, [guard, ...guards], handler);
-          }
+          // The metadata is the class's, shared by every application built from it: the guard
+          // of an application built earlier from the same classes makes way for this one's.
+          const others = (
+            (Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[]) ?? []
+          ).filter((existing) => !(existing instanceof AuthGuard));
+          Reflect.defineMetadata(GUARDS_METADATA, [guard, ...others], handler);
           guarded++;
         }
       }
