@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { configureSessions } from 'nestjs-gatehouse';
+import { GatehouseWsAdapter } from 'nestjs-gatehouse/ws';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
@@ -57,6 +58,8 @@ export async function createApp(config: AppConfig): Promise<SampleApp> {
     express.disable('x-powered-by');
   }
   await configureSessions(app);
+  // The WebSocket endpoint /ws: upgrades are authenticated, every message is checked again.
+  app.useWebSocketAdapter(new GatehouseWsAdapter(app));
   setupSwagger(app);
   try {
     await app.get(RedisConnection).ready();
@@ -76,6 +79,9 @@ export async function createApp(config: AppConfig): Promise<SampleApp> {
 function logStartup(app: INestApplication, config: AppConfig, url: string): void {
   const logger = new Logger('SampleApp');
   logger.log(`listening on ${url} (${config.httpAdapter}); API docs at ${url}/docs`);
+  logger.log(
+    `GraphQL at ${url}/graphql (subscriptions over graphql-ws), WebSocket at ${url.replace(/^http/, 'ws')}/ws`,
+  );
   const db = app.get(SqliteDatabase);
   logger.log(`database: ${db.location} (schema version ${db.schemaVersion})`);
   logger.log(

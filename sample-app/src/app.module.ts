@@ -22,6 +22,7 @@ import { EmailChangeModule } from './email-change/email-change.module.js';
 import { LoginLockedFilter } from './common/login-locked.filter.js';
 import { ShutdownLogger } from './common/shutdown.logger.js';
 import type { AppConfig } from './config/app-config.js';
+import { AppGraphQLModule } from './graphql/graphql.module.js';
 import { HealthModule } from './health/health.module.js';
 import { PasswordResetModule } from './password-reset/password-reset.module.js';
 import { RedisModule, redisStores } from './redis/redis.module.js';
@@ -73,6 +74,7 @@ export class AppModule {
         LoginModule,
         ApiKeysModule,
         ReportsModule,
+        AppGraphQLModule,
         AdminModule,
         PasswordResetModule,
       ],

@@ -14,7 +14,9 @@ import { BaseExceptionFilter } from '@nestjs/core';
  */
 @Catch(HttpException)
 export class HttpLayerErrorFilter extends BaseExceptionFilter {
-  override catch(exception: HttpException, host: ArgumentsHost): void {
+  override catch(exception: HttpException, host: ArgumentsHost): unknown {
+    // A resolver's exception goes back to GraphQL, which answers it in its own terms.
+    if (host.getType() !== 'http') return exception;
     if (!raisedByHttpLayer(exception)) return super.catch(exception, host);
     const status = exception.getStatus();
     const body = { statusCode: status, message: STATUS_CODES[status] ?? 'Error' };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from 'nestjs-gatehouse';
 import { SqliteDatabase } from '../database/sqlite.database.js';
+import { ReportFeed } from './report-feed.js';
 
 /** A report, as the API shows it. */
 export interface Report {
@@ -25,6 +26,7 @@ export class ReportsRepository {
   constructor(
     private readonly database: SqliteDatabase,
     private readonly clock: Clock,
+    private readonly feed: ReportFeed,
   ) {}
 
   list(): Report[] {
@@ -33,15 +35,18 @@ export class ReportsRepository {
     ).map(toReport);
   }
 
+  /** Stores a report and tells the subscribers of `reportCreated`. */
   create(input: { title: string; body: string; authorId: string }): Report {
     const result = this.database.db
       .prepare('INSERT INTO reports (title, body, author_id, created_at) VALUES (?, ?, ?, ?)')
       .run(input.title, input.body, input.authorId, this.clock.now());
-    return toReport(
+    const report = toReport(
       this.database.db
         .prepare('SELECT * FROM reports WHERE id = ?')
         .get(result.lastInsertRowid) as ReportRow,
     );
+    this.feed.publish(report);
+    return report;
   }
 
   /** Deletes a report; `false` when there was none. */

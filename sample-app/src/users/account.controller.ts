@@ -41,7 +41,8 @@ export class AccountController {
   }
 }
 
-function meView(user: AppUser, auth: AuthInfo): MeView {
+/** The caller's own account, as `GET /auth/me`, the GraphQL `me` and the WebSocket `whoami` show it. */
+export function meView(user: AppUser, auth: AuthInfo): MeView {
   return {
     ...publicUser(user.record),
     permissions: [...auth.permissions].sort(),
