@@ -6,6 +6,7 @@
 //   node bench/run.mjs tokens     sign/verify ops per second: jsonwebtoken, jose, fast-jwt, ...
 //   node bench/run.mjs memory     resident memory after 1,000,000 requests with distinct tokens
 //   node bench/run.mjs guard      in-process cost of the guard itself (ns per call)
+//   node bench/run.mjs transports GraphQL query guarded vs unguarded, WebSocket per-message check
 //
 // Knobs are environment variables; see bench/README.md.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +24,7 @@ const scripts = {
   tokens: { file: 'tokens.js', flags: [] },
   memory: { file: 'memory.js', flags: ['--expose-gc'] },
   guard: { file: 'guard-overhead.js', flags: ['--expose-gc'] },
+  transports: { file: 'transports.js', flags: [] },
 };
 const [name = 'http', ...rest] = process.argv.slice(2);
 const script = scripts[name];

@@ -1,7 +1,7 @@
 /** Turns one run into bench/RESULTS.md and a console summary. */
 import type { BenchConfig } from './config.js';
 import type { MachineInfo } from './machine.js';
-import type { GuardResult, MemoryResult, TokensResult } from './results.js';
+import type { GuardResult, MemoryResult, TokensResult, TransportsResult } from './results.js';
 import { capacityRatio, summarize, type AdapterRun } from './samples.js';
 import { fmt, ratio } from './stats.js';
 import { ROUTE, type TargetCheck } from './targets.js';
@@ -22,6 +22,7 @@ export interface RunReport {
   readonly tokens: TokensResult | undefined;
   readonly memory: MemoryResult | undefined;
   readonly guard: GuardResult | undefined;
+  readonly transports: TransportsResult | undefined;
 }
 
 const STATUS = { met: 'met', missed: '**MISSED**', 'not measured': 'not measured' } as const;
@@ -107,6 +108,28 @@ export function renderMarkdown(report: RunReport): string {
     );
     out.push('| case | ns per call |', '|---|---|');
     for (const row of report.guard.rows) out.push(`| ${row.name} | ${fmt(row.nsPerCall, 0)} |`);
+    out.push('');
+  }
+
+  if (report.transports) {
+    const { graphql, wsMessageNs } = report.transports;
+    out.push('## GraphQL and WebSocket in-process', '');
+    out.push(
+      `From \`node bench/run.mjs transports\` (${when(report, report.transports.date)}): CPU time per call, ` +
+        'cases alternating in batches, medians of rounds.',
+      '',
+    );
+    out.push('| case | value |', '|---|---|');
+    out.push(
+      `| GraphQL \`{ open }\` (Apollo, no guard) | ${fmt(graphql.openNsPerOperation / 1000, 1)} µs |`,
+    );
+    out.push(
+      `| GraphQL \`{ guarded }\` (Apollo, guard + cached JWT) | ${fmt(graphql.guardedNsPerOperation / 1000, 1)} µs |`,
+    );
+    out.push(
+      `| guarded capacity × open | ${ratio(graphql.ratio)} [${ratio(graphql.ratioMin)}–${ratio(graphql.ratioMax)}] |`,
+    );
+    out.push(`| WebSocket per-message check (guard + cached JWT) | ${fmt(wsMessageNs, 0)} ns |`);
     out.push('');
   }
 

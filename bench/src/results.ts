@@ -38,6 +38,21 @@ export interface GuardResult {
   readonly rows: readonly { readonly name: string; readonly nsPerCall: number }[];
 }
 
+/** The guard on GraphQL and WebSocket, in-process. */
+export interface TransportsResult {
+  readonly date: string;
+  readonly graphql: {
+    readonly openNsPerOperation: number;
+    readonly guardedNsPerOperation: number;
+    /** Capacity of the guarded query over the open one: open ns / guarded ns, median of rounds. */
+    readonly ratio: number;
+    readonly ratioMin: number;
+    readonly ratioMax: number;
+  };
+  /** What the check of one message on an open WebSocket costs, ns. */
+  readonly wsMessageNs: number;
+}
+
 export function writeResult(name: string, value: unknown): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}.json`);

@@ -22,6 +22,7 @@ import {
   readResult,
   writeResult,
   type GuardResult,
+  type TransportsResult,
   type MemoryResult,
   type TokensResult,
 } from './results.js';
@@ -228,9 +229,11 @@ async function main(): Promise<void> {
   if (!skip.has('guard')) runSideScript('guard-overhead.js', ['--expose-gc']);
   if (!skip.has('tokens')) runSideScript('tokens.js');
   if (!skip.has('memory')) runSideScript('memory.js', ['--expose-gc']);
+  if (!skip.has('transports')) runSideScript('transports.js');
 
   const memory = readResult<MemoryResult>('memory');
   const guard = readResult<GuardResult>('guard');
+  const transports = readResult<TransportsResult>('transports');
   const report: RunReport = {
     date: new Date(),
     started: new Date(started),
@@ -241,10 +244,11 @@ async function main(): Promise<void> {
     otherLoadCores,
     loadAverage: os.loadavg(),
     runs,
-    checks: checkTargets(runs, memory, guard),
+    checks: checkTargets(runs, memory, guard, transports),
     tokens: readResult<TokensResult>('tokens'),
     memory,
     guard,
+    transports,
   };
   writeResult('http', {
     date: report.date,

@@ -1,5 +1,5 @@
-/** The targets of issues 6 and 11, checked against one run's numbers. */
-import type { GuardResult, MemoryResult } from './results.js';
+/** The targets of issues 6, 10 and 11, checked against one run's numbers. */
+import type { GuardResult, MemoryResult, TransportsResult } from './results.js';
 import { capacityRatio, cpuDelta, type AdapterName, type AdapterRun } from './samples.js';
 import { fmt, ratio } from './stats.js';
 
@@ -48,6 +48,7 @@ export function checkTargets(
   runs: readonly AdapterRun[],
   memory: MemoryResult | undefined,
   guard: GuardResult | undefined,
+  transports?: TransportsResult,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const byAdapter = new Map(runs.map((r) => [r.adapter, r]));
@@ -178,7 +179,40 @@ export function checkTargets(
             : 'run `node bench/run.mjs memory`',
         },
   );
+  const graphql = transports?.graphql;
+  checks.push(
+    graphql
+      ? {
+          measure: 'GraphQL query with JWT vs the same resolver unguarded (in-process, Apollo)',
+          adapter: '—',
+          target: '≥ 0.90×',
+          value: `${ratio(graphql.ratio)} [${ratio(graphql.ratioMin)}–${ratio(graphql.ratioMax)}]`,
+          status: graphql.ratio >= 0.9 ? 'met' : 'missed',
+          note: `${fmt(graphql.openNsPerOperation / 1000, 1)} vs ${fmt(graphql.guardedNsPerOperation / 1000, 1)} µs CPU per operation`,
+        }
+      : notMeasured('GraphQL query with JWT vs the same resolver unguarded', '≥ 0.90×'),
+    transports
+      ? {
+          measure: 'per-message check on an open WebSocket (in-process)',
+          adapter: '—',
+          target: '≤ 2 µs',
+          value: `${fmt(transports.wsMessageNs / 1000, 2)} µs`,
+          status: transports.wsMessageNs <= 2000 ? 'met' : 'missed',
+        }
+      : notMeasured('per-message check on an open WebSocket', '≤ 2 µs'),
+  );
   return checks;
+}
+
+function notMeasured(measure: string, target: string): TargetCheck {
+  return {
+    measure,
+    adapter: '—',
+    target,
+    value: '–',
+    status: 'not measured',
+    note: 'run `node bench/run.mjs transports`',
+  };
 }
 
 function missingNote(run: AdapterRun | undefined, ids: readonly string[]): string {

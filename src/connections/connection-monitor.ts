@@ -2,10 +2,14 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AuthError } from '../core/auth-error.js';
 import type { AuthEvent } from '../core/auth-event.js';
 import { AuthEventPublisher } from '../core/auth-event-publisher.js';
-import type { AuthRequest } from '../core/auth-request.js';
 import { AuthGuard } from '../routes/auth.guard.js';
 import type { RoutePolicy } from '../routes/route-policy.js';
-import { CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED, type Connection } from '../transports/connection.js';
+import {
+  callView,
+  CLOSE_FORBIDDEN,
+  CLOSE_UNAUTHORIZED,
+  type Connection,
+} from '../transports/connection.js';
 import { TransportSettings } from '../transports/transport-settings.js';
 
 /** Events after which a credential may no longer work: its connections are checked at once. */
@@ -86,9 +90,7 @@ export class ConnectionMonitor implements OnModuleDestroy {
     if (policy === undefined) return false;
     if (!connection.authenticated || this.checking.has(connection)) return true;
     this.checking.add(connection);
-    const view = Object.create(connection.view, {
-      operation: { value: '(connection check)', enumerable: true },
-    }) as AuthRequest;
+    const view = callView(connection.view, '(connection check)');
     try {
       await this.guard.authorize(view, policy, undefined, false);
       // A public gateway lets an anonymous view through: the credential is gone all the same.

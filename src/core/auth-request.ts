@@ -45,3 +45,15 @@ export interface AuthRequest {
   /** Set by the guard: the details of the successful authentication. */
   authInfo?: AuthInfo;
 }
+
+/**
+ * Where a view built for another transport keeps the HTTP request it stands for (a GraphQL
+ * operation sent over HTTP), so that what middleware attached to that request (the session) is
+ * found through the view. Internal.
+ */
+export const VIEWED_REQUEST = Symbol('gatehouse:viewed-request');
+
+/** The HTTP request `request` is a view of, or `undefined` for a request of its own. */
+export function viewedRequest(request: AuthRequest): AuthRequest | undefined {
+  return (request as { [VIEWED_REQUEST]?: AuthRequest })[VIEWED_REQUEST];
+}

@@ -37,9 +37,6 @@ import { RoutePolicies, type RoutePolicy } from './route-policy.js';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  /** What a non-HTTP view was authenticated as, so every field of one operation shares it. */
-  private readonly decided = new WeakMap<AuthRequest, AuthInfo>();
-
   constructor(
     protected readonly policies: RoutePolicies,
     protected readonly users: UserModel,
@@ -74,7 +71,7 @@ export class AuthGuard implements CanActivate {
     announce = true,
   ): Promise<true> {
     if (request.transport !== undefined) {
-      const decided = this.decided.get(request);
+      const decided = (request as Decided)[DECIDED];
       if (decided !== undefined && policy.backends.some((b) => b.name === decided.backend)) {
         if (!policy.public) this.enforce(request, policy, decided);
         return true;
@@ -143,7 +140,7 @@ export class AuthGuard implements CanActivate {
     request.user = user;
     request.auth = success.backend;
     request.authInfo = info;
-    if (request.transport !== undefined) this.decided.set(request, info);
+    if (request.transport !== undefined) (request as Decided)[DECIDED] = info;
 
     if (!policy.public) this.enforce(request, policy, info);
     if (!announce) return true;
@@ -330,6 +327,13 @@ export class AuthGuard implements CanActivate {
     });
   }
 }
+
+/**
+ * What a view of another transport was authenticated as, so every field of one GraphQL
+ * operation (and both guards of a doubly guarded message) share one decision.
+ */
+const DECIDED = Symbol('gatehouse:decided');
+type Decided = { [DECIDED]?: AuthInfo };
 
 // Why a request is anonymous when no backend said more (none was tried), and when the user
 // model found no one.

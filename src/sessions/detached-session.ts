@@ -4,6 +4,7 @@ import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { dependencyCall } from '../core/dependency-call.js';
 import { readCookie } from '../http/cookies.js';
+import { cookieTransport } from '../http/loopback.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
 import { SessionInstallation } from './session-installation.js';
 import { SessionSettings } from './session-settings.js';
@@ -48,6 +49,8 @@ export class DetachedSessions {
     const writer = this.writer;
     return {
       hadCookie: cookie !== undefined,
+      // A view keeps no TLS flag: only a loopback peer is known to be as good as one.
+      transport: cookieTransport(false, request.headers, request.ip),
       session: () => session,
       id: () => (session === null ? undefined : sid),
       save: () =>

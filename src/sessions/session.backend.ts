@@ -1,5 +1,5 @@
 import { Injectable, type Provider } from '@nestjs/common';
-import type { AuthRequest } from '../core/auth-request.js';
+import { viewedRequest, type AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { unavailable } from '../core/dependency-call.js';
 import type { AuthRejection } from '../core/auth-reason.js';
@@ -82,8 +82,9 @@ export class SessionBackend extends AuthBackend {
   async authenticate(request: AuthRequest): Promise<AuthResult> {
     // A view of another transport (a WebSocket upgrade, an RPC message) never went through the
     // middleware: its session is read from the store by the cookie it carries.
+    // A GraphQL operation over HTTP is a view of its HTTP request, which the middleware did see.
     const binding =
-      bindingOf(request) ??
+      bindingOf(viewedRequest(request) ?? request) ??
       (request.transport === undefined
         ? requireBinding(request)
         : await this.detached.bind(request));

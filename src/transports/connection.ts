@@ -130,6 +130,26 @@ export function upgradeView(
   };
 }
 
+/**
+ * A view of one call on a connection (a message, an operation, a periodic check): the
+ * connection's request, with its own `operation` and its own `user`. Built field by field: one
+ * object shape for every call, and no descriptor map (`Object.create(base, {…})` costs about two
+ * microseconds per call).
+ */
+export function callView(base: AuthRequest, operation: string): AuthRequest {
+  return {
+    headers: base.headers,
+    method: base.method,
+    url: base.url,
+    ip: base.ip,
+    transport: base.transport,
+    operation,
+    user: undefined,
+    auth: undefined,
+    authInfo: undefined,
+  };
+}
+
 function isFetchOnlyHeader(name: string): boolean {
   return name.startsWith('sec-') || name.startsWith('proxy-');
 }

@@ -3,9 +3,10 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import type { GraphQLError, GraphQLErrorOptions, GraphQLResolveInfo } from 'graphql';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRejection } from '../core/auth-reason.js';
-import type { AuthRequest } from '../core/auth-request.js';
+import { VIEWED_REQUEST, type AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
 import {
+  callView,
   CLOSE_FORBIDDEN,
   CLOSE_UNAUTHORIZED,
   closeLater,
@@ -124,26 +125,73 @@ export class GraphQLTransport extends AuthTransport {
       if (connection === null) {
         throw unsupported('a graphql-ws operation without GraphQLAuth: use its driver options');
       }
-      const view = Object.create(connection.view, {
-        operation: { value: operation, enumerable: true },
-      }) as GraphQLView;
+      const view: GraphQLView = callView(connection.view, operation);
       view[SUBSCRIPTION] = connection;
       return view;
     }
     const request = httpRequestOf(gqlContext);
     if (request === undefined) throw unsupported('no HTTP request in the GraphQL context');
-    // An object of its own, so the operation's name and the user the guard attaches stay with
-    // this operation; everything else (headers, cookies, the session) is the request's. The
-    // backends see a query as a read (GET) and a mutation as a write (POST), whatever the HTTP
-    // method: a cookie then needs the CSRF token for a mutation exactly as for a REST write.
-    const view = Object.create(request, {
-      transport: { value: 'graphql', enumerable: true },
-      operation: { value: operation, enumerable: true },
-      method: { value: info.operation.operation === 'mutation' ? 'POST' : 'GET', enumerable: true },
-    }) as GraphQLView;
+    const view: GraphQLView = new OperationView(
+      request,
+      info.operation.operation === 'mutation' ? 'POST' : 'GET',
+      operation,
+    );
     const rejection = httpRejection(request, info.operation.operation);
     if (rejection !== null) view[REJECTION] = rejection;
     return view;
+  }
+}
+
+/**
+ * An operation sent over HTTP, as the backends see it: the HTTP request's headers, cookies, url
+ * and address (and, through {@link VIEWED_REQUEST}, its session), with the operation's name and
+ * the method of what it does: a query reads (`GET`), a mutation writes (`POST`), whatever the
+ * HTTP method, so a cookie credential needs the CSRF token for mutations exactly as for REST
+ * writes. A class of its own rather than `Object.create(request)`: a request used as a
+ * prototype costs V8 a new hidden class per request, and every later property read of the view
+ * turns slow.
+ */
+class OperationView implements GraphQLView {
+  readonly transport = 'graphql';
+  user: AuthRequest['user'] = undefined;
+  auth: AuthRequest['auth'] = undefined;
+  authInfo: AuthRequest['authInfo'] = undefined;
+  [REJECTION]: AuthRejection | undefined = undefined;
+  readonly [VIEWED_REQUEST]: AuthRequest;
+
+  constructor(
+    request: AuthRequest,
+    readonly method: string,
+    readonly operation: string,
+  ) {
+    this[VIEWED_REQUEST] = request;
+  }
+
+  get headers(): AuthRequest['headers'] {
+    return this[VIEWED_REQUEST].headers;
+  }
+  get url(): string {
+    return this[VIEWED_REQUEST].url;
+  }
+  get ip(): string | undefined {
+    return this[VIEWED_REQUEST].ip;
+  }
+  get cookies(): AuthRequest['cookies'] {
+    return this[VIEWED_REQUEST].cookies;
+  }
+  get body(): unknown {
+    return this[VIEWED_REQUEST].body;
+  }
+  get query(): unknown {
+    return this[VIEWED_REQUEST].query;
+  }
+  /** Express's, or Fastify's raw request's: the API-key backend counts repeated headers. */
+  get rawHeaders(): string[] | undefined {
+    const request = this[VIEWED_REQUEST] as {
+      rawHeaders?: string[];
+      raw?: { rawHeaders?: string[] };
+    };
+    return request.rawHeaders ?? request.raw?.rawHeaders;
   }
 }
 

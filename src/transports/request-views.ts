@@ -11,7 +11,10 @@ import type { AuthRequest } from '../core/auth-request.js';
  * connection (its latest message), the context object of an RPC message, and for other
  * context types the first object among the arguments.
  */
-const views = new WeakMap<object, AuthRequest>();
+const VIEW = Symbol('gatehouse:view');
+
+/** An argument of a call that carries the call's view. */
+type Carrier = { [VIEW]?: AuthRequest };
 
 /** The object a view of `context` is kept under, or `undefined` when it has none. */
 export function callKey(context: ExecutionContext): object | undefined {
@@ -32,14 +35,16 @@ export function callKey(context: ExecutionContext): object | undefined {
 /** Keeps `view` as the request of the call `context` belongs to. */
 export function attachView(context: ExecutionContext, view: AuthRequest): void {
   const key = callKey(context);
-  if (key !== undefined && key !== view) views.set(key, view);
+  // A symbol-keyed field rather than a WeakMap: one entry per call would be an ephemeron for
+  // the garbage collector to trace, which costs more than the field on these short-lived objects.
+  if (key !== undefined && key !== view) (key as Carrier)[VIEW] = view;
 }
 
 /** The request the guard authorised for `context`: the HTTP request, or the view it built. */
 export function attachedView(context: ExecutionContext): AuthRequest | undefined {
   if (context.getType() === 'http') return context.switchToHttp().getRequest<AuthRequest>();
   const key = callKey(context);
-  return key === undefined ? undefined : views.get(key);
+  return key === undefined ? undefined : (key as Carrier)[VIEW];
 }
 
 function objectOr(value: unknown): object | undefined {

@@ -11,7 +11,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
-import { CLOSE_UNAUTHORIZED, connectionOf } from './connection.js';
+import { callView, CLOSE_UNAUTHORIZED, connectionOf } from './connection.js';
 import { attachView } from './request-views.js';
 
 /** The event a refused WebSocket message is answered with. */
@@ -55,11 +55,10 @@ export class WsTransport extends AuthTransport {
       });
     }
     // Nest appends the handler's pattern to the arguments: it is the last one on either adapter.
-    const event = context.switchToWs().getPattern();
+    const args = context.getArgs();
+    const event = args[args.length - 1] as unknown;
     // One view per message, so concurrent messages of one socket never share a user.
-    const view = Object.create(connection.view, {
-      operation: { value: typeof event === 'string' ? event : String(event), enumerable: true },
-    }) as AuthRequest;
+    const view = callView(connection.view, typeof event === 'string' ? event : String(event));
     attachView(context, view);
     return view;
   }
