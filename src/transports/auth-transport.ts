@@ -14,6 +14,8 @@ import type { AuthRequest } from '../core/auth-request.js';
  * handler sees the user the guard attached to it.
  *
  * @example
+ * import type { ExecutionContext } from '@nestjs/common';
+ *
  * // A scheduler that runs jobs through ExternalContextCreator with the context type 'job':
  * // each job carries the headers of whoever queued it.
  * @Injectable()

@@ -18,6 +18,8 @@ type RpcExceptionClass = new (error: object) => Error;
  * Header names are those of HTTP: `authorization`, `x-api-key`…
  *
  * @example
+ * import type { ClientProxy } from '@nestjs/microservices';
+ *
  * @Controller()
  * export class ReportsClient {
  *   constructor(@Inject('REPORTS') private readonly client: ClientProxy) {}
