@@ -111,6 +111,16 @@ describe.each(matrix)('gateways behind the guard (%s on %s)', (kind, adapter) =>
     });
   });
 
+  it('a tampered or unknown session cookie opens nothing', async () => {
+    const session = await alice.session();
+    const [name, value] = session.cookie.split('=') as [string, string];
+    const tampered = connect('/ws', { cookie: `${name}=${value.slice(0, -2)}xx` });
+    expect(await tampered.opened).toMatchObject({ open: false, status: 401 });
+    expect(events.events).toContainEqual(
+      expect.objectContaining({ type: 'authentication_failed', reason: 'SESSION_INVALID' }),
+    );
+  });
+
   it('a cookie-authenticated upgrade from another site gets 403: no cross-site hijacking', async () => {
     const session = await alice.session();
     const client = connect('/ws', { cookie: session.cookie, origin: 'https://evil.example' });

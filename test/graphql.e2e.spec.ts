@@ -1,9 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AUTH_REASONS, AuthEvents, configureSessions, RevocationStore } from 'nestjs-gatehouse';
-import { graphqlApp, graphqlDrivers, ReportBoard } from './apps/graphql.app.js';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { GraphQLModule } from '@nestjs/graphql';
+import {
+  AUTH_REASONS,
+  AuthConfigurationError,
+  AuthEvents,
+  configureSessions,
+  RevocationStore,
+} from 'nestjs-gatehouse';
+import { graphqlApp, graphqlDrivers, ReportBoard, ReportsResolver } from './apps/graphql.app.js';
 import {
   Directory,
   SwitchableRevocationStore,
+  transportApp,
   transportClock,
   TransportEvents,
 } from './apps/transports.app.js';
@@ -22,6 +31,27 @@ interface GraphQLBody {
 
 const SUBSCRIPTION = 'subscription { reportCreated { id title } }';
 const codes = Object.keys(AUTH_REASONS);
+
+describe('a protected field resolver without guards on field resolvers', () => {
+  it('fails the start, instead of answering anyone', async () => {
+    const app = transportApp({
+      imports: [
+        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true }),
+      ],
+      providers: [ReportBoard, ReportsResolver],
+    });
+    const start = startApp(
+      'fastify',
+      app,
+      (b) => b,
+      (a) => configureSessions(a),
+    );
+    await expect(start).rejects.toThrow(AuthConfigurationError);
+    await expect(start).rejects.toThrow(
+      /ReportsResolver\.author.*fieldResolverEnhancers: \['guards'\]/,
+    );
+  });
+});
 
 describe.each(graphqlDrivers)('GraphQL behind the guard (%s on %s)', (driver, adapter) => {
   let app: RunningApp;

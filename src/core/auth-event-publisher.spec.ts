@@ -63,4 +63,31 @@ describe('AuthEventPublisher', () => {
     new AuthEventPublisher(new Kept(), new FakeClock(0)).publish({ type: 'logout' });
     expect(logged).not.toHaveBeenCalled();
   });
+
+  it('hands each stamped event to its listeners after the sink, under the same policy', () => {
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const kept = new Kept();
+    const publisher = new AuthEventPublisher(kept, new FakeClock(5));
+    const heard: AuthEvent[] = [];
+    const stop = publisher.subscribe((event) => heard.push(event));
+    publisher.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    expect(() =>
+      publisher.publish({
+        type: 'token_revoked',
+        identity: 'ada',
+        transport: 'ws',
+        operation: 'x',
+      }),
+    ).not.toThrow();
+    expect(heard).toEqual([kept.events[0]]);
+    expect(heard[0]).toMatchObject({ at: 5, transport: 'ws', operation: 'x' });
+    expect(logged.mock.calls.map((call) => call[0])).toEqual([
+      'auth event listener failed on token_revoked',
+    ]);
+    stop();
+    publisher.publish({ type: 'logout' });
+    expect(heard).toHaveLength(1);
+  });
 });
