@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapters, type RunningApp } from '../../test/support/http-app.js';
-import { connectWs, subscribe } from '../../test/support/transport-clients.js';
+import { adapters } from '../../test/support/http-app.js';
+import { connectWs, subscribe, type Reachable } from '../../test/support/transport-clients.js';
 import {
   ADMIN,
   login,
@@ -20,19 +20,14 @@ const REPORT_FIELDS = 'id title body author_id created_at';
 
 describe.each(adapters)('sample app: GraphQL at /graphql and WebSocket at /ws (%s)', (adapter) => {
   let sample: TestSample;
-  let app: RunningApp;
+  let app: Reachable;
   let admin: Account;
   let moderator: Account;
   let user: Account;
 
   beforeAll(async () => {
     sample = await startSample({ httpAdapter: adapter, admin: ADMIN });
-    app = {
-      app: sample.app,
-      url: sample.url,
-      request: (p, i) => fetch(sample.url + p, i),
-      close: () => sample.close(),
-    };
+    app = { url: sample.url };
     admin = await login(sample.client, ADMIN.username, ADMIN.password);
     moderator = await newAccount(sample.client, { roles: ['moderator'] });
     user = await newAccount(sample.client);

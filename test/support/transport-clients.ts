@@ -2,7 +2,10 @@ import { createClient, type Client } from 'graphql-ws';
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { CookieJar } from './cookie-jar.js';
-import type { RunningApp } from './http-app.js';
+/** An app the clients connect to: only its base URL matters. */
+export interface Reachable {
+  readonly url: string;
+}
 
 /** Credentials of one user, as each backend of the transport apps takes them. */
 export interface Credentials {
@@ -15,9 +18,9 @@ export interface Credentials {
 }
 
 /** Asks the app's public credential routes (test/apps/transports.app.ts) for `username`'s. */
-export function credentialsOf(app: RunningApp, username: string): Credentials {
+export function credentialsOf(app: Reachable, username: string): Credentials {
   const post = (path: string, body: object) =>
-    app.request(`/credentials/${path}`, {
+    fetch(`${app.url}/credentials/${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, ...body }),
@@ -45,8 +48,8 @@ export function credentialsOf(app: RunningApp, username: string): Credentials {
 }
 
 /** Revokes every token and session of `username` (and the key `keyId`) through the app. */
-export async function revokeAll(app: RunningApp, username: string, keyId?: string): Promise<void> {
-  const response = await app.request('/credentials/revoke', {
+export async function revokeAll(app: Reachable, username: string, keyId?: string): Promise<void> {
+  const response = await fetch(`${app.url}/credentials/revoke`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, keyId }),
@@ -55,7 +58,7 @@ export async function revokeAll(app: RunningApp, username: string, keyId?: strin
 }
 
 /** The `ws://` URL of `path` on `app`. */
-export function wsUrl(app: RunningApp, path: string): string {
+export function wsUrl(app: Reachable, path: string): string {
   return `${app.url.replace(/^http/, 'ws')}${path}`;
 }
 
@@ -86,7 +89,7 @@ export interface SubscriptionRun {
  * and subscribes to `query`.
  */
 export function subscribe(
-  app: RunningApp,
+  app: Reachable,
   query: string,
   options: { connectionParams?: Record<string, unknown>; headers?: Record<string, string> } = {},
 ): SubscriptionRun {
@@ -172,7 +175,7 @@ function inbox(): { push(message: GatewayMessage): void; next(): Promise<Gateway
 
 /** Connects to the gateway at `path` with the `ws` package; `headers` go with the upgrade. */
 export function connectWs(
-  app: RunningApp,
+  app: Reachable,
   path: string,
   options: { headers?: Record<string, string> } = {},
 ): GatewayClient {
@@ -203,7 +206,7 @@ export function connectWs(
  * handshake and `auth` is socket.io's own authentication payload.
  */
 export function connectIo(
-  app: RunningApp,
+  app: Reachable,
   path: string,
   options: { headers?: Record<string, string>; auth?: Record<string, string> } = {},
 ): GatewayClient {
