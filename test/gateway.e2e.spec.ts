@@ -127,7 +127,7 @@ describe.each(matrix)('gateways behind the guard (%s on %s)', (kind, adapter) =>
     expect(await client.opened).toMatchObject({ open: false, status: 403 });
     expect(events.events).toContainEqual(
       expect.objectContaining({
-        type: 'csrf_rejected',
+        type: 'permission_denied',
         reason: 'CSRF_ORIGIN_REJECTED',
         transport: 'ws',
       }),

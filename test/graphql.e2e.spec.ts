@@ -217,7 +217,11 @@ describe.each(graphqlDrivers)('GraphQL behind the guard (%s on %s)', (driver, ad
       expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN' });
       expect(board.reports).toHaveLength(before);
       expect(events.events).toContainEqual(
-        expect.objectContaining({ type: 'csrf_rejected', reason: 'CSRF_TOKEN_INVALID' }),
+        expect.objectContaining({
+          type: 'permission_denied',
+          reason: 'CSRF_TOKEN_INVALID',
+          transport: 'graphql',
+        }),
       );
       const allowed = await gql(mutation, { cookie: session.cookie, 'x-csrf-token': session.csrf });
       expect(allowed.body.errors).toBeUndefined();
@@ -320,7 +324,7 @@ describe.each(graphqlDrivers)('GraphQL behind the guard (%s on %s)', (driver, ad
       });
       expect(await run.closed).toBe(4403);
       expect(events.events).toContainEqual(
-        expect.objectContaining({ type: 'csrf_rejected', reason: 'CSRF_ORIGIN_REJECTED' }),
+        expect.objectContaining({ type: 'permission_denied', reason: 'CSRF_ORIGIN_REJECTED' }),
       );
     });
 

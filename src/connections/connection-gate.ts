@@ -134,7 +134,7 @@ export class ConnectionGate implements OnApplicationBootstrap {
       let status = error.getStatus();
       if (status === 401 && crossSite !== null) {
         this.events.publish({
-          type: 'csrf_rejected',
+          type: 'permission_denied',
           backend: null,
           reason: crossSite.reason,
           detail: crossSite.detail,

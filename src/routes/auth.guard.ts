@@ -188,7 +188,7 @@ export class AuthGuard implements CanActivate {
     try {
       const rejection = transport.reject(request);
       if (rejection !== null) {
-        this.emit('csrf_rejected', request, null, undefined, rejection);
+        this.emit('permission_denied', request, null, undefined, rejection);
         throw new PermissionDeniedError(rejection.reason, { detail: rejection.detail });
       }
       const policy = this.policies.resolve(context.getClass(), context.getHandler());
