@@ -119,6 +119,9 @@ function checkLoads(manifest) {
     './redis': 'RedisRevocationStore',
     './testing': 'AuthTesting',
     './swagger': 'createAuthDocument',
+    './graphql': 'GraphQLAuth',
+    './ws': 'GatehouseWsAdapter',
+    './socket.io': 'GatehouseIoAdapter',
   };
   for (const entry of Object.keys(manifest.exports)) {
     if (entry === './package.json') continue;
