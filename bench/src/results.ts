@@ -44,6 +44,8 @@ export interface TransportsResult {
   readonly graphql: {
     readonly openNsPerOperation: number;
     readonly guardedNsPerOperation: number;
+    /** The same behind a guard that returns `true`: what Nest's guard pipeline costs alone. */
+    readonly passedNsPerOperation: number;
     /** Capacity of the guarded query over the open one: open ns / guarded ns, median of rounds. */
     readonly ratio: number;
     readonly ratioMin: number;
