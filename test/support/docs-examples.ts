@@ -13,7 +13,7 @@ import ts from 'typescript';
  *   the previous block of the same file, and sees what that block (and its own predecessors)
  *   declared.
  * - A JSDoc `@example` is a sequence of complete statements or declarations. It is compiled after
- *   a prelude that imports every public name of the three entries, the common Nest decorators,
+ *   a prelude that imports every public name of the public entries, the common Nest decorators,
  *   `NestFactory` and `Test`, and the stand-ins below. Names the example declares itself win.
  * - Both may import the stand-ins for the reader's own application (`./accounts.js`,
  *   `./users.js`, `./app.module.js`, `./sql-api-key.store.js`; see {@link STAND_INS}) and
