@@ -28,7 +28,7 @@ class ReportType {
 class MeType {
   @Field() id!: string;
   @Field() username!: string;
-  @Field() email!: string;
+  @Field(() => String, { nullable: true }) email!: string | null;
   @Field(() => [String]) roles!: string[];
   @Field(() => [String]) permissions!: string[];
   @Field() auth!: string;
