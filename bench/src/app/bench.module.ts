@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import {
@@ -8,7 +8,7 @@ import {
   OidcBackend,
   SessionBackend,
 } from 'nestjs-gatehouse';
-import { RedisRevocationStore } from 'nestjs-gatehouse/redis';
+import { RedisRevocationStore, RedisSessionStore } from 'nestjs-gatehouse/redis';
 import { BenchIdentityProvider } from './bench-idp.js';
 import { BENCH_SECRET, BenchKeys, BenchKeysModule } from './bench-keys.js';
 import {
@@ -18,6 +18,7 @@ import {
   GatehouseOidcController,
   GatehouseOidcUncachedController,
   GatehouseRedisController,
+  GatehouseRedisSessionController,
   GatehouseSessionController,
   GatehouseUncachedController,
   RecipeController,
@@ -108,24 +109,43 @@ export class RedisJwtAppModule {
 })
 export class UncachedJwtAppModule {}
 
+/** The library's session settings; the store in memory unless `providers` brings another. */
+function benchSessions(providers: Provider[] = []) {
+  return AuthModule.forRoot({
+    backends: [SessionBackend],
+    userModel: BenchUsers,
+    roles: BENCH_ROLES,
+    // Plain HTTP on loopback: the cookie cannot be Secure here.
+    session: { secret: BENCH_SECRET, secure: false },
+    globalGuard: false,
+    providers,
+  });
+}
+
 /**
  * The library's session route. An application of its own: the session middleware runs on every
  * request of its application and would tax the other routes.
  */
 @Module({
-  imports: [
-    AuthModule.forRoot({
-      backends: [SessionBackend],
-      userModel: BenchUsers,
-      roles: BENCH_ROLES,
-      // Plain HTTP on loopback: the cookie cannot be Secure here.
-      session: { secret: BENCH_SECRET, secure: false },
-      globalGuard: false,
-    }),
-  ],
+  imports: [benchSessions()],
   controllers: [GatehouseSessionController, SessionLoginController],
 })
 export class SessionAppModule {}
+
+/**
+ * The session route with `RedisSessionStore`, configured as the README shows: an application of
+ * its own, as the session store is one per module.
+ */
+@Module({})
+export class RedisSessionAppModule {
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: RedisSessionAppModule,
+      imports: [benchSessions([RedisSessionStore.provider({ url })])],
+      controllers: [GatehouseRedisSessionController, SessionLoginController],
+    };
+  }
+}
 
 /** The library's OIDC settings for the bench identity provider; the cache at its default or off. */
 function benchOidc(idp: BenchIdentityProvider, cache: boolean) {

@@ -166,6 +166,17 @@ export class GatehouseSessionController {
   }
 }
 
+/** The session route of the application whose sessions live in Redis. */
+@Controller('gatehouse')
+@UseGuards(GatehouseGuard)
+export class GatehouseRedisSessionController {
+  @Get('session-redis')
+  @Auth('session')
+  sessionRedis(): object {
+    return BODY;
+  }
+}
+
 /** How the bench gets session cookies: a login that trusts the query (bench only, loopback). */
 @Controller('bench')
 export class SessionLoginController {

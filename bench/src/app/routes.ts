@@ -8,6 +8,7 @@ import {
   BenchModule,
   OidcAppModule,
   RedisJwtAppModule,
+  RedisSessionAppModule,
   SessionAppModule,
   UncachedJwtAppModule,
   UncachedOidcAppModule,
@@ -43,6 +44,23 @@ async function libraryTokens(app: INestApplication, count: number) {
 /** RS256 access tokens of the bench identity provider, for 100 users. */
 const idpTokens = async (app: INestApplication, count: number) =>
   bearer(app.get(BenchIdentityProvider).mint(count));
+
+/** Session cookies from the application's bench login route, for 100 users. */
+async function sessionCookies(app: INestApplication, count: number) {
+  const url = await app.getUrl();
+  const headers: Record<string, string>[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${url}/bench/session-login?user=${userId(i)}`, {
+      method: 'POST',
+    });
+    const cookie = response.headers.get('set-cookie')?.split(';')[0];
+    if (response.status !== 204 || !cookie) {
+      throw new Error(`session login failed: ${response.status}`);
+    }
+    headers.push({ cookie });
+  }
+  return headers;
+}
 
 const trivialUser = async (_app: INestApplication, count: number) =>
   Array.from({ length: count }, (_, i) => ({ 'x-bench-user': userId(i) }));
@@ -193,21 +211,7 @@ export function benchApps(env: { redisUrl?: string; idp: BenchIdentityProvider }
             'gatehouse SessionBackend (signed cookie, in-memory store; own app with the middleware)',
           group: 'library',
           anonymousStatus: 401,
-          credentials: async (app, count) => {
-            const url = await app.getUrl();
-            const headers: Record<string, string>[] = [];
-            for (let i = 0; i < count; i++) {
-              const response = await fetch(`${url}/bench/session-login?user=${userId(i)}`, {
-                method: 'POST',
-              });
-              const cookie = response.headers.get('set-cookie')?.split(';')[0];
-              if (response.status !== 204 || !cookie) {
-                throw new Error(`session login failed: ${response.status}`);
-              }
-              headers.push({ cookie });
-            }
-            return headers;
-          },
+          credentials: sessionCookies,
         },
       ],
     },
@@ -265,6 +269,21 @@ export function benchApps(env: { redisUrl?: string; idp: BenchIdentityProvider }
           group: 'library',
           anonymousStatus: 401,
           credentials: libraryTokens,
+        },
+      ],
+    });
+    apps.push({
+      name: 'session-redis',
+      module: RedisSessionAppModule.forRoot(env.redisUrl),
+      setup: configureSessions,
+      routes: [
+        {
+          id: 'gatehouse-session-redis',
+          path: '/gatehouse/session-redis',
+          label: 'gatehouse SessionBackend with RedisSessionStore (local redis-server)',
+          group: 'library',
+          anonymousStatus: 401,
+          credentials: sessionCookies,
         },
       ],
     });
