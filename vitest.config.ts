@@ -23,7 +23,12 @@ export default defineConfig({
     reporters: process.env.CI
       ? ['default', ['json', { outputFile: '.vitest-report.json' }]]
       : ['default'],
-    include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'sample-app/test/**/*.spec.ts'],
+    include: [
+      'src/**/*.spec.ts',
+      'test/**/*.spec.ts',
+      'sample-app/test/**/*.spec.ts',
+      'bench/test/**/*.spec.ts',
+    ],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
