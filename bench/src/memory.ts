@@ -1,6 +1,6 @@
 /**
  * The memory target: 1,000,000 requests, each with a distinct valid JWT, must leave the resident
- * set less than 64 MiB above where it started.
+ * set less than 16 MiB above where it started.
  *
  * It drives the library's guard in-process (see in-process.ts): the real module with the default
  * JwtBackend settings (verified-token cache, in-memory revocation store), Nest's execution

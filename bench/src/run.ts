@@ -11,13 +11,19 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readConfig, type BenchConfig } from './config.js';
 import { load } from './load.js';
 import { machineCpu, machineInfo, packageVersions } from './machine.js';
 import type { RouteInfo } from './protocol.js';
-import { renderMarkdown, renderSummary, type RunReport } from './report.js';
+import {
+  CHART_FILE,
+  renderChart,
+  renderMarkdown,
+  renderSummary,
+  type RunReport,
+} from './report.js';
 import {
   readResult,
   writeResult,
@@ -26,7 +32,7 @@ import {
   type MemoryResult,
   type TokensResult,
 } from './results.js';
-import { startRedis, type BenchRedis } from './redis-server.js';
+import { commandDelta, startRedis, type BenchRedis } from './redis-server.js';
 import type { AdapterRun, Sample } from './samples.js';
 import { killAllServers, ServerHandle } from './server-handle.js';
 import { fmt } from './stats.js';
@@ -63,6 +69,7 @@ async function measure(
   route: RouteInfo,
   credentials: readonly Record<string, string>[],
   round: number,
+  redis: BenchRedis | undefined,
 ): Promise<Sample> {
   const target = {
     url: server.urlOf(route),
@@ -72,10 +79,12 @@ async function measure(
   };
   if (config.prewarm > 0) await load({ ...target, amount: config.prewarm });
 
+  const redisBefore = await redis?.commandCounts();
   const before = await server.snapshot();
   const fixed = await load({ ...target, duration: config.duration, rate: config.rate });
   await sleep(SETTLE_MS);
   const after = await server.snapshot();
+  const redisAfter = await redis?.commandCounts();
   const requests = after.requests - before.requests;
   const cpu = after.userMicros + after.systemMicros - before.userMicros - before.systemMicros;
 
@@ -102,6 +111,7 @@ async function measure(
     failed: fixed.failed + peakFailed,
     peakRate,
     peakCpuMicros,
+    redisCommands: redisBefore && redisAfter && commandDelta(redisBefore, redisAfter),
   };
 }
 
@@ -132,7 +142,7 @@ async function main(): Promise<void> {
   let redis: BenchRedis | undefined;
   try {
     redis = await startRedis();
-    if (!redis) log('bench: redis-server not found; the Redis revocation route is left out');
+    if (!redis) log('bench: redis-server not found; the Redis routes are left out');
     const env: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
     for (const adapter of config.adapters) servers.push(await ServerHandle.start(adapter, env));
     const initial = await Promise.all(servers.map((s) => s.snapshot()));
@@ -187,6 +197,7 @@ async function main(): Promise<void> {
             route,
             credentials.get(`${server.adapter}:${route.id}`)!,
             round,
+            redis,
           );
           const list = run.samples.get(id) ?? [];
           list.push(sample);
@@ -265,8 +276,11 @@ async function main(): Promise<void> {
     })),
   });
   const out = config.out ?? join(process.cwd(), 'bench', 'RESULTS.md');
+  // The chart goes beside the report, where its Markdown image link points.
+  const chart = join(dirname(out), CHART_FILE);
   writeFileSync(out, renderMarkdown(report));
-  process.stdout.write(`${renderSummary(report)}\n\nbench: wrote ${out}\n`);
+  writeFileSync(chart, renderChart(report));
+  process.stdout.write(`${renderSummary(report)}\n\nbench: wrote ${out} and ${chart}\n`);
 }
 
 process.on('SIGINT', () => {

@@ -19,6 +19,11 @@ export interface Sample {
   /** Unthrottled phase: requests per second, and server CPU per request there. */
   readonly peakRate?: number;
   readonly peakCpuMicros?: number;
+  /**
+   * Commands the bench's redis-server processed during the fixed-rate window, by command name
+   * (lower case, INFO left out); absent when no redis-server ran.
+   */
+  readonly redisCommands?: Readonly<Record<string, number>>;
 }
 
 /** The samples of every route of one adapter. */
@@ -65,6 +70,22 @@ export function summarize(run: AdapterRun, route: RouteInfo): RouteSummary {
   };
 }
 
+/** A median with the per-round range it comes from. */
+export interface Spread {
+  readonly value: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The median and range of per-round values; `undefined` for none. */
+export function spread(values: readonly number[]): Spread | undefined {
+  if (values.length === 0) return undefined;
+  return { value: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** The route every added cost is measured from. */
+export const BASELINE = 'unguarded';
+
 /**
  * Capacity of `routeId` relative to `referenceId` (cpu(reference) / cpu(route)), as the median of
  * the per-round ratios: both were measured back to back in each round, so slow drifts of the
@@ -75,10 +96,8 @@ export function capacityRatio(
   routeId: string,
   referenceId: string,
   phase: 'fixed' | 'peak' = 'fixed',
-): { value: number; min: number; max: number } | undefined {
-  const ratios = paired(run, routeId, referenceId, phase).map(([x, ref]) => ref / x);
-  if (ratios.length === 0) return undefined;
-  return { value: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+): Spread | undefined {
+  return spread(perRound(run, [routeId, referenceId], phase).map(([x, ref]) => ref! / x!));
 }
 
 /** The median per-round difference cpu(route) − cpu(reference), µs. */
@@ -86,28 +105,78 @@ export function cpuDelta(
   run: AdapterRun,
   routeId: string,
   referenceId: string,
-): { value: number; min: number; max: number } | undefined {
-  const deltas = paired(run, routeId, referenceId).map(([x, ref]) => x - ref);
-  if (deltas.length === 0) return undefined;
-  return { value: median(deltas), min: Math.min(...deltas), max: Math.max(...deltas) };
+): Spread | undefined {
+  return spread(perRound(run, [routeId, referenceId]).map(([x, ref]) => x! - ref!));
 }
 
-function paired(
+/**
+ * What the route adds to the unguarded route's CPU per request, µs: cpu(route) − cpu(unguarded)
+ * in the same round, median and range over rounds. Unlike a capacity ratio it does not drift
+ * toward 1 when the HTTP stack's fixed cost per request grows with the machine's load.
+ */
+export function addedCost(run: AdapterRun, routeId: string): Spread | undefined {
+  return cpuDelta(run, routeId, BASELINE);
+}
+
+/**
+ * The route's added cost over the reference's, (route − unguarded) / (reference − unguarded) per
+ * round, median and range. Rounds where the reference added nothing measurable (≤ 0 µs) are left
+ * out: a ratio over noise around zero says nothing.
+ */
+export function addedCostRatio(
   run: AdapterRun,
-  a: string,
-  b: string,
-  phase: 'fixed' | 'peak' = 'fixed',
-): [number, number][] {
-  const cpu = (s: Sample) => (phase === 'fixed' ? s.cpuMicros : s.peakCpuMicros);
-  const left = run.samples.get(a) ?? [];
-  const right = new Map((run.samples.get(b) ?? []).map((s) => [s.round, cpu(s)]));
-  const pairs: [number, number][] = [];
-  for (const s of left) {
-    const mine = cpu(s);
-    const other = right.get(s.round);
-    if (mine !== undefined && other !== undefined && mine > 0 && other > 0) {
-      pairs.push([mine, other]);
-    }
+  routeId: string,
+  referenceId: string,
+): (Spread & { readonly rounds: number; readonly of: number }) | undefined {
+  const rows = perRound(run, [routeId, referenceId, BASELINE]);
+  const ratios: number[] = [];
+  for (const [x, ref, base] of rows) {
+    if (ref! - base! > 0) ratios.push((x! - base!) / (ref! - base!));
   }
-  return pairs;
+  const r = spread(ratios);
+  return r && { ...r, rounds: ratios.length, of: rows.length };
+}
+
+/**
+ * Redis commands per request of the route's fixed-rate windows: the total, and each command's
+ * share, medians over rounds. `undefined` when no sample counted Redis commands.
+ */
+export function redisPerRequest(
+  run: AdapterRun,
+  routeId: string,
+): { total: Spread; byCommand: Record<string, number> } | undefined {
+  const counted = (run.samples.get(routeId) ?? []).filter(
+    (s) => s.redisCommands !== undefined && s.requests > 0,
+  );
+  const total = spread(
+    counted.map((s) => Object.values(s.redisCommands!).reduce((a, b) => a + b, 0) / s.requests),
+  );
+  if (!total) return undefined;
+  const names = new Set(counted.flatMap((s) => Object.keys(s.redisCommands!)));
+  const byCommand: Record<string, number> = {};
+  for (const name of [...names].sort()) {
+    byCommand[name] = median(counted.map((s) => (s.redisCommands![name] ?? 0) / s.requests));
+  }
+  return { total, byCommand };
+}
+
+/**
+ * The CPU per request of each of `ids`, per round in which every one of them has a positive
+ * sample, in the order of `ids`.
+ */
+function perRound(
+  run: AdapterRun,
+  ids: readonly string[],
+  phase: 'fixed' | 'peak' = 'fixed',
+): number[][] {
+  const cpu = (s: Sample) => (phase === 'fixed' ? s.cpuMicros : s.peakCpuMicros);
+  const byRound = ids.map(
+    (id) => new Map((run.samples.get(id) ?? []).map((s) => [s.round, cpu(s)] as const)),
+  );
+  const rows: number[][] = [];
+  for (const round of byRound[0]?.keys() ?? []) {
+    const row = byRound.map((m) => m.get(round));
+    if (row.every((v) => v !== undefined && v > 0)) rows.push(row as number[]);
+  }
+  return rows;
 }
