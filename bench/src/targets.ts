@@ -141,14 +141,12 @@ class Checks {
     if (!r) {
       this.push(
         added
-          ? {
+          ? unmeasured(
               measure,
               adapter,
               target,
-              value: '–',
-              status: 'not measured',
-              note: `${reference} added ≤ 0 µs in every round (below the noise); ${added}`,
-            }
+              `${reference} added ≤ 0 µs in every round (below the noise); ${added}`,
+            )
           : this.missing(measure, adapter, target, [route, reference, ROUTE.unguarded]),
       );
       return;
@@ -175,14 +173,7 @@ class Checks {
     if (!r) {
       this.push(
         run && run.routes.some((x) => x.id === route)
-          ? {
-              measure,
-              adapter,
-              target,
-              value: '–',
-              status: 'not measured',
-              note: 'no redis-server',
-            }
+          ? unmeasured(measure, adapter, target, 'no redis-server')
           : this.missing(measure, adapter, target, [route]),
       );
       return;
@@ -204,15 +195,7 @@ class Checks {
     target: string,
     ids: readonly string[],
   ): Omit<TargetCheck, 'group'> {
-    const run = this.byAdapter.get(adapter);
-    return {
-      measure,
-      adapter,
-      target,
-      value: '–',
-      status: 'not measured',
-      note: missingNote(run, ids),
-    };
+    return unmeasured(measure, adapter, target, missingNote(this.byAdapter.get(adapter), ids));
   }
 }
 
@@ -456,15 +439,17 @@ const EARLIER: readonly ((checks: Checks) => void)[] = [
   },
 ];
 
+function unmeasured(
+  measure: string,
+  adapter: TargetCheck['adapter'],
+  target: string,
+  note: string,
+): Omit<TargetCheck, 'group'> {
+  return { measure, adapter, target, value: '–', status: 'not measured', note };
+}
+
 function notMeasured(measure: string, target: string): Omit<TargetCheck, 'group'> {
-  return {
-    measure,
-    adapter: '—',
-    target,
-    value: '–',
-    status: 'not measured',
-    note: 'run `node bench/run.mjs transports`',
-  };
+  return unmeasured(measure, '—', target, 'run `node bench/run.mjs transports`');
 }
 
 function missingNote(run: AdapterRun | undefined, ids: readonly string[]): string {
