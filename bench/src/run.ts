@@ -4,9 +4,10 @@
  *
  * Per route and adapter: a warm-up, then in every round a short unthrottled pre-warm, a
  * fixed-rate phase (server CPU per request and latency) and an unthrottled phase (peak
- * throughput). Rounds visit the routes in a rotated order and alternate the adapters, so a
+ * throughput); around the fixed-rate phase the bench redis-server's command counters are read
+ * too (Redis commands per request). Rounds visit the routes in a rotated order and alternate the adapters, so a
  * change in the machine's load hits every route alike. Afterwards the token and memory scripts
- * run (unless skipped), and everything goes into bench/RESULTS.md.
+ * run (unless skipped), and everything goes into bench/RESULTS.md and its chart, added-cost.svg.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
