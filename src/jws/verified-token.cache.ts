@@ -12,6 +12,12 @@ export class VerifiedTokenCache<T> {
   // it has not seen before (each request's header is a new string), and the signature is a
   // fraction of the token. The entry keeps the full token, and a hit needs the exact same bytes.
   private readonly entries = new Map<string, { readonly token: string; readonly value: T }>();
+  // The keys in insertion order, as a ring: the oldest is the one `next` points at once full.
+  // Asking the Map for its first key instead walks past every entry deleted since V8 last
+  // compacted the table, so with more live tokens than room each insert cost tens of
+  // microseconds, more than the verification it saves (measured on Node 20).
+  private readonly order: string[] = [];
+  private next = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -24,9 +30,18 @@ export class VerifiedTokenCache<T> {
   set(token: string, value: T): void {
     if (this.capacity === 0) return;
     const key = signatureOf(token);
-    if (this.entries.size >= this.capacity && !this.entries.has(key)) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+    if (this.entries.has(key)) {
+      // Same signature, same place in the order: replacing keeps the ring and the map in step.
+      this.entries.set(key, { token, value });
+      return;
+    }
+    if (this.order.length < this.capacity) {
+      this.order.push(key);
+    } else {
+      const oldest = this.order[this.next]!;
+      this.entries.delete(oldest);
+      this.order[this.next] = key;
+      this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
     }
     this.entries.set(key, { token, value });
   }
@@ -34,6 +49,7 @@ export class VerifiedTokenCache<T> {
   /** Forgets `token`, for an entry that must not be used again (its key was withdrawn). */
   delete(token: string): void {
     const key = signatureOf(token);
+    // Its slot in the ring stays until its turn comes; deleting a key already gone is a no-op.
     if (this.entries.get(key)?.token === token) this.entries.delete(key);
   }
 

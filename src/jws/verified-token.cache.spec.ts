@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { VerifiedTokenCache } from './verified-token.cache.js';
+
+/** A token-shaped string whose signature part is `sig`. */
+const token = (sig: string, body = 'h.p') => `${body}.${sig}`;
+
+describe('VerifiedTokenCache', () => {
+  it('hits only on the exact same token, not on another with the same signature part', () => {
+    const cache = new VerifiedTokenCache<number>(4);
+    cache.set(token('s1'), 1);
+    expect(cache.get(token('s1'))).toBe(1);
+    expect(cache.get(token('s1', 'h.other'))).toBeUndefined();
+    expect(cache.get(token('s2'))).toBeUndefined();
+  });
+
+  it('keeps nothing with a capacity of 0', () => {
+    const cache = new VerifiedTokenCache<number>(0);
+    cache.set(token('s1'), 1);
+    expect(cache.get(token('s1'))).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('drops the oldest entry first once full, and never holds more than its capacity', () => {
+    const cache = new VerifiedTokenCache<number>(3);
+    for (let i = 0; i < 3; i++) cache.set(token(`s${i}`), i);
+    cache.get(token('s0')); // a hit does not make an entry younger (insertion order)
+    cache.set(token('s3'), 3);
+    expect(cache.size).toBe(3);
+    expect(cache.get(token('s0'))).toBeUndefined();
+    expect([1, 2, 3].map((i) => cache.get(token(`s${i}`)))).toEqual([1, 2, 3]);
+  });
+
+  it('stays bounded and holds the latest tokens when more distinct tokens cycle than it has room for', () => {
+    const capacity = 100;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    const tokens = Array.from({ length: capacity * 3 }, (_, i) => token(`sig-${i}`));
+    for (let round = 0; round < 5; round++) {
+      tokens.forEach((t, i) => {
+        if (cache.get(t) === undefined) cache.set(t, i);
+        expect(cache.size).toBeLessThanOrEqual(capacity);
+      });
+    }
+    expect(cache.size).toBe(capacity);
+    const latest = tokens.slice(-capacity);
+    expect(latest.every((t) => cache.get(t) !== undefined)).toBe(true);
+    expect(tokens.slice(0, -capacity).some((t) => cache.get(t) !== undefined)).toBe(false);
+  });
+
+  it('replaces an entry in place: a second set of the same token takes no more room', () => {
+    const cache = new VerifiedTokenCache<number>(2);
+    cache.set(token('a'), 1);
+    cache.set(token('a'), 2);
+    cache.set(token('b'), 3);
+    expect(cache.size).toBe(2);
+    expect(cache.get(token('a'))).toBe(2);
+    cache.set(token('c'), 4);
+    expect(cache.get(token('a'))).toBeUndefined();
+    expect(cache.get(token('b'))).toBe(3);
+  });
+
+  it('forgets a deleted token, and stays bounded when it is stored again', () => {
+    const cache = new VerifiedTokenCache<number>(2);
+    cache.set(token('a'), 1);
+    cache.delete(token('a', 'h.other')); // another token with that signature part: kept
+    expect(cache.get(token('a'))).toBe(1);
+    cache.delete(token('a'));
+    expect(cache.get(token('a'))).toBeUndefined();
+    for (const sig of ['a', 'b', 'a', 'c', 'd', 'a']) {
+      cache.set(token(sig), 0);
+      expect(cache.size).toBeLessThanOrEqual(2);
+    }
+    expect(cache.get(token('a'))).toBe(0);
+  });
+});
