@@ -32,8 +32,12 @@ export abstract class AuthBackend {
   /** The name `@Auth('…')` refers to and `request.auth` reports. Unique in a module. */
   abstract readonly name: string;
 
-  /** Recognises the caller of `request`, or says why not. */
-  abstract authenticate(request: AuthRequest): Promise<AuthResult>;
+  /**
+   * Recognises the caller of `request`, or says why not. A backend that can tell without
+   * waiting (a cached token, a store in memory) may return the result itself: the guard then
+   * spends no promise on it.
+   */
+  abstract authenticate(request: AuthRequest): Promise<AuthResult> | AuthResult;
 
   /**
    * The challenge for the `WWW-Authenticate` header of a 401 (for example `Bearer`).

@@ -4,7 +4,7 @@ import { bearerToken, isUnsafeMethod } from '../http/headers.js';
 import { InMemoryRevocationStore } from './revocation/in-memory-revocation.store.js';
 import { RevocationStore } from './revocation/revocation-store.js';
 import { JwtSettings, jwtSettingsProvider } from './jwt-settings.js';
-import { JwtVerifier } from './jwt-verifier.js';
+import { JwtVerifier, type TokenVerification } from './jwt-verifier.js';
 import { JWT_BACKEND_NAME, type VerifiedToken } from './token-claims.js';
 import { TokenCookies } from './token-cookies.js';
 import { TokenService } from './token.service.js';
@@ -83,7 +83,9 @@ export class JwtBackend extends AuthBackend {
     return schemes;
   }
 
-  async authenticate(request: AuthRequest): Promise<AuthResult> {
+  // Not async: with a cached token and the in-memory store every step answers synchronously, and
+  // the result is returned as it is; only a step that waits makes it a promise.
+  authenticate(request: AuthRequest): Promise<AuthResult> | AuthResult {
     let token: string | undefined;
     let fromCookie = false;
     for (const location of this.settings.locations) {
@@ -103,14 +105,36 @@ export class JwtBackend extends AuthBackend {
     }
     if (token === undefined) return AuthResults.missing(this.name);
 
-    const verification = await this.verifier.verify(token, 'access');
+    const verification = this.verifier.verify(token, 'access');
+    return verification instanceof Promise
+      ? verification.then((ended) => this.verified(request, ended, fromCookie))
+      : this.verified(request, verification, fromCookie);
+  }
+
+  /** The result for a token whose verification ended: revocation next, on every request. */
+  private verified(
+    request: AuthRequest,
+    verification: TokenVerification,
+    fromCookie: boolean,
+  ): Promise<AuthResult> | AuthResult {
     if (!verification.ok) {
       return AuthResults.invalid(this.name, verification.reason, verification.detail);
     }
     const verified = verification.token;
-    if (await this.tokens.isRevoked(verified)) {
-      return AuthResults.invalid(this.name, 'TOKEN_REVOKED');
-    }
+    const revoked = this.tokens.revocationOf(verified);
+    return typeof revoked === 'boolean'
+      ? this.unrevoked(request, verified, revoked, fromCookie)
+      : revoked.then((answer) => this.unrevoked(request, verified, answer, fromCookie));
+  }
+
+  /** The result for a verified token once the revocation store has answered. */
+  private unrevoked(
+    request: AuthRequest,
+    verified: VerifiedToken,
+    revoked: boolean,
+    fromCookie: boolean,
+  ): AuthResult {
+    if (revoked) return AuthResults.invalid(this.name, 'TOKEN_REVOKED');
     if (fromCookie && isUnsafeMethod(request.method)) {
       const failure = this.cookies.csrfFailure(request);
       if (failure !== null) {

@@ -175,6 +175,15 @@ export class TokenService {
 
   /** Whether `token` was revoked (by id, family or its user's cut-off). */
   async isRevoked(token: VerifiedToken): Promise<boolean> {
+    return this.revocationOf(token);
+  }
+
+  /**
+   * {@link isRevoked}, but the answer itself when the store gives one synchronously (the
+   * in-memory store does), so the guard's path pays no promise for it. A store that throws or
+   * rejects is refused as unavailable either way (503), never read as "not revoked".
+   */
+  revocationOf(token: VerifiedToken): boolean | Promise<boolean> {
     let subject = this.revocationSubjects.get(token);
     if (subject === undefined) {
       subject = Object.freeze({
@@ -185,7 +194,13 @@ export class TokenService {
       });
       this.revocationSubjects.set(token, subject);
     }
-    return this.guard(this.store.isRevoked(subject));
+    let answer: boolean | Promise<boolean>;
+    try {
+      answer = this.store.isRevoked(subject);
+    } catch (error) {
+      throw unavailable(error, 'REVOCATION_STORE_UNAVAILABLE');
+    }
+    return typeof answer === 'boolean' ? answer : this.guard(answer);
   }
 
   /**

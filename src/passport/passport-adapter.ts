@@ -80,54 +80,74 @@ export class PassportAdapter {
 
   /** Runs the strategy against `request` and reports how it ended. It never rejects. */
   run(request: object): Promise<StrategyOutcome> {
-    return new Promise<StrategyOutcome>((resolve) => {
-      // A promise settles once, so a strategy that calls two actions cannot change the outcome.
-      const run = Object.create(this.strategy) as StrategyActions;
-      let verifying = false;
-      const verify = this.strategy._verify;
-      if (typeof verify === 'function') {
-        run._verify = function (this: unknown, ...args: unknown[]) {
-          verifying = true;
-          return verify.apply(this, args);
-        };
-      }
-      run.success = (user, info) =>
-        resolve(
-          user
-            ? { kind: 'success', user, info }
-            : {
-                kind: 'fail',
-                incomplete: false,
-                reason: 'CREDENTIAL_INVALID',
-                detail: 'the strategy gave no user',
-              },
-        );
-      run.fail = (challenge, status) =>
-        resolve(failure(challenge, status, !verifying && (status === 400 || challenge === 400)));
-      run.error = (error) => resolve({ kind: 'error', error });
-      run.pass = () =>
-        resolve({
-          kind: 'fail',
-          incomplete: false,
-          reason: 'PASSPORT_STRATEGY_DECLINED',
-          detail: 'it passed',
-        });
-      // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
-      run.redirect = () =>
-        resolve({
-          kind: 'fail',
-          incomplete: false,
-          reason: 'PASSPORT_STRATEGY_DECLINED',
-          detail: 'it redirected',
-        });
-      try {
-        run.authenticate(request, OPTIONS);
-      } catch (error) {
-        resolve({ kind: 'error', error });
-      }
+    const outcome = this.runNow(request);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  /**
+   * {@link run}, but the outcome itself when the strategy ended before `authenticate` returned,
+   * as passport-jwt does with a fixed key: no promise and no microtask on a hot path. A promise
+   * otherwise; it never rejects.
+   */
+  runNow(request: object): StrategyOutcome | Promise<StrategyOutcome> {
+    let outcome: StrategyOutcome | undefined;
+    let resolve: ((outcome: StrategyOutcome) => void) | undefined;
+    // The first action decides, so a strategy that calls two cannot change the outcome.
+    const settle = (ended: StrategyOutcome): void => {
+      if (outcome !== undefined) return;
+      outcome = ended;
+      resolve?.(ended);
+    };
+    const run = Object.create(this.strategy) as StrategyActions;
+    let verifying = false;
+    const verify = this.strategy._verify;
+    if (typeof verify === 'function') {
+      run._verify = function (this: unknown, ...args: unknown[]) {
+        verifying = true;
+        return verify.apply(this, args);
+      };
+    }
+    run.success = (user, info) =>
+      settle(
+        user
+          ? { kind: 'success', user, info }
+          : {
+              kind: 'fail',
+              incomplete: false,
+              reason: 'CREDENTIAL_INVALID',
+              detail: 'the strategy gave no user',
+            },
+      );
+    run.fail = (challenge, status) =>
+      settle(failure(challenge, status, !verifying && (status === 400 || challenge === 400)));
+    run.error = (error) => settle({ kind: 'error', error });
+    run.pass = () => settle(DECLINED_PASS);
+    // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
+    run.redirect = () => settle(DECLINED_REDIRECT);
+    try {
+      run.authenticate(request, OPTIONS);
+    } catch (error) {
+      settle({ kind: 'error', error });
+    }
+    if (outcome !== undefined) return outcome;
+    return new Promise<StrategyOutcome>((later) => {
+      resolve = later;
     });
   }
 }
+
+const DECLINED_PASS: StrategyOutcome = Object.freeze({
+  kind: 'fail',
+  incomplete: false,
+  reason: 'PASSPORT_STRATEGY_DECLINED',
+  detail: 'it passed',
+});
+const DECLINED_REDIRECT: StrategyOutcome = Object.freeze({
+  kind: 'fail',
+  incomplete: false,
+  reason: 'PASSPORT_STRATEGY_DECLINED',
+  detail: 'it redirected',
+});
 
 /**
  * The reason of a strategy's `fail`. A challenge of the form `{ reason, detail? }` with a known

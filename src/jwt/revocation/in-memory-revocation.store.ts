@@ -188,7 +188,9 @@ export class InMemoryRevocationStore extends RevocationStore {
     });
   }
 
-  async isRevoked(token: RevocationSubject): Promise<boolean> {
+  // Answers synchronously, so the guard checks a cached token without a promise; the wider
+  // return type leaves subclasses free to override it with an async check.
+  isRevoked(token: RevocationSubject): Promise<boolean> | boolean {
     if (token.tokenId !== undefined && this.live(this.tokens, token.tokenId)) return true;
     if (token.family !== undefined && this.live(this.families, token.family)) return true;
     const entry = this.live(this.subjects, token.subject);

@@ -84,8 +84,12 @@ export abstract class RevocationStore {
     exceptFamily?: string,
   ): Promise<void>;
 
-  /** Whether `token` is revoked by its id, its family or its subject's cut-off. One round trip. */
-  abstract isRevoked(token: RevocationSubject): Promise<boolean>;
+  /**
+   * Whether `token` is revoked by its id, its family or its subject's cut-off. One round trip.
+   * A store that knows without waiting (one in memory) may answer with the boolean itself:
+   * it is asked on every request, and a promise there costs a microtask per request.
+   */
+  abstract isRevoked(token: RevocationSubject): Promise<boolean> | boolean;
 
   /**
    * Spends the refresh token of generation `generation` (0 for the one issued at login, one
