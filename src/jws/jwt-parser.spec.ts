@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { b64url, bomPart, part } from '../../test/support/jwt-forge.js';
-import { decodeStrict, MAX_TOKEN_LENGTH, parseJwt, type ParsedJwt } from './jwt-parser.js';
+import {
+  decodeStrict,
+  isStrictPayload,
+  MAX_TOKEN_LENGTH,
+  parseJwt,
+  parseJwtHeader,
+  payloadRejection,
+  type ParsedJwt,
+} from './jwt-parser.js';
 
 const HEADER = part({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' });
 const PAYLOAD = part({ sub: 'alice', exp: 1_900_000_000, jti: 'j1' });
@@ -11,11 +19,27 @@ function isParsed(result: ParsedJwt | unknown): result is ParsedJwt {
   return typeof result === 'object' && result !== null && 'signingInput' in result;
 }
 
-/** Parses `token` and expects a refusal; the reason itself is for events, so it is not pinned. */
+/**
+ * What the header-only parse and the payload check make of `token` together, in parseJwt's
+ * terms: the refusal, or the header and the strictly decoded payload.
+ */
+function headerPath(token: string): unknown {
+  const result = parseJwtHeader(token);
+  if ('reason' in result) return result;
+  const payload = payloadRejection(result.payloadText);
+  if (payload !== undefined) return payload;
+  return { header: result.header, payload: (parseJwt(token) as ParsedJwt).payload };
+}
+
+/**
+ * Parses `token` and expects a refusal; the reason itself is for events, so it is not pinned.
+ * The header-only parse, with the payload check, must refuse it with the same detail.
+ */
 function expectRefused(token: string): void {
   const result = parseJwt(token);
   expect(isParsed(result), `accepted ${JSON.stringify(token.slice(0, 80))}`).toBe(false);
   expect(result).toBeTruthy();
+  expect(headerPath(token)).toEqual(result);
 }
 
 /**
@@ -194,6 +218,65 @@ describe('parseJwt', () => {
       expectRefused(`${HEADER}.${'A'.repeat(5_000_000)}.${SIGNATURE}`);
       expectRefused('.'.repeat(100_000));
     });
+  });
+});
+
+describe('parseJwtHeader', () => {
+  it('decodes the header only, and keeps the other parts as their text', () => {
+    const token = `${HEADER}.${PAYLOAD}.${SIGNATURE}`;
+    expect(parseJwtHeader(token)).toEqual({
+      header: { alg: 'HS256', typ: 'at+jwt', kid: 'k1' },
+      payloadText: PAYLOAD,
+      signatureText: SIGNATURE,
+      signingInput: `${HEADER}.${PAYLOAD}`,
+    });
+  });
+
+  it('judges a part canonical exactly when decodeStrict does, without decoding it', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (let i = 0; i < 4000; i++) {
+      const length = 1 + (i % 13);
+      const bytes = randomBytes(length);
+      const text = Array.from(bytes, (b) => alphabet[b % 64]).join('');
+      const asPayload = parseJwtHeader(`${HEADER}.${text}.${SIGNATURE}`);
+      const asSignature = parseJwtHeader(`${HEADER}.${PAYLOAD}.${text}`);
+      const canonical = decodeStrict(text) !== undefined && !text.startsWith('77u_');
+      expect('reason' in asPayload, text).toBe(!canonical);
+      expect('reason' in asSignature, text).toBe(decodeStrict(text) === undefined);
+    }
+  });
+
+  it('reports a payload problem before a signature problem, as parseJwt does', () => {
+    const token = `${HEADER}.${b64url('not json')}.${SIGNATURE}=`;
+    expect(parseJwtHeader(token)).toEqual(parseJwt(token));
+    expect(parseJwtHeader(token)).toEqual({ reason: 'JWT_MALFORMED', detail: 'payload not JSON' });
+  });
+});
+
+describe('isStrictPayload', () => {
+  const lenient = (text: string): unknown => {
+    const decoded = Buffer.from(text, 'base64').toString('utf8');
+    try {
+      return JSON.parse(decoded) as unknown;
+    } catch {
+      return decoded;
+    }
+  };
+
+  it("accepts another decoder's payload when it is a JSON object from valid UTF-8", () => {
+    const text = part({ sub: 'zoë', n: 1 });
+    expect(isStrictPayload(text, lenient(text))).toBe(true);
+  });
+
+  it('refuses what a lenient decoder makes of invalid UTF-8, an array, or text', () => {
+    const invalid = b64url(
+      Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+    );
+    expect(lenient(invalid)).toEqual({ sub: '\ufffd\ufffd' });
+    expect(isStrictPayload(invalid, lenient(invalid))).toBe(false);
+    for (const text of [part([1]), b64url('plain'), part(null), part('s')]) {
+      expect(isStrictPayload(text, lenient(text))).toBe(false);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { AuthRejection } from '../core/auth-reason.js';
 
 /** A JWS in compact form, split and decoded, but not verified. */
@@ -36,6 +37,89 @@ export function parseJwt(token: string): ParsedJwt | AuthRejection {
   if (signature === undefined || signature.length === 0)
     return malformed('signature empty or not base64url');
   return { header, payload, signingInput: token.slice(0, second), signature };
+}
+
+/**
+ * A JWS whose header is decoded and whose other parts are only checked as text: what a verifier
+ * needs before the signature check when a library that checks the signature (jsonwebtoken, in
+ * passport-jwt) decodes the payload anyway and hands it over.
+ */
+export interface JwtWithHeader {
+  readonly header: Readonly<Record<string, unknown>>;
+  /** The payload part as sent: canonical base64url, not starting with an encoded BOM. */
+  readonly payloadText: string;
+  /** The signature part as sent: canonical, non-empty base64url. */
+  readonly signatureText: string;
+  readonly signingInput: string;
+}
+
+/**
+ * {@link parseJwt} with only the header decoded. The payload and the signature get the checks
+ * that need no decoding (canonical unpadded base64url, no byte order mark); the caller decodes
+ * the payload itself or checks another's decoding with {@link payloadRejection}. Every token
+ * {@link parseJwt} refuses is refused here or by {@link payloadRejection}, with the same detail;
+ * where both would find a problem, the one {@link parseJwt} reports is reported.
+ */
+export function parseJwtHeader(token: string): JwtWithHeader | AuthRejection {
+  if (token.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH}`);
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) return malformed('not three parts');
+  const header = decodeObject(token.slice(0, first));
+  if (typeof header === 'string') return malformed(`header ${header}`);
+  const payloadText = token.slice(first + 1, second);
+  if (!isCanonical(payloadText)) return malformed('payload not base64url');
+  if (payloadText.startsWith(ENCODED_BOM))
+    return malformed('payload starts with a byte order mark');
+  const signatureText = token.slice(second + 1);
+  if (!isCanonical(signatureText)) {
+    // parseJwt reports a payload problem first.
+    return payloadRejection(payloadText) ?? malformed('signature empty or not base64url');
+  }
+  return { header, payloadText, signatureText, signingInput: token.slice(0, second) };
+}
+
+/**
+ * What {@link parseJwt} finds wrong with the payload part `text`, or `undefined` when it decodes
+ * to a JSON object.
+ */
+export function payloadRejection(text: string): AuthRejection | undefined {
+  const payload = decodeObject(text);
+  return typeof payload === 'string' ? malformed(`payload ${payload}`) : undefined;
+}
+
+/**
+ * Whether `decoded`, what another decoder made of the payload part `text`, is what
+ * {@link parseJwt} makes of it: a JSON object, from bytes that are valid UTF-8 (a lenient decoder
+ * turns invalid bytes into U+FFFD, where the strict one refuses). `text` has passed
+ * {@link parseJwtHeader}'s checks, so the two decoders parse the same JSON text.
+ */
+export function isStrictPayload(text: string, decoded: unknown): boolean {
+  return (
+    decoded !== null &&
+    typeof decoded === 'object' &&
+    !Array.isArray(decoded) &&
+    isUtf8(Buffer.from(text, 'base64url'))
+  );
+}
+
+// The first four characters of a part whose bytes start with EF BB BF.
+const ENCODED_BOM = Buffer.from(BOM).toString('base64url');
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Whether `text` is canonical unpadded base64url, without decoding it: the alphabet, a length
+ * that is not 1 more than a multiple of 4, and zero unused bits in the last character (what
+ * {@link decodeStrict} checks by encoding the bytes again).
+ */
+function isCanonical(text: string): boolean {
+  if (!BASE64URL.test(text)) return false;
+  const rest = text.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = ALPHABET.indexOf(text[text.length - 1]!);
+  // Two characters carry one byte (4 unused bits), three carry two (2 unused bits).
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
 }
 
 function malformed(detail: string): AuthRejection {

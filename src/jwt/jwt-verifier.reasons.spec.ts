@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { forge, jti, part } from '../../test/support/jwt-forge.js';
+import { b64url, bomPart, forge, jti, part, signature } from '../../test/support/jwt-forge.js';
 import { MAX_RECEIVED_LENGTH } from '../core/auth-reason.js';
 import type { JwtOptions } from './jwt-options.js';
 import { JwtSettings } from './jwt-settings.js';
@@ -198,5 +198,70 @@ describe('JwtVerifier refusals: a code, and the expected and received values', (
     const detail = (await refusal(token))?.detail ?? '';
     for (const segment of token.split('.')) expect(detail).not.toContain(segment);
     expect(detail).not.toContain(secret.toString('base64url'));
+  });
+});
+
+describe('JwtVerifier: the payload passport-jwt hands over is held to the strict parse', () => {
+  /** A token signed with the right key around a payload part given as raw text. */
+  const signedAround = (payloadText: string, h: Record<string, unknown> = {}) => {
+    const input = `${part(header(h))}.${payloadText}`;
+    return `${input}.${signature('HS256', secret, input)}`;
+  };
+
+  it('refuses a payload changed after signing, though only the header was parsed before the check', async () => {
+    const [h, , s] = hs().split('.') as [string, string, string];
+    const tampered = `${h}.${part(claims({ sub: 'admin' }))}.${s}`;
+    expect(await refusal(tampered)).toEqual({ reason: 'JWT_SIGNATURE_INVALID', detail: undefined });
+  });
+
+  it('refuses a correctly signed payload that the strict parse refuses, with its detail', async () => {
+    const invalidUtf8 = b64url(
+      Buffer.concat([
+        Buffer.from(JSON.stringify(claims()).slice(0, -1) + ',"x":"'),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from('"}'),
+      ]),
+    );
+    expect(await refusal(signedAround(invalidUtf8))).toEqual({
+      reason: 'JWT_MALFORMED',
+      detail: 'payload not JSON',
+    });
+    expect(await refusal(signedAround(part([claims()])))).toEqual({
+      reason: 'JWT_MALFORMED',
+      detail: 'payload not a JSON object',
+    });
+    expect(await refusal(signedAround(b64url('not json')))).toEqual({
+      reason: 'JWT_MALFORMED',
+      detail: 'payload not JSON',
+    });
+    expect(await refusal(signedAround(bomPart(claims())))).toEqual({
+      reason: 'JWT_MALFORMED',
+      detail: 'payload starts with a byte order mark',
+    });
+  });
+
+  it('reports a malformed payload before a header or signature refusal, as a full parse does', async () => {
+    const notJson = b64url('not json');
+    for (const h of [{ kid: 'nope' }, { alg: 'HS512' }, { typ: 'JWT' }, { crit: ['exp'] }]) {
+      expect(await refusal(signedAround(notJson, h))).toEqual({
+        reason: 'JWT_MALFORMED',
+        detail: 'payload not JSON',
+      });
+    }
+    const [h, , s] = hs().split('.') as [string, string, string];
+    expect(await refusal(`${h}.${notJson}.${s}`)).toEqual({
+      reason: 'JWT_MALFORMED',
+      detail: 'payload not JSON',
+    });
+  });
+
+  it('answers without a promise when passport-jwt checks synchronously, and from the cache', () => {
+    const token = hs();
+    const first = verifier.verify(token, 'access');
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(first).toMatchObject({ ok: true, token: { subject: 'alice' } });
+    const again = verifier.verify(token, 'access');
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toBe(first);
   });
 });

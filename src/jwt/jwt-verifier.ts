@@ -9,7 +9,7 @@ import {
   type AuthRejection,
 } from '../core/auth-reason.js';
 import { verifySignature } from '../jws/jws-algorithms.js';
-import { PassportAdapter } from '../passport/passport-adapter.js';
+import { PassportAdapter, type StrategyOutcome } from '../passport/passport-adapter.js';
 import { hasHighS } from '../jws/ecdsa-signature.js';
 import {
   audienceMatches,
@@ -19,7 +19,13 @@ import {
   splitScope,
   timeRejection,
 } from '../jws/jwt-checks.js';
-import { parseJwt } from '../jws/jwt-parser.js';
+import {
+  isStrictPayload,
+  parseJwt,
+  parseJwtHeader,
+  payloadRejection,
+  type JwtWithHeader,
+} from '../jws/jwt-parser.js';
 import { VerifiedTokenCache } from '../jws/verified-token.cache.js';
 import type { JwtKey } from './jwt-key.js';
 import { JwtSettings } from './jwt-settings.js';
@@ -76,13 +82,17 @@ export class JwtVerifier {
   ) {
     this.cache = new VerifiedTokenCache(settings.cacheSize);
     for (const key of settings.keys.values()) {
-      // jsonwebtoken has no EdDSA; those keys are checked with node:crypto in `signatureOk`.
+      // jsonwebtoken has no EdDSA; those keys are checked with node:crypto in `verify`.
       if (key.algorithm !== 'EdDSA') this.adapters.set(key.kid, this.adapterFor(key));
     }
   }
 
-  /** The verified token, or why it was refused (for auth events, never for clients). */
-  async verify(token: string, expected: TokenType): Promise<TokenVerification> {
+  /**
+   * The verified token, or why it was refused (for auth events, never for clients). The answer
+   * itself when every step ended synchronously (a cache hit, or passport-jwt with its fixed
+   * key), so the request path pays no promise; a promise otherwise, which never rejects.
+   */
+  verify(token: string, expected: TokenType): TokenVerification | Promise<TokenVerification> {
     const cached = this.cache.get(token);
     if (cached !== undefined) {
       if (cached.token.type !== expected) {
@@ -90,10 +100,42 @@ export class JwtVerifier {
       }
       return this.timeProblem(cached.token) ?? cached;
     }
-    const parsed = parseJwt(token);
+    // Only the header is decoded here: jsonwebtoken decodes the payload for the signature check
+    // and passport-jwt hands it over, so decoding it here too would parse every token twice.
+    const parsed = parseJwtHeader(token);
     if ('reason' in parsed) return refused(parsed.reason, parsed.detail);
-    const { header, payload } = parsed;
+    const refusal = this.headerRefusal(parsed.header, expected);
+    if ('ok' in refusal) return this.afterPayload(parsed, refusal);
+    const key = refusal;
+    if (key.algorithm.startsWith('ES') || key.algorithm === 'EdDSA') {
+      const signature = Buffer.from(parsed.signatureText, 'base64url');
+      if (hasHighS(key.algorithm, signature)) {
+        return this.afterPayload(
+          parsed,
+          refused('JWT_SIGNATURE_NOT_CANONICAL', 'ECDSA S above n/2'),
+        );
+      }
+      if (key.algorithm === 'EdDSA') {
+        // jsonwebtoken has no EdDSA, so node:crypto checks it and the payload is decoded here.
+        if (!verifySignature('EdDSA', key.verifyKey, parsed.signingInput, signature)) {
+          return this.afterPayload(parsed, refused('JWT_SIGNATURE_INVALID'));
+        }
+        const payload = parseJwt(token);
+        if ('reason' in payload) return refused(payload.reason, payload.detail);
+        return this.accept(token, payload.payload, expected, key.kid);
+      }
+    }
+    const outcome = this.adapters.get(key.kid)!.runNow({ token } satisfies Carrier);
+    return outcome instanceof Promise
+      ? outcome.then((ended) => this.afterSignature(ended, token, parsed, expected, key.kid))
+      : this.afterSignature(outcome, token, parsed, expected, key.kid);
+  }
 
+  /** The key the header selects for `expected`, or why the header is refused. */
+  private headerRefusal(
+    header: Readonly<Record<string, unknown>>,
+    expected: TokenType,
+  ): JwtKey | TokenRefused {
     const alg = header.alg;
     if (typeof alg !== 'string' || !this.settings.algorithms.has(alg as JwtKey['algorithm'])) {
       return refused('JWT_ALG_NOT_ALLOWED', mismatch(oneOf(this.settings.algorithms), alg));
@@ -108,19 +150,57 @@ export class JwtVerifier {
         mismatch(`${oneOf([key.algorithm])} (the algorithm of key ${oneOf([key.kid])})`, alg),
       );
     }
+    return key;
+  }
 
-    if (hasHighS(key.algorithm, parsed.signature)) {
-      return refused('JWT_SIGNATURE_NOT_CANONICAL', 'ECDSA S above n/2');
+  /**
+   * `refusal`, unless the payload is malformed: a full parse finds that before any header or
+   * signature check, so it is the reason reported, whichever way the token is parsed. Only a
+   * refused token pays for decoding the payload here.
+   */
+  private afterPayload(parsed: JwtWithHeader, refusal: TokenRefused): TokenRefused {
+    const malformed = payloadRejection(parsed.payloadText);
+    return malformed === undefined ? refusal : refused(malformed.reason, malformed.detail);
+  }
+
+  /** What passport-jwt's verdict on the signature means for `token`. */
+  private afterSignature(
+    outcome: StrategyOutcome,
+    token: string,
+    parsed: JwtWithHeader,
+    expected: TokenType,
+    kid: string,
+  ): TokenVerification {
+    switch (outcome.kind) {
+      case 'success': {
+        // The payload jsonwebtoken decoded and the verify callback handed over, held to the
+        // strict parse's rules: a JSON object from valid UTF-8.
+        const payload = outcome.user;
+        if (!isStrictPayload(parsed.payloadText, payload)) {
+          return this.afterPayload(parsed, refused('JWT_MALFORMED', 'payload not a JSON object'));
+        }
+        return this.accept(token, payload as Record<string, unknown>, expected, kid);
+      }
+      case 'fail':
+        // The structure and algorithm were checked above, so what jsonwebtoken refuses here is
+        // the signature; its message is not kept.
+        return this.afterPayload(parsed, refused('JWT_SIGNATURE_INVALID'));
+      case 'error':
+        return this.afterPayload(
+          parsed,
+          refused('JWT_SIGNATURE_INVALID', 'the signature check threw'),
+        );
     }
-    const signature = await this.signatureProblem(
-      key,
-      token,
-      parsed.signingInput,
-      parsed.signature,
-    );
-    if (signature !== undefined) return signature;
+  }
 
-    const verified = this.checkClaims(payload as TokenClaims, expected, key.kid);
+  /** The claims and times of a token whose signature holds; kept in the cache when accepted. */
+  private accept(
+    token: string,
+    payload: Readonly<Record<string, unknown>>,
+    expected: TokenType,
+    kid: string,
+  ): TokenVerification {
+    const verified = this.checkClaims(payload as TokenClaims, expected, kid);
     if (!verified.ok) return verified;
     const problem = this.timeProblem(verified.token);
     if (problem !== undefined) return problem;
@@ -151,30 +231,6 @@ export class JwtVerifier {
     return candidates.length === 1
       ? candidates[0]!
       : refused('JWT_KID_UNKNOWN', `no kid, and ${candidates.length} keys use ${received(alg)}`);
-  }
-
-  private async signatureProblem(
-    key: JwtKey,
-    token: string,
-    signingInput: string,
-    signature: Buffer,
-  ): Promise<TokenRefused | undefined> {
-    if (key.algorithm === 'EdDSA') {
-      return verifySignature('EdDSA', key.verifyKey, signingInput, signature)
-        ? undefined
-        : refused('JWT_SIGNATURE_INVALID');
-    }
-    const outcome = await this.adapters.get(key.kid)!.run({ token } satisfies Carrier);
-    switch (outcome.kind) {
-      case 'success':
-        return undefined;
-      case 'fail':
-        // The structure and algorithm were checked above, so what jsonwebtoken refuses here is
-        // the signature; its message is not kept.
-        return refused('JWT_SIGNATURE_INVALID');
-      case 'error':
-        return refused('JWT_SIGNATURE_INVALID', 'the signature check threw');
-    }
   }
 
   private checkClaims(claims: TokenClaims, type: TokenType, kid: string): TokenVerification {
