@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { AuthRejection } from '../core/auth-reason.js';
+import { deepFreeze } from './jwt-checks.js';
 
 /** A JWS in compact form, split and decoded, but not verified. */
 export interface ParsedJwt {
@@ -65,7 +66,7 @@ export function parseJwtHeader(token: string): JwtWithHeader | AuthRejection {
   const first = token.indexOf('.');
   const second = first === -1 ? -1 : token.indexOf('.', first + 1);
   if (second === -1 || token.indexOf('.', second + 1) !== -1) return malformed('not three parts');
-  const header = decodeObject(token.slice(0, first));
+  const header = knownHeader(token.slice(0, first));
   if (typeof header === 'string') return malformed(`header ${header}`);
   const payloadText = token.slice(first + 1, second);
   if (!isCanonical(payloadText)) return malformed('payload not base64url');
@@ -101,6 +102,28 @@ export function isStrictPayload(text: string, decoded: unknown): boolean {
     !Array.isArray(decoded) &&
     isUtf8(Buffer.from(text, 'base64url'))
   );
+}
+
+// Decoded headers by their text. One issuer's tokens share a handful of headers (one per key and
+// type), so a miss of the verified-token cache need not decode its header again. Bounded in
+// count and length; once full, other headers are decoded every time and never kept, so tokens
+// with made-up headers cannot grow it. Entries are frozen: every token with that text shares one.
+const HEADERS = new Map<string, Readonly<Record<string, unknown>>>();
+const MAX_HEADERS = 64;
+const MAX_KEPT_HEADER_LENGTH = 512;
+
+function knownHeader(text: string): Readonly<Record<string, unknown>> | string {
+  const known = HEADERS.get(text);
+  if (known !== undefined) return known;
+  const header = decodeObject(text);
+  if (
+    typeof header !== 'string' &&
+    HEADERS.size < MAX_HEADERS &&
+    text.length <= MAX_KEPT_HEADER_LENGTH
+  ) {
+    HEADERS.set(text, deepFreeze(header));
+  }
+  return header;
 }
 
 // The first four characters of a part whose bytes start with EF BB BF.

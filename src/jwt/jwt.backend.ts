@@ -155,7 +155,8 @@ export class JwtBackend extends AuthBackend {
           credentialId: verified.id,
         }),
       );
-      this.successes.set(verified, success);
+      // Kept only when the verified token is, in the cache: otherwise it is never seen again.
+      if (this.settings.cacheSize > 0) this.successes.set(verified, success);
     }
     return success;
   }

@@ -192,7 +192,8 @@ export class TokenService {
         subject: token.subject,
         issuedAt: loginTime(token),
       });
-      this.revocationSubjects.set(token, subject);
+      // Kept only for a token the verifier caches: with the cache off it is never seen again.
+      if (this.settings.cacheSize > 0) this.revocationSubjects.set(token, subject);
     }
     let answer: boolean | Promise<boolean>;
     try {
