@@ -5,6 +5,13 @@
  * When full, the oldest entry goes (insertion order): cheaper than LRU bookkeeping on every hit,
  * and tokens are short-lived anyway.
  *
+ * With more live tokens than room, admitting every miss only churns: each entry is evicted before
+ * its token comes back, and each insert costs more than the lookup it was meant to save. So while
+ * the cache is full and fewer than half of the recent lookups hit, only one miss in
+ * {@link ADMIT_ONE_IN} is admitted: a miss then costs what it costs with the cache off, and the
+ * entries that are admitted live long enough to be hit again, so the cost falls smoothly toward
+ * the uncached one as the live tokens outnumber the room, never above it.
+ *
  * Shared by the JWT backend (its own tokens) and the OIDC backend (an identity provider's).
  */
 export class VerifiedTokenCache<T> {
@@ -18,13 +25,24 @@ export class VerifiedTokenCache<T> {
   // microseconds, more than the verification it saves (measured on Node 20).
   private readonly order: string[] = [];
   private next = 0;
+  private lookups = 0;
+  private hits = 0;
+  private thrashing = false;
+  private misses = 0;
 
   constructor(private readonly capacity: number) {}
 
   get(token: string): T | undefined {
     if (this.capacity === 0) return undefined;
     const entry = this.entries.get(signatureOf(token));
-    return entry !== undefined && entry.token === token ? entry.value : undefined;
+    const value = entry !== undefined && entry.token === token ? entry.value : undefined;
+    if (value !== undefined) this.hits++;
+    if (++this.lookups === WINDOW) {
+      this.thrashing = this.hits * 2 < WINDOW;
+      this.lookups = 0;
+      this.hits = 0;
+    }
+    return value;
   }
 
   set(token: string, value: T): void {
@@ -38,6 +56,7 @@ export class VerifiedTokenCache<T> {
     if (this.order.length < this.capacity) {
       this.order.push(key);
     } else {
+      if (this.thrashing && ++this.misses % ADMIT_ONE_IN !== 0) return;
       const oldest = this.order[this.next]!;
       this.entries.delete(oldest);
       this.order[this.next] = key;
@@ -57,6 +76,11 @@ export class VerifiedTokenCache<T> {
     return this.entries.size;
   }
 }
+
+/** Lookups over which the hit rate is judged. */
+const WINDOW = 1024;
+/** While thrashing, one miss in this many is admitted. */
+export const ADMIT_ONE_IN = 16;
 
 /** The part after the last '.', which for a verified JWS is its signature. */
 function signatureOf(token: string): string {
