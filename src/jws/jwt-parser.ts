@@ -26,10 +26,9 @@ const BOM = [0xef, 0xbb, 0xbf];
  * and a header and payload that are JSON objects. A malformed token gives `JWT_MALFORMED`, whose detail says which part is wrong.
  */
 export function parseJwt(token: string): ParsedJwt | AuthRejection {
-  if (token.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH}`);
-  const first = token.indexOf('.');
-  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
-  if (second === -1 || token.indexOf('.', second + 1) !== -1) return malformed('not three parts');
+  const dots = dotsOf(token);
+  if ('reason' in dots) return dots;
+  const { first, second } = dots;
   const header = decodeObject(token.slice(0, first));
   if (typeof header === 'string') return malformed(`header ${header}`);
   const payload = decodeObject(token.slice(first + 1, second));
@@ -62,10 +61,9 @@ export interface JwtWithHeader {
  * where both would find a problem, the one {@link parseJwt} reports is reported.
  */
 export function parseJwtHeader(token: string): JwtWithHeader | AuthRejection {
-  if (token.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH}`);
-  const first = token.indexOf('.');
-  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
-  if (second === -1 || token.indexOf('.', second + 1) !== -1) return malformed('not three parts');
+  const dots = dotsOf(token);
+  if ('reason' in dots) return dots;
+  const { first, second } = dots;
   const header = knownHeader(token.slice(0, first));
   if (typeof header === 'string') return malformed(`header ${header}`);
   const payloadText = token.slice(first + 1, second);
@@ -143,6 +141,15 @@ function isCanonical(text: string): boolean {
   const last = ALPHABET.indexOf(text[text.length - 1]!);
   // Two characters carry one byte (4 unused bits), three carry two (2 unused bits).
   return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** Where the two dots of a compact JWS of acceptable length are. */
+function dotsOf(token: string): { first: number; second: number } | AuthRejection {
+  if (token.length > MAX_TOKEN_LENGTH) return malformed(`longer than ${MAX_TOKEN_LENGTH}`);
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) return malformed('not three parts');
+  return { first, second };
 }
 
 function malformed(detail: string): AuthRejection {
