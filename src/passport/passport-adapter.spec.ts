@@ -184,6 +184,39 @@ describe('PassportAdapter', () => {
     expect(await adapter.run({ body: { u: 'alice' } })).toMatchObject({ kind: 'success' });
   });
 
+  it('runNow reports a strategy that ends at once, without a promise', () => {
+    const adapter = new PassportAdapter('scripted', scriptedStrategy('a'));
+    expect(adapter.runNow({ action: 'success' })).toEqual({
+      kind: 'success',
+      user: { id: 'a' },
+      info: undefined,
+    });
+    expect(adapter.runNow({ action: 'fail' })).toMatchObject({
+      kind: 'fail',
+      reason: 'CREDENTIAL_INVALID',
+    });
+    expect(adapter.runNow({ action: 'twice' })).toMatchObject({ kind: 'success' });
+    expect(adapter.runNow({ action: 'throw' })).toMatchObject({ kind: 'error' });
+  });
+
+  it('runNow gives a promise for a strategy that ends later, and the first action still wins', async () => {
+    let late: (() => void) | undefined;
+    const later = {
+      name: 'later',
+      authenticate(this: Actions) {
+        late = () => {
+          this.success({ id: 'in time' });
+          this.fail();
+        };
+      },
+    } as unknown as Strategy;
+    const adapter = new PassportAdapter('later', later);
+    const pending = adapter.runNow({});
+    expect(pending).toBeInstanceOf(Promise);
+    late!();
+    expect(await pending).toMatchObject({ kind: 'success', user: { id: 'in time' } });
+  });
+
   it("reads the scheme of the strategy's own challenge", () => {
     const withChallenge = (challenge: () => unknown) =>
       new PassportAdapter('c', {
