@@ -9,7 +9,8 @@ vi.mock('node:crypto', async (importOriginal) => {
   return {
     ...actual,
     timingSafeEqual: (a: Buffer, b: Buffer) => {
-      crypto.calls.push([a, b]);
+      // Copies: the digests are laid out in buffers that every comparison reuses.
+      crypto.calls.push([Buffer.from(a), Buffer.from(b)]);
       return actual.timingSafeEqual(a, b);
     },
   };
@@ -85,6 +86,17 @@ describe('verifyKey', () => {
     const [actual, expected] = crypto.calls[0]!;
     expect(actual.toString('latin1')).toBe(hash);
     expect(expected.toString('latin1')).toBe(hash);
+  });
+
+  it('carries nothing from one comparison to the next', () => {
+    const a = createApiKey();
+    const b = createApiKey();
+    for (let i = 0; i < 3; i++) {
+      expect(verifyKey(a.key, a.hash)).toBe(true);
+      expect(verifyKey(b.key, a.hash)).toBe(false);
+      expect(verifyKey(b.key, b.hash)).toBe(true);
+      expect(verifyKey(a.key, b.hash)).toBe(false);
+    }
   });
 
   it('returns false, without throwing, for anything that is not a key and a hash', () => {

@@ -23,7 +23,9 @@ export const API_KEY_PREFIX_PATTERN = /^[A-Za-z0-9]{1,16}$/;
 // is the lookup key and appears in listings and audit events.
 const ID_BYTES = 8;
 const SECRET_BYTES = 24;
-const KEY_PATTERN = /^([A-Za-z0-9]{1,16})_([0-9a-f]{16})_([A-Za-z0-9_-]{32})$/;
+const KEY_PATTERN = /^[A-Za-z0-9]{1,16}_[0-9a-f]{16}_[A-Za-z0-9_-]{32}$/;
+// What follows the prefix: `_`, the id, `_`, the secret.
+const AFTER_PREFIX = 1 + 2 * ID_BYTES + 1 + (SECRET_BYTES / 3) * 4;
 
 /** The public parts of a well-formed key. */
 export interface ParsedApiKey {
@@ -95,9 +97,14 @@ export function verifyKey(
 
 /** Splits a key into its public parts; `null` when it is not a well-formed key. */
 export function parseApiKey(key: string): ParsedApiKey | null {
-  if (key.length > MAX_API_KEY_LENGTH) return null;
-  const match = KEY_PATTERN.exec(key);
-  return match ? { prefix: match[1]!, id: match[2]! } : null;
+  if (key.length > MAX_API_KEY_LENGTH || !KEY_PATTERN.test(key)) return null;
+  // The id and the secret have fixed lengths, so the parts are cut by position: a test and two
+  // slices cost less than a match with captures, on every request.
+  const prefixEnd = key.length - AFTER_PREFIX;
+  return {
+    prefix: key.slice(0, prefixEnd),
+    id: key.slice(prefixEnd + 1, prefixEnd + 1 + 2 * ID_BYTES),
+  };
 }
 
 /** The digest to store for `key` (base64url). */
@@ -108,13 +115,23 @@ export function hashApiKey(key: string, pepper?: KeyObject): string {
     : hash('sha256', key, 'base64url');
 }
 
+// SHA-256 and HMAC-SHA-256 digests in base64url: 32 bytes, 43 characters.
+const DIGEST_LENGTH = 43;
+// Where two digests are laid out for timingSafeEqual. Made once rather than per request: a
+// comparison runs from start to end without yielding, so no other request can write them
+// meanwhile. They only ever hold digests, never a key.
+const presentedDigest = Buffer.alloc(DIGEST_LENGTH);
+const storedDigest = Buffer.alloc(DIGEST_LENGTH);
+
 /** Compares the digest of `key` with a stored one in constant time. */
 export function digestMatches(key: string, storedHash: string, pepper?: KeyObject): boolean {
   const actual = hashApiKey(key, pepper);
   // The length of a digest is public; timingSafeEqual needs equal lengths. Comparing the
   // base64url texts byte for byte is comparing the digests.
-  if (storedHash.length !== actual.length) return false;
-  return timingSafeEqual(Buffer.from(actual, 'latin1'), Buffer.from(storedHash, 'latin1'));
+  if (actual.length !== DIGEST_LENGTH || storedHash.length !== DIGEST_LENGTH) return false;
+  presentedDigest.write(actual, 0, 'latin1');
+  storedDigest.write(storedHash, 0, 'latin1');
+  return timingSafeEqual(presentedDigest, storedDigest);
 }
 
 /** Turns a pepper into a `KeyObject` once, so requests do not re-import it. */
