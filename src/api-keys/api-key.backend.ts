@@ -2,18 +2,18 @@ import { Injectable, type Provider } from '@nestjs/common';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import { ApiKeySettings, apiKeySettingsProvider } from './api-key-settings.js';
 import { MAX_API_KEY_LENGTH } from './api-key.js';
-import { ApiKeyService } from './api-key.service.js';
-import type { ApiKeyInfo } from './api-key-store.js';
+import { ApiKeyService, type ApiKeyCheck } from './api-key.service.js';
 import { ApiKeyStore } from './api-key-store.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { unavailable } from '../core/dependency-call.js';
-import { PassportAdapter } from '../passport/passport-adapter.js';
+import { PassportAdapter, type StrategyOutcome } from '../passport/passport-adapter.js';
 import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
 import type { SecuritySchemeDescription, SecuritySchemes } from '../core/security-scheme.js';
 
-type Verified = (err: Error | null, user?: object, info?: object) => void;
+// The strategy's own type of its verify callback's `done` (its `user` may be any value).
+type Verified = Parameters<ConstructorParameters<typeof HeaderAPIKeyStrategy>[2]>[1];
 
 /**
  * Authenticates requests by API key, sent in the `X-API-Key` header (configurable) or, with
@@ -52,11 +52,11 @@ export class ApiKeyBackend extends AuthBackend {
     super();
     // passReqToCallback stays off: with it on, the strategy never settles under passport's
     // authenticate middleware. The verify callbacks need nothing from the request anyway.
+    // They hand the key on at once, so the strategy ends before `authenticate` returns and is
+    // run without a promise of its own; the check, which awaits the store, follows it.
     this.headerAdapter = new PassportAdapter(
       'apikey-header',
-      new HeaderAPIKeyStrategy({ header: options.header, prefix: '' }, false, (key, done) =>
-        this.check(key, done),
-      ),
+      new HeaderAPIKeyStrategy({ header: options.header, prefix: '' }, false, handOn),
     );
     this.schemeAdapter =
       options.scheme === undefined
@@ -66,7 +66,7 @@ export class ApiKeyBackend extends AuthBackend {
             new HeaderAPIKeyStrategy(
               { header: 'authorization', prefix: '' },
               false,
-              (value, done) => this.check(afterScheme(value, options.scheme!.length), done),
+              (value, done) => handOn(afterScheme(value, options.scheme!.length), done),
             ),
           );
   }
@@ -88,6 +88,37 @@ export class ApiKeyBackend extends AuthBackend {
   }
 
   async authenticate(request: AuthRequest): Promise<AuthResult> {
+    const adapter = this.adapterFor(request);
+    if (!(adapter instanceof PassportAdapter)) return adapter;
+    // The strategy reads only headers. Handing it a view keeps the properties passport adds to
+    // a request (login, logout, isAuthenticated…) off the framework's request object, whose
+    // shape Fastify and Express keep stable for speed.
+    // passport-headerapikey ends before `authenticate` returns, so this is no promise.
+    let outcome = adapter.runNow({ headers: request.headers });
+    if (outcome instanceof Promise) outcome = await outcome;
+    if (outcome.kind !== 'success') return this.refusal(outcome);
+    // Awaited here, not through a helper: one async layer fewer per request.
+    let checked: ApiKeyCheck;
+    try {
+      checked = await this.keys.check(outcome.user as string);
+    } catch (error) {
+      throw unavailable(error, 'DEPENDENCY_UNAVAILABLE', 'the API key check threw');
+    }
+    if (!checked.valid) return AuthResults.invalid(this.name, checked.reason, checked.detail);
+    const key = checked.key;
+    return AuthResults.success(this.name, key.owner, {
+      scopes: key.scopes ?? undefined,
+      credentialId: key.id,
+      issuedAt: key.createdAt,
+      fresh: false,
+    });
+  }
+
+  /**
+   * The adapter whose header carries the request's key, or the result when there is nothing to
+   * check: no key at all, or a header the strategy must not see (repeated, too long, empty).
+   */
+  private adapterFor(request: AuthRequest): PassportAdapter | AuthResult {
     const value = request.headers[this.options.header];
     if (value !== undefined) {
       // Node joins a repeated custom header into one value with ", ", which no key contains.
@@ -99,7 +130,7 @@ export class ApiKeyBackend extends AuthBackend {
       }
       // The strategy would refuse an empty value itself, with nothing but free text to say why.
       if (value === '') return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'empty header');
-      return this.run(this.headerAdapter, request);
+      return this.headerAdapter;
     }
     if (this.schemeAdapter !== undefined) {
       const authorization = request.headers.authorization;
@@ -115,43 +146,29 @@ export class ApiKeyBackend extends AuthBackend {
             'Authorization sent more than once',
           );
         }
-        return this.run(this.schemeAdapter, request);
+        return this.schemeAdapter;
       }
     }
     return AuthResults.missing(this.name);
   }
 
-  private async run(adapter: PassportAdapter, request: AuthRequest): Promise<AuthResult> {
-    // The strategy reads only headers. Handing it a view keeps the properties passport adds to
-    // a request (login, logout, isAuthenticated…) off the framework's request object, whose
-    // shape Fastify and Express keep stable for speed.
-    const outcome = await adapter.run({ headers: request.headers });
-    if (outcome.kind === 'success') {
-      const key = outcome.user as ApiKeyInfo;
-      return AuthResults.success(this.name, key.owner, {
-        scopes: key.scopes ?? undefined,
-        credentialId: key.id,
-        issuedAt: key.createdAt,
-        fresh: false,
-      });
-    }
-    if (outcome.kind === 'fail') {
+  /** The result of a strategy run that handed no key on. */
+  private refusal(outcome: Exclude<StrategyOutcome, { kind: 'success' }>): AuthResult {
+    if (outcome.kind === 'fail')
       return AuthResults.invalid(this.name, outcome.reason, outcome.detail);
-    }
     throw unavailable(outcome.error, 'DEPENDENCY_UNAVAILABLE', 'the API key check threw');
   }
+}
 
-  private check(key: string, done: Verified): void {
-    this.keys.verify(key).then(
-      (result) =>
-        // The refusal travels through the strategy's `fail` as `{ reason, detail }`, which the
-        // adapter keeps (it drops any other challenge).
-        result.valid
-          ? done(null, result.key)
-          : done(null, undefined, { reason: result.reason, detail: result.detail }),
-      (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
-    );
-  }
+/**
+ * The strategies' verify callback: the key goes on to {@link ApiKeyService.check}. An empty one
+ * (an `Authorization` scheme with nothing after it) is refused here, with the reason the check
+ * gives a value not in the key format: the strategy would turn it into a bare `fail`.
+ */
+function handOn(key: string, done: Verified): void {
+  if (key === '')
+    done(null, undefined, { reason: 'API_KEY_MALFORMED', detail: 'not in the key format' });
+  else done(null, key);
 }
 
 /** Whether `value` starts with `scheme` (case-insensitive, RFC 9110) followed by a space. */
