@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { GraphQLRoute } from './protocol.js';
 
 /** One autocannon run against one route. */
 export interface LoadOptions {
@@ -13,13 +14,15 @@ export interface LoadOptions {
   readonly amount?: number;
   /** Requests per second over all connections; unthrottled when absent. */
   readonly rate?: number;
+  /** A GraphQL route: `POST` its body, and count every answer but its success as failed. */
+  readonly graphql?: GraphQLRoute;
 }
 
 export interface LoadResult {
   /** Responses received, any status. */
   readonly completed: number;
   readonly ok: number;
-  /** Non-2xx responses, connection errors and timeouts. */
+  /** Non-2xx responses, other bodies than a GraphQL route's success, errors and timeouts. */
   readonly failed: number;
   readonly seconds: number;
   /** Response times of 2xx responses in ms (autocannon's own histogram rounds to whole ms). */
@@ -32,6 +35,8 @@ export interface LoadResult {
  */
 export function load(options: LoadOptions): Promise<LoadResult> {
   const credentials = options.credentials;
+  const graphql = options.graphql;
+  let mismatched = 0;
   let next = 0;
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
@@ -46,7 +51,17 @@ export function load(options: LoadOptions): Promise<LoadResult> {
         timeout: 10,
         requests: [
           {
-            method: 'GET',
+            ...(graphql === undefined
+              ? { method: 'GET' as const }
+              : {
+                  method: 'POST' as const,
+                  body: graphql.body,
+                  headers: { 'content-type': 'application/json' },
+                  // A GraphQL refusal is a 200 too: only the success's exact body counts as one.
+                  onResponse: (status: number, body: string) => {
+                    if (status >= 200 && status < 300 && body !== graphql.success) mismatched++;
+                  },
+                }),
             path: options.path,
             // One counter for all connections, so a pool of N credentials really is N distinct
             // credentials in flight rather than N per connection in lockstep.
@@ -66,8 +81,8 @@ export function load(options: LoadOptions): Promise<LoadResult> {
         }
         resolve({
           completed: result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'],
-          ok: result['2xx'],
-          failed: result.non2xx + result.errors + result.timeouts,
+          ok: result['2xx'] - mismatched,
+          failed: result.non2xx + mismatched + result.errors + result.timeouts,
           seconds: result.duration,
           latenciesMs: Float64Array.from(latencies),
         });

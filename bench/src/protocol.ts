@@ -15,6 +15,18 @@ export interface RouteInfo {
   readonly group: RouteGroup;
   /** The status a request without credentials gets (200 unguarded, else 401). */
   readonly anonymousStatus: number;
+  /** A GraphQL route: every request is a `POST` of this operation. */
+  readonly graphql?: GraphQLRoute;
+}
+
+/** What a GraphQL route sends, and what its answers must be (GraphQL refuses with a 200). */
+export interface GraphQLRoute {
+  /** The JSON body of every request (`application/json`). */
+  readonly body: string;
+  /** The exact body of a success; any other answer counts as failed. */
+  readonly success: string;
+  /** The `extensions.code` of the answer without credentials; `null`: it succeeds too. */
+  readonly anonymousCode: string | null;
 }
 
 /** A server's counters at one instant. */

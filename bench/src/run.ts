@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { readConfig, type BenchConfig } from './config.js';
 import { load } from './load.js';
 import { machineCpu, machineInfo, packageVersions } from './machine.js';
-import type { RouteInfo } from './protocol.js';
+import type { GraphQLRoute, RouteInfo } from './protocol.js';
 import {
   CHART_FILE,
   renderChart,
@@ -53,13 +53,54 @@ async function checkRoute(
   route: RouteInfo,
   credentials: readonly Record<string, string>[],
 ): Promise<void> {
-  const withCredential = await fetch(server.urlOf(route) + route.path, { headers: credentials[0] });
-  const anonymous = await fetch(server.urlOf(route) + route.path);
+  const url = server.urlOf(route) + route.path;
+  if (route.graphql) return checkGraphQLRoute(server, route, route.graphql, url, credentials);
+  const withCredential = await fetch(url, { headers: credentials[0] });
+  const anonymous = await fetch(url);
   if (withCredential.status !== 200 || anonymous.status !== route.anonymousStatus) {
     throw new Error(
       `${server.adapter} ${route.id}: expected 200 with a credential and ${route.anonymousStatus} ` +
         `without, got ${withCredential.status} and ${anonymous.status} ` +
         `(${(await withCredential.text()).slice(0, 200)})`,
+    );
+  }
+}
+
+/**
+ * A GraphQL route answers 200 either way: with a credential the body must be the success the
+ * load generator expects; without, the refusal's `extensions.code` (or the success, unguarded).
+ */
+async function checkGraphQLRoute(
+  server: ServerHandle,
+  route: RouteInfo,
+  graphql: GraphQLRoute,
+  url: string,
+  credentials: readonly Record<string, string>[],
+): Promise<void> {
+  const post = (headers?: Record<string, string>) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: graphql.body,
+    });
+  const withCredential = await post(credentials[0]);
+  const anonymous = await post();
+  const answer = await withCredential.text();
+  const refusal = await anonymous.text();
+  const code = (JSON.parse(refusal) as { errors?: { extensions?: { code?: unknown } }[] })
+    .errors?.[0]?.extensions?.code;
+  const refusedAsExpected =
+    graphql.anonymousCode === null ? refusal === graphql.success : code === graphql.anonymousCode;
+  if (
+    withCredential.status !== 200 ||
+    answer !== graphql.success ||
+    anonymous.status !== route.anonymousStatus ||
+    !refusedAsExpected
+  ) {
+    throw new Error(
+      `${server.adapter} ${route.id}: expected ${graphql.success.trim()} with a credential and ` +
+        `${graphql.anonymousCode ?? 'the same'} without, got ${withCredential.status} ` +
+        `${answer.slice(0, 200)} and ${anonymous.status} ${refusal.slice(0, 200)}`,
     );
   }
 }
@@ -77,6 +118,7 @@ async function measure(
     path: route.path,
     credentials,
     connections: config.connections,
+    graphql: route.graphql,
   };
   if (config.prewarm > 0) await load({ ...target, amount: config.prewarm });
 
@@ -176,6 +218,7 @@ async function main(): Promise<void> {
             credentials: credentials.get(`${server.adapter}:${route.id}`)!,
             connections: config.connections,
             duration: config.warmup,
+            graphql: route.graphql,
           });
         }
       }

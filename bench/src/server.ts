@@ -61,8 +61,12 @@ async function main(): Promise<void> {
     server.on('request', count);
     const port = (server.address() as { port: number }).port;
     for (const served of definition.routes) {
-      const { id, path, label, group, anonymousStatus } = served;
-      routes.push({ info: { id, port, path, label, group, anonymousStatus }, served, app });
+      const { id, path, label, group, anonymousStatus, graphql } = served;
+      routes.push({
+        info: { id, port, path, label, group, anonymousStatus, graphql },
+        served,
+        app,
+      });
     }
   }
 

@@ -51,6 +51,8 @@ export const ROUTE = {
   oidc: 'gatehouse-oidc',
   oidcUncached: 'gatehouse-oidc-uncached',
   jwksRecipe: 'passport-jwks-rsa',
+  graphqlUnguarded: 'graphql-unguarded',
+  graphqlJwt: 'graphql-jwt',
 } as const;
 
 const ADAPTERS = ['fastify', 'express'] as const;
@@ -265,22 +267,33 @@ const ISSUE_14: readonly ((checks: Checks) => void)[] = [
     c.capacity(measure, 'fastify', ROUTE.session, ROUTE.unguarded, 0.6);
     c.capacity(measure, 'express', ROUTE.session, ROUTE.unguarded, undefined);
   },
-  // GraphQL: the in-process check; the HTTP GraphQL routes add their per-adapter check after it.
+  // GraphQL: judged over HTTP, per adapter, as every capacity ratio; the in-process figure
+  // (Apollo without HTTP, a smaller fixed cost per operation) follows as a diagnostic.
   (c) => {
+    for (const adapter of ADAPTERS) {
+      c.capacity(
+        'GraphQL query with JWT against the same resolver unguarded (Apollo, POST /graphql)',
+        adapter,
+        ROUTE.graphqlJwt,
+        ROUTE.graphqlUnguarded,
+        0.9,
+      );
+    }
     const graphql = c.inputs.transports?.graphql;
     const measure =
       'GraphQL query with JWT against the same resolver unguarded (in-process, Apollo)';
+    const target = 'none (diagnostic: judged over HTTP)';
     c.push(
       graphql
         ? {
             measure,
             adapter: '—',
-            target: '≥ 0.90×',
+            target,
             value: `${ratio(graphql.ratio)} [${ratio(graphql.ratioMin)}–${ratio(graphql.ratioMax)}]`,
-            status: graphql.ratio >= 0.9 ? 'met' : 'missed',
+            status: 'no target',
             note: `${fmt(graphql.openNsPerOperation / 1000, 1)} vs ${fmt(graphql.guardedNsPerOperation / 1000, 1)} µs CPU per operation`,
           }
-        : notMeasured(measure, '≥ 0.90×'),
+        : notMeasured(measure, target),
     );
   },
   (c) => {

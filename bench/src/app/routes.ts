@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { ApiKeyService, configureSessions, TokenService } from 'nestjs-gatehouse';
-import type { RouteInfo } from '../protocol.js';
+import type { GraphQLRoute, RouteInfo } from '../protocol.js';
 import { BenchKeys, userId } from './bench-keys.js';
 import { BenchIdentityProvider } from './bench-idp.js';
 import {
@@ -14,6 +14,7 @@ import {
   UncachedOidcAppModule,
 } from './bench.module.js';
 import { RecipeApiKeys } from './recipes.js';
+import { GraphQLAppModule } from './transports.module.js';
 
 /** A served route: what the runner is told, and how to make `count` distinct credentials. */
 export interface ServedRoute extends Omit<RouteInfo, 'port'> {
@@ -61,6 +62,13 @@ async function sessionCookies(app: INestApplication, count: number) {
   }
   return headers;
 }
+
+/** A GraphQL route's request of the one-field query `field`, answered `"ok"`. */
+const graphqlQuery = (field: string, anonymousCode: string | null): GraphQLRoute => ({
+  body: JSON.stringify({ query: `{ ${field} }` }),
+  success: JSON.stringify({ data: { [field]: 'ok' } }) + '\n',
+  anonymousCode,
+});
 
 const trivialUser = async (_app: INestApplication, count: number) =>
   Array.from({ length: count }, (_, i) => ({ 'x-bench-user': userId(i) }));
@@ -212,6 +220,30 @@ export function benchApps(env: { redisUrl?: string; idp: BenchIdentityProvider }
           group: 'library',
           anonymousStatus: 401,
           credentials: sessionCookies,
+        },
+      ],
+    },
+    {
+      name: 'graphql',
+      module: GraphQLAppModule,
+      routes: [
+        {
+          id: 'graphql-unguarded',
+          path: '/graphql',
+          label: 'GraphQL query `{ open }` (Apollo at POST /graphql, async resolver, no guard)',
+          group: 'baseline',
+          anonymousStatus: 200,
+          graphql: graphqlQuery('open', null),
+          credentials: libraryTokens,
+        },
+        {
+          id: 'graphql-jwt',
+          path: '/graphql',
+          label: 'GraphQL query `{ guarded }`: the same resolver behind the guard, JwtBackend',
+          group: 'library',
+          anonymousStatus: 200,
+          graphql: graphqlQuery('guarded', 'UNAUTHENTICATED'),
+          credentials: libraryTokens,
         },
       ],
     },

@@ -55,29 +55,43 @@ export class BenchGateway implements OnGatewayConnection {
   }
 }
 
-/**
- * The library for the transport bench: JWT with the HTTP bench's settings, the guard bound by
- * `@UseGuards` (no global guard, so the `open` query is truly unguarded), Apollo and a gateway.
- */
+/** The library with the HTTP bench's JWT settings, the guard bound by `@UseGuards` only. */
+const benchAuth = () =>
+  AuthModule.forRoot({
+    backends: [JwtBackend],
+    userModel: BenchUsers,
+    roles: BENCH_ROLES,
+    jwt: benchJwtOptions(),
+    // No global guard, so the `open` query is truly unguarded.
+    globalGuard: false,
+  });
+
+/** Apollo at `/graphql` with the library's driver options, on either adapter. */
+const benchApollo = () =>
+  GraphQLModule.forRootAsync<ApolloDriverConfig>({
+    driver: ApolloDriver,
+    inject: [GraphQLAuth],
+    useFactory: (auth: GraphQLAuth) => ({
+      autoSchemaFile: true,
+      graphiql: false,
+      ...auth.apollo(),
+    }),
+  });
+
+/** The library for the in-process transport bench: JWT, Apollo and a gateway. */
 @Module({
-  imports: [
-    AuthModule.forRoot({
-      backends: [JwtBackend],
-      userModel: BenchUsers,
-      roles: BENCH_ROLES,
-      jwt: benchJwtOptions(),
-      globalGuard: false,
-    }),
-    GraphQLModule.forRootAsync<ApolloDriverConfig>({
-      driver: ApolloDriver,
-      inject: [GraphQLAuth],
-      useFactory: (auth: GraphQLAuth) => ({
-        autoSchemaFile: true,
-        graphiql: false,
-        ...auth.apollo(),
-      }),
-    }),
-  ],
+  imports: [benchAuth(), benchApollo()],
   providers: [BenchResolver, BenchGateway, PassGuard],
 })
 export class TransportsBenchModule {}
+
+/**
+ * The HTTP bench's GraphQL application: the same resolver behind Apollo at `POST /graphql`
+ * (Express, or Fastify through Apollo's Fastify integration). An application of its own, so
+ * Apollo's request handling never runs on the other routes.
+ */
+@Module({
+  imports: [benchAuth(), benchApollo()],
+  providers: [BenchResolver, PassGuard],
+})
+export class GraphQLAppModule {}
