@@ -19,7 +19,8 @@ import type { BaseUser } from '../core/base-user.js';
 import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 import { UserModel } from '../users/user-model.js';
 import { AuthTransports } from '../transports/auth-transports.js';
-import { attachView } from '../transports/request-views.js';
+import type { AuthTransport } from '../transports/auth-transport.js';
+import { attachView, DECIDED, type DecidedView } from '../transports/request-views.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 
 /**
@@ -59,7 +60,7 @@ export class AuthGuard implements CanActivate {
   /**
    * Authenticates and authorises `request` under `policy`: resolves with `true`, or rejects
    * with the library's 401, 403 or 503 (`AuthError`), after publishing the decision's event.
-   * The guard runs it for every call; the connection code runs it for WebSocket upgrades,
+   * The guard runs it for every call it has not decided yet; the connection code runs it for WebSocket upgrades,
    * graphql-ws `connection_init` messages and the periodic checks of open connections, which
    * have no execution context (and announce no success: one `authenticated` event per
    * connection is enough).
@@ -70,14 +71,6 @@ export class AuthGuard implements CanActivate {
     context?: ExecutionContext,
     announce = true,
   ): Promise<true> {
-    if (request.transport !== undefined) {
-      const decided = (request as Decided)[DECIDED];
-      if (decided !== undefined && policy.backends.some((b) => b.name === decided.backend)) {
-        if (!policy.public) this.enforce(request, policy, decided);
-        return true;
-      }
-    }
-
     let success: AuthSuccess | undefined;
     let failure: AuthFailure | undefined;
     // The backend and the user model are awaited right here rather than through async helpers:
@@ -143,7 +136,7 @@ export class AuthGuard implements CanActivate {
     request.user = user;
     request.auth = success.backend;
     request.authInfo = info;
-    if (request.transport !== undefined) (request as Decided)[DECIDED] = info;
+    if (request.transport !== undefined) (request as DecidedView)[DECIDED] = info;
 
     if (!policy.public) this.enforce(request, policy, info);
     if (!announce) return true;
@@ -173,20 +166,25 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  /** A context of another transport: its view, then the same decision, refused in its terms. */
-  private async activate(context: ExecutionContext, type: string): Promise<boolean> {
+  /**
+   * A context of another transport: its view, then the same decision, refused in its terms.
+   * Not `async`: a view already decided for a backend of the policy (the next field of one
+   * GraphQL operation, the second guard of a message) is answered with a settled promise,
+   * without a decision's promise and microtasks.
+   */
+  private activate(context: ExecutionContext, type: string): Promise<boolean> {
     const transport = this.transports.get(type);
     if (transport === undefined) {
-      throw this.unsupported(type, `no transport for the context type "${type}"`);
+      return Promise.reject(this.unsupported(type, `no transport for the context type "${type}"`));
     }
     let request: AuthRequest;
     try {
       request = transport.request(context);
-      // Where @CurrentUser() finds it: the built-in transports keep it so themselves.
+      // Where @CurrentUser() finds it, for every transport, the library's and custom ones.
       attachView(context, request);
     } catch (error) {
-      if (!(error instanceof AuthUnavailableError)) throw error;
-      throw transport.refuse(context, this.unsupported(type, error.detail, error));
+      if (!(error instanceof AuthUnavailableError)) return Promise.reject(error);
+      return Promise.reject(transport.refuse(context, this.unsupported(type, error.detail, error)));
     }
     try {
       const rejection = transport.reject(request);
@@ -195,9 +193,26 @@ export class AuthGuard implements CanActivate {
         throw new PermissionDeniedError(rejection.reason, { detail: rejection.detail });
       }
       const policy = this.policies.resolve(context.getClass(), context.getHandler());
+      const decided = decidedFor(request, policy);
+      if (decided === undefined) return this.decide(transport, context, request, policy);
+      if (!policy.public) this.enforce(request, policy, decided);
+      return ALLOWED;
+    } catch (error) {
+      return Promise.reject(refusal(transport, context, error));
+    }
+  }
+
+  /** The decision on a view not decided yet, refused in its transport's terms. */
+  private async decide(
+    transport: AuthTransport,
+    context: ExecutionContext,
+    request: AuthRequest,
+    policy: RoutePolicy,
+  ): Promise<boolean> {
+    try {
       return await this.authorize(request, policy, context);
     } catch (error) {
-      throw error instanceof AuthError ? transport.refuse(context, error) : error;
+      throw refusal(transport, context, error);
     }
   }
 
@@ -331,12 +346,25 @@ export class AuthGuard implements CanActivate {
   }
 }
 
+/** What `activate` answers a call it lets through without a new decision: settled once. */
+const ALLOWED: Promise<boolean> = Promise.resolve(true);
+
 /**
- * What a view of another transport was authenticated as, so every field of one GraphQL
- * operation (and both guards of a doubly guarded message) share one decision.
+ * What `request` (a view of another transport) was authenticated as, when that decision holds
+ * for `policy`: it came from one of the policy's backends. Every field of one GraphQL operation
+ * (and both guards of a doubly guarded message) share one decision.
  */
-const DECIDED = Symbol('gatehouse:decided');
-type Decided = { [DECIDED]?: AuthInfo };
+function decidedFor(request: AuthRequest, policy: RoutePolicy): AuthInfo | undefined {
+  const decided = (request as DecidedView)[DECIDED];
+  if (decided === undefined) return undefined;
+  for (const backend of policy.backends) if (backend.name === decided.backend) return decided;
+  return undefined;
+}
+
+/** What to throw for `error` on `transport`: the library's refusals in its terms, else as is. */
+function refusal(transport: AuthTransport, context: ExecutionContext, error: unknown): unknown {
+  return error instanceof AuthError ? transport.refuse(context, error) : error;
+}
 
 // Why a request is anonymous when no backend said more (none was tried), and when the user
 // model found no one.

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { AuthRequest, AuthTransportType } from '../core/auth-request.js';
+import { DECIDED, type DecidedView } from './request-views.js';
 
 /** Close code of a connection whose credential is missing, invalid, revoked or expired. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -136,7 +137,7 @@ export function upgradeView(
  * object shape for every call, and no descriptor map (`Object.create(base, {…})` costs about two
  * microseconds per call).
  */
-export function callView(base: AuthRequest, operation: string): AuthRequest {
+export function callView(base: AuthRequest, operation: string): DecidedView {
   return {
     headers: base.headers,
     method: base.method,
@@ -147,6 +148,7 @@ export function callView(base: AuthRequest, operation: string): AuthRequest {
     user: undefined,
     auth: undefined,
     authInfo: undefined,
+    [DECIDED]: undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import type { GraphQLError, GraphQLErrorOptions, GraphQLResolveInfo } from 'graphql';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRejection } from '../core/auth-reason.js';
-import { VIEWED_REQUEST, type AuthRequest } from '../core/auth-request.js';
+import { VIEWED_REQUEST, type AuthInfo, type AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
 import {
   callView,
@@ -13,7 +13,7 @@ import {
   connectionOf,
   type Connection,
 } from './connection.js';
-import { attachView, attachedView } from './request-views.js';
+import { attachView, attachedView, DECIDED } from './request-views.js';
 
 /**
  * Where the library's Mercurius subscription context keeps its connection (see `GraphQLAuth`).
@@ -80,6 +80,7 @@ export class GraphQLTransport extends AuthTransport {
   }
 
   request(context: ExecutionContext): AuthRequest {
+    // Every field of an operation shares the view of its first.
     const existing = attachedView(context);
     if (existing !== undefined) return existing;
     const view = this.build(
@@ -157,6 +158,7 @@ class OperationView implements GraphQLView {
   auth: AuthRequest['auth'] = undefined;
   authInfo: AuthRequest['authInfo'] = undefined;
   [REJECTION]: AuthRejection | undefined = undefined;
+  [DECIDED]: AuthInfo | undefined = undefined;
   readonly [VIEWED_REQUEST]: AuthRequest;
 
   constructor(
@@ -217,12 +219,14 @@ function subscriptionConnection(
 
 function httpRequestOf(gqlContext: Record<string | symbol, unknown>): AuthRequest | undefined {
   // Apollo (Express and Fastify) and Nest's Mercurius context: `req`; Mercurius itself: `reply`.
-  const candidates = [gqlContext.req, (gqlContext.reply as { request?: unknown })?.request];
-  for (const candidate of candidates) {
-    const headers = (candidate as { headers?: unknown } | undefined)?.headers;
-    if (typeof headers === 'object' && headers !== null) return candidate as AuthRequest;
-  }
-  return undefined;
+  if (hasHeaders(gqlContext.req)) return gqlContext.req;
+  const fromReply = (gqlContext.reply as { request?: unknown } | undefined)?.request;
+  return hasHeaders(fromReply) ? fromReply : undefined;
+}
+
+function hasHeaders(candidate: unknown): candidate is AuthRequest {
+  const headers = (candidate as { headers?: unknown } | undefined)?.headers;
+  return typeof headers === 'object' && headers !== null;
 }
 
 function httpRejection(request: AuthRequest, operationType: string): AuthRejection | null {
@@ -230,7 +234,8 @@ function httpRejection(request: AuthRequest, operationType: string): AuthRejecti
     return { reason: 'GRAPHQL_MUTATION_OVER_GET' };
   }
   const contentType = request.headers['content-type'];
-  if (typeof contentType === 'string') {
+  // What GraphQL clients send: no form type starts so, and nothing needs splitting.
+  if (typeof contentType === 'string' && !contentType.startsWith('application/json')) {
     const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
     if (FORM_TYPES.has(mediaType)) {
       return { reason: 'CSRF_FORM_CONTENT_TYPE', detail: `content type "${mediaType}"` };

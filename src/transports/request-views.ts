@@ -1,5 +1,15 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { AuthRequest } from '../core/auth-request.js';
+import type { AuthInfo, AuthRequest } from '../core/auth-request.js';
+
+/**
+ * Where the guard keeps what a view was authenticated as, so every field of one GraphQL
+ * operation (and both guards of a doubly guarded message) share one decision. Views declare it
+ * from the start, so the guard's store never changes their shape. Internal.
+ */
+export const DECIDED = Symbol('gatehouse:decided');
+
+/** A view with the guard's decision. */
+export type DecidedView = AuthRequest & { [DECIDED]?: AuthInfo };
 
 /**
  * The request view the guard built for a call, found again by `@CurrentUser()` and

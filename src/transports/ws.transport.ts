@@ -12,7 +12,6 @@ import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
 import { callView, CLOSE_UNAUTHORIZED, connectionOf } from './connection.js';
-import { attachView } from './request-views.js';
 
 /** The event a refused WebSocket message is answered with. */
 export const WS_ERROR_EVENT = 'error';
@@ -57,10 +56,9 @@ export class WsTransport extends AuthTransport {
     // Nest appends the handler's pattern to the arguments: it is the last one on either adapter.
     const args = context.getArgs();
     const event = args[args.length - 1] as unknown;
-    // One view per message, so concurrent messages of one socket never share a user.
-    const view = callView(connection.view, typeof event === 'string' ? event : String(event));
-    attachView(context, view);
-    return view;
+    // One view per message, so concurrent messages of one socket never share a user. The guard
+    // keeps it where @CurrentUser() finds it.
+    return callView(connection.view, typeof event === 'string' ? event : String(event));
   }
 
   override refuse(context: ExecutionContext, error: AuthError): unknown {
