@@ -26,7 +26,13 @@ import {
   UnguardedController,
 } from './controllers.js';
 import { FloorGuard } from './floor.guard.js';
-import { BENCH_ROLES, BenchUsers, benchJwtOptions, TrivialBackend } from './gatehouse-core.js';
+import {
+  BENCH_ROLES,
+  BenchUsers,
+  benchJwtAuth,
+  benchJwtOptions,
+  TrivialBackend,
+} from './gatehouse-core.js';
 import {
   ApiKeyStrategy,
   JwksRsaStrategy,
@@ -79,16 +85,7 @@ export class RedisJwtAppModule {
   static forRoot(url: string): DynamicModule {
     return {
       module: RedisJwtAppModule,
-      imports: [
-        AuthModule.forRoot({
-          backends: [JwtBackend],
-          userModel: BenchUsers,
-          roles: BENCH_ROLES,
-          jwt: benchJwtOptions(),
-          globalGuard: false,
-          providers: [RedisRevocationStore.provider({ url })],
-        }),
-      ],
+      imports: [benchJwtAuth({ providers: [RedisRevocationStore.provider({ url })] })],
       controllers: [GatehouseRedisController],
     };
   }
@@ -96,15 +93,7 @@ export class RedisJwtAppModule {
 
 /** The library's JWT route with its verified-token cache off: every request verifies in full. */
 @Module({
-  imports: [
-    AuthModule.forRoot({
-      backends: [JwtBackend],
-      userModel: BenchUsers,
-      roles: BENCH_ROLES,
-      jwt: benchJwtOptions({ verifiedTokenCacheSize: 0 }),
-      globalGuard: false,
-    }),
-  ],
+  imports: [benchJwtAuth({ jwt: benchJwtOptions({ verifiedTokenCacheSize: 0 }) })],
   controllers: [GatehouseUncachedController],
 })
 export class UncachedJwtAppModule {}

@@ -1,8 +1,11 @@
 /** The library's pieces that the gatehouse routes share. */
 import { Injectable } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import {
   AuthBackend,
+  AuthModule,
   AuthResults,
+  JwtBackend,
   SimpleUser,
   UserModel,
   type AuthModuleOptions,
@@ -66,4 +69,21 @@ export function benchJwtOptions(
     audience: 'bench',
     ...extra,
   };
+}
+
+/**
+ * `AuthModule` with `JwtBackend` on the bench's JWT settings, the guard bound by `@UseGuards`
+ * only (no global guard), so the baseline routes of an application stay unguarded.
+ */
+export function benchJwtAuth(
+  extra: Partial<Parameters<typeof AuthModule.forRoot>[0]> = {},
+): DynamicModule {
+  return AuthModule.forRoot({
+    backends: [JwtBackend],
+    userModel: BenchUsers,
+    roles: BENCH_ROLES,
+    jwt: benchJwtOptions(),
+    globalGuard: false,
+    ...extra,
+  });
 }

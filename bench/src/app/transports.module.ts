@@ -2,9 +2,9 @@ import { Injectable, Module, UseGuards, type CanActivate } from '@nestjs/common'
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule, Query, Resolver } from '@nestjs/graphql';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection } from '@nestjs/websockets';
-import { AuthGuard, AuthModule, JwtBackend } from 'nestjs-gatehouse';
+import { AuthGuard } from 'nestjs-gatehouse';
 import { GraphQLAuth } from 'nestjs-gatehouse/graphql';
-import { BENCH_ROLES, BenchUsers, benchJwtOptions } from './gatehouse-core.js';
+import { benchJwtAuth } from './gatehouse-core.js';
 
 /** A guard that lets everything through: what running any guard costs Nest's resolver pipeline. */
 @Injectable()
@@ -55,17 +55,6 @@ export class BenchGateway implements OnGatewayConnection {
   }
 }
 
-/** The library with the HTTP bench's JWT settings, the guard bound by `@UseGuards` only. */
-const benchAuth = () =>
-  AuthModule.forRoot({
-    backends: [JwtBackend],
-    userModel: BenchUsers,
-    roles: BENCH_ROLES,
-    jwt: benchJwtOptions(),
-    // No global guard, so the `open` query is truly unguarded.
-    globalGuard: false,
-  });
-
 /** Apollo at `/graphql` with the library's driver options, on either adapter. */
 const benchApollo = () =>
   GraphQLModule.forRootAsync<ApolloDriverConfig>({
@@ -80,7 +69,7 @@ const benchApollo = () =>
 
 /** The library for the in-process transport bench: JWT, Apollo and a gateway. */
 @Module({
-  imports: [benchAuth(), benchApollo()],
+  imports: [benchJwtAuth(), benchApollo()],
   providers: [BenchResolver, BenchGateway, PassGuard],
 })
 export class TransportsBenchModule {}
@@ -91,7 +80,7 @@ export class TransportsBenchModule {}
  * Apollo's request handling never runs on the other routes.
  */
 @Module({
-  imports: [benchAuth(), benchApollo()],
+  imports: [benchJwtAuth(), benchApollo()],
   providers: [BenchResolver, PassGuard],
 })
 export class GraphQLAppModule {}
