@@ -4,7 +4,12 @@
  * `ExecutionContextHost` around a plain request object shaped like the ones the adapters pass.
  * Only the HTTP server and the router are missing, which cost every route the same.
  */
-import type { ExecutionContext, INestApplicationContext, Type } from '@nestjs/common';
+import type {
+  DynamicModule,
+  ExecutionContext,
+  INestApplicationContext,
+  Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { AuthGuard, type AuthRequest } from 'nestjs-gatehouse';
@@ -27,7 +32,9 @@ const response = {
   setHeader: () => response,
 };
 
-export async function createGuardHarness(module: Type<unknown>): Promise<GuardHarness> {
+export async function createGuardHarness(
+  module: Type<unknown> | DynamicModule,
+): Promise<GuardHarness> {
   const app = await NestFactory.createApplicationContext(module, { logger: ['error', 'warn'] });
   await app.init();
   const guard = app.get(AuthGuard);
