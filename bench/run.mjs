@@ -7,6 +7,7 @@
 //   node bench/run.mjs memory     resident memory after 1,000,000 requests with distinct tokens
 //   node bench/run.mjs guard      in-process cost of the guard itself (ns per call)
 //   node bench/run.mjs transports GraphQL query guarded vs unguarded, WebSocket per-message check
+//   node bench/run.mjs scale      costs as the work grows: many tokens, full revocation and session stores
 //
 // Knobs are environment variables; see bench/README.md.
 import { spawnSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const scripts = {
   memory: { file: 'memory.js', flags: ['--expose-gc'] },
   guard: { file: 'guard-overhead.js', flags: ['--expose-gc'] },
   transports: { file: 'transports.js', flags: [] },
+  scale: { file: 'scale.js', flags: ['--expose-gc'] },
 };
 const [name = 'http', ...rest] = process.argv.slice(2);
 const script = scripts[name];

@@ -41,6 +41,7 @@ function revocationRow(
 const result: ScaleResult = {
   date: '2026-12-01T12:00:00.000Z',
   seconds: 200,
+  cpuSeconds: 150,
   rounds: 5,
   secondsPerRound: 0.3,
   loadBefore: [1, 1, 1],

@@ -76,6 +76,8 @@ export interface SessionScaleRow {
 export interface ScaleResult {
   readonly date: string;
   readonly seconds: number;
+  /** CPU time of the script's process: its run time on an otherwise idle machine, about. */
+  readonly cpuSeconds: number;
   readonly rounds: number;
   readonly secondsPerRound: number;
   /** The machine's load average at the start and the end of the run. */
@@ -154,7 +156,7 @@ export function renderScaleSection(result: ScaleResult | undefined, started: Dat
   const stale = Date.parse(result.date) < started.getTime() ? ', **from an earlier run**' : '';
   const out: string[] = ['## Costs as the work grows', ''];
   out.push(
-    `From \`node bench/run.mjs scale\` (${result.date}${stale}, ${fmt(result.seconds, 0)} s; load average ` +
+    `From \`node bench/run.mjs scale\` (${result.date}${stale}, ${fmt(result.seconds, 0)} s, ${fmt(result.cpuSeconds, 0)} s of CPU; load average ` +
       `${loads(result.loadBefore)} before, ${loads(result.loadAfter)} after): the real guard in-process, ` +
       `CPU time per request (all threads), cases alternating in batches, median of ${result.rounds} rounds ` +
       `of ${fmt(result.secondsPerRound, 2)} s per case; ratios are medians of per-round ratios [range]. ` +
