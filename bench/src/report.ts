@@ -16,6 +16,7 @@ import {
   type AdapterRun,
   type Spread,
 } from './samples.js';
+import { renderScaleSection, type ScaleResult } from './scale-report.js';
 import { fmt, ratio } from './stats.js';
 import { commandMix, ROUTE, type TargetCheck, type TargetGroup } from './targets.js';
 
@@ -36,6 +37,7 @@ export interface RunReport {
   readonly memory: MemoryResult | undefined;
   readonly guard: GuardResult | undefined;
   readonly transports: TransportsResult | undefined;
+  readonly scale?: ScaleResult;
 }
 
 const STATUS = {
@@ -292,6 +294,7 @@ const SECTIONS: readonly Section[] = [
   transportsSection,
   tokensSection,
   memorySection,
+  (report) => renderScaleSection(report.scale, report.started),
   howToRead,
 ];
 

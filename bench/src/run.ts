@@ -34,6 +34,7 @@ import {
   type TokensResult,
 } from './results.js';
 import { commandDelta, startRedis, type BenchRedis } from './redis-server.js';
+import type { ScaleResult } from './scale-report.js';
 import type { AdapterRun, Sample } from './samples.js';
 import { killAllServers, ServerHandle } from './server-handle.js';
 import { fmt } from './stats.js';
@@ -285,6 +286,7 @@ async function main(): Promise<void> {
   if (!skip.has('tokens')) runSideScript('tokens.js');
   if (!skip.has('memory')) runSideScript('memory.js', ['--expose-gc']);
   if (!skip.has('transports')) runSideScript('transports.js');
+  if (!skip.has('scale')) runSideScript('scale.js', ['--expose-gc']);
 
   const memory = readResult<MemoryResult>('memory');
   const guard = readResult<GuardResult>('guard');
@@ -304,6 +306,7 @@ async function main(): Promise<void> {
     memory,
     guard,
     transports,
+    scale: readResult<ScaleResult>('scale'),
   };
   writeResult('http', {
     date: report.date,
