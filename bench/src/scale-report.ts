@@ -176,17 +176,24 @@ export function renderScaleSection(result: ScaleResult | undefined, started: Dat
   if (result.jwt) {
     const { cacheSize, rows, signSeconds } = result.jwt;
     out.push(
-      '### JWT with many distinct live tokens',
-      '',
-      `Default settings (verified-token cache of ${count(cacheSize)} entries, first in first out) ` +
-        'against `verifiedTokenCacheSize: 0`, each request with the next token of the pool, round ' +
-        'robin: up to the cache size every request hits, past it every one misses (the worst case ' +
-        'for the cache). Memory: above the start (the pool itself excluded), after sending the ' +
-        'first *passed* tokens of the pool once each; the million-token memory check is ' +
-        `\`bench:memory\`'s. Signing the largest pool took ${fmt(signSeconds, 1)} s.`,
-      '',
-      '| tokens | cached µs/req | uncached µs/req | cached × uncached | passed | cached heap / RSS MiB | uncached heap / RSS MiB |',
-      '|---|---|---|---|---|---|---|',
+      ...table(
+        'JWT with many distinct live tokens',
+        `Default settings (verified-token cache of ${count(cacheSize)} entries, first in first out) ` +
+          'against `verifiedTokenCacheSize: 0`, each request with the next token of the pool, round ' +
+          'robin: up to the cache size every request hits, past it every one misses (the worst case ' +
+          'for the cache). Memory: above the start (the pool itself excluded), after sending the ' +
+          'first *passed* tokens of the pool once each; the million-token memory check is ' +
+          `\`bench:memory\`'s. Signing the largest pool took ${fmt(signSeconds, 1)} s.`,
+        [
+          'tokens',
+          'cached µs/req',
+          'uncached µs/req',
+          'cached × uncached',
+          'passed',
+          'cached heap / RSS MiB',
+          'uncached heap / RSS MiB',
+        ],
+      ),
     );
     for (const r of rows) {
       out.push(
@@ -200,16 +207,26 @@ export function renderScaleSection(result: ScaleResult | undefined, started: Dat
   if (result.revocation) {
     const { rows, cap, redisSkipped } = result.revocation;
     out.push(
-      '### Revocation stores',
-      '',
-      'Filled through the store’s own methods, as use fills it: 90% revoked token ids, 9% refresh ' +
-        'families, 1% users’ cut-offs (“log out everywhere”), owners spread over 20,000 users; then JWT requests with cached, ' +
-        'not revoked tokens, which still look up the store on every request. Redis: a ' +
-        'redis-server started by the script, one database per size; its own CPU per request ' +
-        'from `INFO cpu`, memory from `INFO memory` `used_memory`.',
-      '',
-      '| store | entries | settings | fill s | write µs (last tenth) | µs/req | redis-server µs/req | × empty | bytes/entry (heap or used_memory) | RSS bytes/entry |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      ...table(
+        'Revocation stores',
+        'Filled through the store’s own methods, as use fills it: 90% revoked token ids, 9% refresh ' +
+          'families, 1% users’ cut-offs (“log out everywhere”), owners spread over 20,000 users; then JWT requests with cached, ' +
+          'not revoked tokens, which still look up the store on every request. Redis: a ' +
+          'redis-server started by the script, one database per size; its own CPU per request ' +
+          'from `INFO cpu`, memory from `INFO memory` `used_memory`.',
+        [
+          'store',
+          'entries',
+          'settings',
+          'fill s',
+          'write µs (last tenth)',
+          'µs/req',
+          'redis-server µs/req',
+          '× empty',
+          'bytes/entry (heap or used_memory)',
+          'RSS bytes/entry',
+        ],
+      ),
     );
     for (const r of rows) {
       out.push(
@@ -233,16 +250,15 @@ export function renderScaleSection(result: ScaleResult | undefined, started: Dat
 
   if (result.sessions) {
     out.push(
-      '### Sessions in the memory store',
-      '',
-      'Sessions made by `SessionService.login`; each request carries a signed cookie of one of ' +
-        '1,000 of them (spread over the store) and takes the library’s own session read ' +
-        '(`DetachedSessions`: cookie, HMAC-SHA-256 signature, `SessionStore.get`, JSON) and then ' +
-        '`SessionBackend`’s checks through the guard. The HTTP middleware does the same read ' +
-        'plus its own session object, a cost that does not grow with the store.',
-      '',
-      '| sessions | fill s | µs/req | × smallest | bytes/session (heap) | RSS bytes/session |',
-      '|---|---|---|---|---|---|',
+      ...table(
+        'Sessions in the memory store',
+        'Sessions made by `SessionService.login`; each request carries a signed cookie of one of ' +
+          '1,000 of them (spread over the store) and takes the library’s own session read ' +
+          '(`DetachedSessions`: cookie, HMAC-SHA-256 signature, `SessionStore.get`, JSON) and then ' +
+          '`SessionBackend`’s checks through the guard. The HTTP middleware does the same read ' +
+          'plus its own session object, a cost that does not grow with the store.',
+        ['sessions', 'fill s', 'µs/req', '× smallest', 'bytes/session (heap)', 'RSS bytes/session'],
+      ),
     );
     result.sessions.rows.forEach((r, i) => {
       out.push(
@@ -253,6 +269,18 @@ export function renderScaleSection(result: ScaleResult | undefined, started: Dat
     out.push('');
   }
   return out;
+}
+
+/** A subsection's heading, its explanation and the head of its table. */
+function table(title: string, intro: string, columns: readonly string[]): string[] {
+  return [
+    `### ${title}`,
+    '',
+    intro,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `|${'---|'.repeat(columns.length)}`,
+  ];
 }
 
 function spread(r: RoundRatio): string {
