@@ -64,6 +64,27 @@ describe('VerifiedTokenCache', () => {
     expect(hits).toBeGreaterThan(20 * tokens.length * 0.2);
   });
 
+  it('says whether it admitted a value, and a refused one is not found afterwards', () => {
+    expect(new VerifiedTokenCache<number>(0).set(token('s0'), 0)).toBe(false);
+    const capacity = 10;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    const tokens = Array.from({ length: capacity * 4 }, (_, i) => token(`sig-${i}`));
+    const answers: boolean[] = [];
+    for (let round = 0; round < 200; round++) {
+      for (const t of tokens) {
+        if (cache.get(t) !== undefined) continue;
+        answers.push(cache.set(t, round));
+      }
+    }
+    // Thrashing: most misses are turned away, and some still get in.
+    expect(answers.filter(Boolean).length).toBeGreaterThan(0);
+    expect(answers.filter((a) => !a).length).toBeGreaterThan(answers.length / 2);
+    const fresh = Array.from({ length: 32 }, (_, i) => token(`new-${i}`));
+    const admitted = fresh.map((t) => cache.set(t, -1));
+    expect(admitted).toContain(false);
+    expect(fresh.map((t) => cache.get(t) !== undefined)).toEqual(admitted);
+  });
+
   it('admits every miss while most lookups hit, even when full', () => {
     const capacity = 50;
     const cache = new VerifiedTokenCache<number>(capacity);

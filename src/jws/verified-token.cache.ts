@@ -45,24 +45,26 @@ export class VerifiedTokenCache<T> {
     return value;
   }
 
-  set(token: string, value: T): void {
-    if (this.capacity === 0) return;
+  /** Keeps `value` for `token`; `false` when it was not admitted (no room kept for it). */
+  set(token: string, value: T): boolean {
+    if (this.capacity === 0) return false;
     const key = signatureOf(token);
     if (this.entries.has(key)) {
       // Same signature, same place in the order: replacing keeps the ring and the map in step.
       this.entries.set(key, { token, value });
-      return;
+      return true;
     }
     if (this.order.length < this.capacity) {
       this.order.push(key);
     } else {
-      if (this.thrashing && ++this.misses % ADMIT_ONE_IN !== 0) return;
+      if (this.thrashing && ++this.misses % ADMIT_ONE_IN !== 0) return false;
       const oldest = this.order[this.next]!;
       this.entries.delete(oldest);
       this.order[this.next] = key;
       this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
     }
     this.entries.set(key, { token, value });
+    return true;
   }
 
   /** Forgets `token`, for an entry that must not be used again (its key was withdrawn). */

@@ -53,6 +53,11 @@ interface Carrier {
 export interface TokenAccepted {
   readonly ok: true;
   readonly token: VerifiedToken;
+  /**
+   * Whether the result is the one kept in the verified-token cache, so the same `token` object
+   * comes back on the next hit: only then is it worth remembering what is derived from it.
+   */
+  readonly cached?: true;
 }
 
 /** A token {@link JwtVerifier} refused, and why. */
@@ -204,8 +209,10 @@ export class JwtVerifier {
     if (!verified.ok) return verified;
     const problem = this.timeProblem(verified.token);
     if (problem !== undefined) return problem;
-    this.cache.set(token, verified);
-    return verified;
+    // While the cache is thrashing it admits few misses; the others must not leave per-token
+    // memos behind (a WeakMap entry on a short-lived key is dear for the collector).
+    const kept: TokenAccepted = Object.freeze({ ok: true, token: verified.token, cached: true });
+    return this.cache.set(token, kept) ? kept : verified;
   }
 
   /** The type policy: the expected `typ`, or for access tokens with the opt-in, `JWT` or none. */

@@ -121,10 +121,11 @@ export class JwtBackend extends AuthBackend {
       return AuthResults.invalid(this.name, verification.reason, verification.detail);
     }
     const verified = verification.token;
-    const revoked = this.tokens.revocationOf(verified);
+    const memo = verification.cached === true;
+    const revoked = this.tokens.revocationOf(verified, memo);
     return typeof revoked === 'boolean'
-      ? this.unrevoked(request, verified, revoked, fromCookie)
-      : revoked.then((answer) => this.unrevoked(request, verified, answer, fromCookie));
+      ? this.unrevoked(request, verified, revoked, fromCookie, memo)
+      : revoked.then((answer) => this.unrevoked(request, verified, answer, fromCookie, memo));
   }
 
   /** The result for a verified token once the revocation store has answered. */
@@ -133,6 +134,7 @@ export class JwtBackend extends AuthBackend {
     verified: VerifiedToken,
     revoked: boolean,
     fromCookie: boolean,
+    memo: boolean,
   ): AuthResult {
     if (revoked) return AuthResults.invalid(this.name, 'TOKEN_REVOKED');
     if (fromCookie && isUnsafeMethod(request.method)) {
@@ -155,8 +157,8 @@ export class JwtBackend extends AuthBackend {
           credentialId: verified.id,
         }),
       );
-      // Kept only when the verified token is, in the cache: otherwise it is never seen again.
-      if (this.settings.cacheSize > 0) this.successes.set(verified, success);
+      // Kept only when the verified token is in the cache: otherwise it is never seen again.
+      if (memo) this.successes.set(verified, success);
     }
     return success;
   }

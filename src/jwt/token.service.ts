@@ -182,8 +182,11 @@ export class TokenService {
    * {@link isRevoked}, but the answer itself when the store gives one synchronously (the
    * in-memory store does), so the guard's path pays no promise for it. A store that throws or
    * rejects is refused as unavailable either way (503), never read as "not revoked".
+   *
+   * @param memo remember what the store is asked for this `token` object; for a token the
+   *   verifier keeps in its cache, which comes back as the same object on the next request.
    */
-  revocationOf(token: VerifiedToken): boolean | Promise<boolean> {
+  revocationOf(token: VerifiedToken, memo = false): boolean | Promise<boolean> {
     let subject = this.revocationSubjects.get(token);
     if (subject === undefined) {
       subject = Object.freeze({
@@ -192,8 +195,8 @@ export class TokenService {
         subject: token.subject,
         issuedAt: loginTime(token),
       });
-      // Kept only for a token the verifier caches: with the cache off it is never seen again.
-      if (this.settings.cacheSize > 0) this.revocationSubjects.set(token, subject);
+      // Kept only for a token the verifier cached (`memo`): any other is never seen again.
+      if (memo) this.revocationSubjects.set(token, subject);
     }
     let answer: boolean | Promise<boolean>;
     try {
