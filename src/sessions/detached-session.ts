@@ -1,10 +1,10 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AuthRequest } from '../core/auth-request.js';
 import { Clock } from '../core/clock.js';
 import { dependencyCall } from '../core/dependency-call.js';
 import { readCookie } from '../http/cookies.js';
 import { cookieTransport } from '../http/loopback.js';
+import { verifySessionId } from './session-cookie.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
 import { SessionInstallation } from './session-installation.js';
 import { SessionSettings } from './session-settings.js';
@@ -16,7 +16,7 @@ import type { SessionBinding } from './session-binding.js';
  * WebSocket upgrade, a graphql-ws connection, an RPC message. Internal.
  *
  * The cookie is checked as the installed middleware signs it (express-session prefixes `s:`,
- * @fastify/session does not; both append an HMAC-SHA-256), with every configured secret, and
+ * the Fastify session layer does not; both append an HMAC-SHA-256), with every configured secret, and
  * the session is read from the `SessionStore` at each check, so a session ended elsewhere (a
  * logout, a revocation, another instance) stops working at the next message of a connection.
  * A connection has no response to carry a cookie: it can touch its session, never start one.
@@ -72,16 +72,6 @@ export class DetachedSessions {
       if (!signed.startsWith('s:')) return undefined;
       signed = signed.slice(2);
     }
-    const dot = signed.lastIndexOf('.');
-    if (dot <= 0) return undefined;
-    const id = signed.slice(0, dot);
-    const mac = Buffer.from(signed.slice(dot + 1));
-    for (const secret of this.settings.secrets) {
-      const expected = Buffer.from(
-        createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, ''),
-      );
-      if (expected.length === mac.length && timingSafeEqual(expected, mac)) return id;
-    }
-    return undefined;
+    return verifySessionId(signed, this.settings.secrets)?.id;
   }
 }
