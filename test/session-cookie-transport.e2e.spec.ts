@@ -80,7 +80,7 @@ describe.each(adapters)('Secure session cookies over plain HTTP (%s)', (adapter)
     const warnings = spyOnWarnings();
     const first = await rawLogin({ host: 'app.example.com' });
     expect(first.status).toBe(200);
-    // express-session leaves the cookie out; @fastify/session sends it, and browsers drop it.
+    // express-session leaves the cookie out; the Fastify session layer sends it, and browsers drop it.
     if (adapter === 'express') expect(sessionCookieOf(first)).toBeUndefined();
     expect(warnings).toHaveBeenCalledTimes(1);
     const message = String(warnings.mock.calls[0]![0]);

@@ -1,10 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { cookieTransport } from '../http/loopback.js';
 import { hasCookie, SESSION_BINDING, type SessionBinding } from './session-binding.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
+import {
+  installFastifySessions,
+  newSessionId,
+  type FastifySessionHost,
+} from './fastify-sessions.js';
 import { SessionInstallation } from './session-installation.js';
 import { SessionSettings } from './session-settings.js';
 import { SessionStore } from './session-store.js';
@@ -28,30 +32,16 @@ interface ExpressResponse {
   clearCookie(name: string, options: object): void;
 }
 
-interface FastifySessionObject extends SessionObject {
-  sessionId?: string;
-  regenerate?: () => Promise<void>;
-  save?: () => Promise<void>;
-}
-interface FastifyRequest {
-  headers: Record<string, string | string[] | undefined>;
-  protocol?: string;
-  socket?: { remoteAddress?: string };
-  session?: FastifySessionObject | null;
-}
-interface FastifyInstance {
+interface FastifyInstance extends FastifySessionHost {
   register(plugin: unknown, options?: object): PromiseLike<unknown>;
-  addHook(
-    name: 'onRequest',
-    hook: (request: FastifyRequest, reply: unknown, done: Done) => void,
-  ): unknown;
   hasDecorator(name: string): boolean;
 }
 
 /**
  * Installs the session middleware on the application's HTTP adapter: express-session on
- * Express, @fastify/cookie and @fastify/session on Fastify, with the library's cookie settings
- * (HttpOnly, Secure, SameSite, 256-bit ids, signed) and the configured `SessionStore`.
+ * Express; on Fastify, @fastify/cookie and the library's own session layer (which reads the
+ * session once per request and writes it only when it changed). Both use the library's cookie
+ * settings (HttpOnly, Secure, SameSite, 256-bit ids, signed) and the configured `SessionStore`.
  *
  * The Secure cookie is sent over plain HTTP on loopback on both adapters (a browser on this
  * machine at http://127.0.0.1, http://[::1] or http://localhost), because browsers treat loopback
@@ -191,55 +181,11 @@ async function installFastify(
   store: SessionMiddlewareStore,
 ): Promise<void> {
   const { default: fastifyCookie } = await load(() => import('@fastify/cookie'), '@fastify/cookie');
-  const { default: fastifySession } = await load(
-    () => import('@fastify/session'),
-    '@fastify/session',
-  );
   // An application may have registered @fastify/cookie itself; registering it twice fails.
   if (!fastify.hasDecorator('parseCookie')) await fastify.register(fastifyCookie);
-  await fastify.register(fastifySession, {
-    cookieName: settings.cookieName,
-    secret: [...settings.secrets],
-    store,
-    idGenerator: newSessionId,
-    saveUninitialized: false,
-    rolling: false,
-    cookie: cookieAttributes(settings),
-  });
-  // Added after the plugin's own onRequest hook, so the session is loaded when this runs.
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    const binding: SessionBinding = {
-      hadCookie: hasCookie(single(request.headers.cookie), settings.cookieName),
-      // @fastify/session sends the Secure cookie whatever the transport; browsers keep it from
-      // HTTPS and loopback only.
-      transport: cookieTransport(
-        request.protocol === 'https',
-        request.headers,
-        request.socket?.remoteAddress,
-      ),
-      session: () => request.session ?? null,
-      id: () => request.session?.sessionId,
-      regenerate: async () => {
-        if (typeof request.session?.regenerate !== 'function') {
-          throw new Error('@fastify/session attached no session');
-        }
-        await request.session.regenerate();
-      },
-      save: async () => {
-        if (typeof request.session?.save !== 'function') {
-          throw new Error('@fastify/session attached no session');
-        }
-        await request.session.save();
-      },
-      // @fastify/session clears the cookie itself when the session id changed and the new
-      // session is not saved; a clearCookie of ours would be followed by its own Set-Cookie.
-      end: async () => {
-        if (typeof request.session?.regenerate === 'function') await request.session.regenerate();
-      },
-    };
-    (request as { [SESSION_BINDING]?: SessionBinding })[SESSION_BINDING] = binding;
-    done();
-  });
+  // Added after @fastify/cookie's hooks, so the cookies are parsed when the session is read and
+  // its onSend has run when the session's cookie is set.
+  installFastifySessions(fastify, settings, store);
 }
 
 function cookieAttributes(settings: SessionSettings) {
@@ -249,11 +195,6 @@ function cookieAttributes(settings: SessionSettings) {
     secure: settings.secure,
     sameSite: settings.sameSite,
   } as const;
-}
-
-/** 256 random bits, the same on both adapters, whatever the middlewares' defaults. */
-function newSessionId(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -11,6 +11,8 @@ export interface SessionBinding {
   session(): Record<string, unknown> | null;
   /** The current session id. */
   id(): string | undefined;
+  /** The current id's public handle (`sessionHandle`), when the binding already knows it. */
+  handle?(): string | undefined;
   /** Replaces the session with a new, empty one under a new id; the old id is destroyed. */
   regenerate(): Promise<void>;
   /** Writes the session to the store now. */

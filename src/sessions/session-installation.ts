@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { AuthConfigurationError } from '../core/auth-error.js';
 import { SessionSettings } from './session-settings.js';
 
-/** The session middleware `configureSessions` installed: express-session or @fastify/session. */
+/** The session middleware `configureSessions` installed: express-session, or the Fastify layer. */
 export type SessionMiddlewareKind = 'express' | 'fastify';
 
 /**

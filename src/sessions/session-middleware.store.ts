@@ -8,8 +8,9 @@ import { STORE_FAILURE_KEY } from './session-binding.js';
 type Callback<T = unknown> = (error?: unknown, value?: T) => void;
 
 /**
- * The callback-style store both session middlewares speak, over the library's promise-based
- * {@link SessionStore}. Internal; built by `configureSessions`.
+ * The callback-style store express-session speaks, over the library's promise-based
+ * {@link SessionStore}, and the same reads and writes as promises for the library's own
+ * Fastify sessions and detached sessions. Internal; built by `configureSessions`.
  *
  * A failing read is not passed to the middleware (which would answer 500, or fall back to an
  * anonymous session): it hands over a stand-in session that carries the failure, and the
@@ -25,9 +26,17 @@ export class SessionMiddlewareStore {
   ) {}
 
   get(sid: string, callback: Callback<StoredSession | null>): void {
-    this.store.get(sid).then(
-      (session) => callback(null, session),
-      (error: unknown) => callback(null, { cookie: {}, [STORE_FAILURE_KEY]: describe(error) }),
+    this.read(sid).then((session) => callback(null, session));
+  }
+
+  /**
+   * The session `sid`, `null` when there is none, or the stand-in that carries a read failure.
+   * Never rejects.
+   */
+  read(sid: string): Promise<StoredSession | null> {
+    return this.store.get(sid).then(
+      (session) => session,
+      (error: unknown) => ({ cookie: {}, [STORE_FAILURE_KEY]: describe(error) }),
     );
   }
 
@@ -36,10 +45,20 @@ export class SessionMiddlewareStore {
       callback();
       return;
     }
-    const data = JSON.parse(JSON.stringify(session)) as StoredSession;
+    this.write(sid, JSON.parse(JSON.stringify(session)) as StoredSession).then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  /**
+   * Writes `data` (plain JSON, owned by the store from here on) under `sid`, to expire when the
+   * login record's timeouts end it; a session holding nothing worth keeping is destroyed instead.
+   */
+  async write(sid: string, data: StoredSession): Promise<void> {
     if (Object.keys(data).every((key) => key === 'cookie')) {
       // Nothing worth keeping (a session just regenerated, or emptied): make sure none is stored.
-      this.destroy(sid, callback);
+      await this.store.destroy(sid);
       return;
     }
     const record = readRecord(data);
@@ -47,14 +66,12 @@ export class SessionMiddlewareStore {
       ? sessionExpiry(record, this.settings.idleTimeoutMs, this.settings.absoluteTimeoutMs) -
         this.clock.now()
       : this.settings.idleTimeoutMs;
-    const write = ttlMs > 0 ? this.store.set(sid, data, ttlMs) : this.store.destroy(sid);
-    write.then(
-      () => callback(),
-      (error: unknown) => {
-        SessionMiddlewareStore.logger.error('session store write failed', stack(error));
-        callback(error);
-      },
-    );
+    try {
+      await (ttlMs > 0 ? this.store.set(sid, data, ttlMs) : this.store.destroy(sid));
+    } catch (error) {
+      SessionMiddlewareStore.logger.error('session store write failed', stack(error));
+      throw error;
+    }
   }
 
   destroy(sid: string, callback: Callback = noop): void {

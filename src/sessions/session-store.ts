@@ -3,8 +3,8 @@ export type StoredSession = Record<string, unknown>;
 
 /**
  * Where sessions live, and the per-user index that lets a user's sessions be listed and revoked.
- * The session middleware (express-session or @fastify/session) reads and writes sessions
- * through it, so both adapters share one store.
+ * The session middleware (express-session, or the library's own on Fastify) reads and writes
+ * sessions through it, so both adapters share one store.
  *
  * The default is `InMemorySessionStore` (one process only: tests and demos). For several
  * instances use `RedisSessionStore` from `nestjs-gatehouse/redis`, or implement this class and

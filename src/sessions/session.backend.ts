@@ -23,8 +23,8 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
 import type { SecuritySchemes } from '../core/security-scheme.js';
 
 /**
- * Cookie sessions: express-session on Express, @fastify/session on Fastify, one store behind
- * both. Named `'session'`.
+ * Cookie sessions: express-session on Express, the library's own session layer on Fastify, one
+ * store behind both. Named `'session'`.
  *
  * Per request it enforces the idle and absolute timeouts (against the `Clock`), and for every
  * method but GET, HEAD, OPTIONS and TRACE the per-session CSRF token and the `Origin`/`Sec-Fetch-Site` checks; a
@@ -104,7 +104,7 @@ export class SessionBackend extends AuthBackend {
     if (now - record.lastActivity >= this.settings.idleTimeoutMs) {
       return this.expire(binding, sid, record, request, SESSION_ENDS.idleTimeout);
     }
-    const handle = sessionHandle(sid);
+    const handle = binding.handle?.() ?? sessionHandle(sid);
     if (isUnsafeMethod(request.method)) {
       const failure = csrfFailure(request, record.csrf, this.settings);
       if (failure !== null) {
