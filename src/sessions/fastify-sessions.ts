@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { unavailable } from '../core/dependency-call.js';
 import { cookieTransport, type CookieTransport } from '../http/loopback.js';
 import { SESSION_BINDING, STORE_FAILURE_KEY, type SessionBinding } from './session-binding.js';
 import { VerifiedTokenCache } from '../jws/verified-token.cache.js';
@@ -136,8 +138,22 @@ export function installFastifySessions(
       done();
       return;
     }
-    state.finish(reply).then(() => done(), done);
+    // A store that cannot save is a 503 with the generic body (the store's message never reaches
+    // the client); the error response passes through here again, and `finish` runs only once.
+    state.finish(reply).then(
+      () => done(),
+      (error: unknown) => {
+        FAILURES.error('session store write failed', stackOf(error));
+        done(unavailable(error, 'SESSION_STORE_UNAVAILABLE', 'the session could not be saved'));
+      },
+    );
   });
+}
+
+const FAILURES = new Logger('Gatehouse');
+
+function stackOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.stack : String(error);
 }
 
 interface SessionLayer {
@@ -163,6 +179,8 @@ class FastifySessionState implements SessionBinding {
   /** The cookie was signed with an older secret. */
   private stale = false;
   private failed = false;
+  /** `finish` ran: the error response of a failed save passes through `onSend` again. */
+  private finished = false;
   private arrivedBy: CookieTransport | undefined;
 
   constructor(
@@ -269,7 +287,8 @@ class FastifySessionState implements SessionBinding {
 
   /** At `onSend`: writes a changed session, and sets or clears the cookie as the id changed. */
   async finish(reply: FastifyReply): Promise<void> {
-    if (this.failed || this.data === null) return;
+    if (this.finished || this.failed || this.data === null) return;
+    this.finished = true;
     if (JSON.stringify(this.data) !== this.snapshot) await this.save();
     const { cookieName, secrets } = this.layer.settings;
     const live =

@@ -35,7 +35,12 @@ export class SessionMiddlewareStore {
    */
   read(sid: string): Promise<StoredSession | null> {
     return this.store.get(sid).then(
-      (session) => session,
+      // A custom store that hands back a string, a number or an array holds something no
+      // session was written as: a store failure (503), not data to copy from.
+      (session) =>
+        session === null || (typeof session === 'object' && !Array.isArray(session))
+          ? session
+          : { cookie: {}, [STORE_FAILURE_KEY]: `the store returned ${describeValue(session)}` },
       (error: unknown) => ({ cookie: {}, [STORE_FAILURE_KEY]: describe(error) }),
     );
   }
@@ -96,3 +101,7 @@ function stack(error: unknown): string | undefined {
 }
 
 function noop(): void {}
+
+function describeValue(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
