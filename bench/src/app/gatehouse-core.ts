@@ -57,7 +57,9 @@ export const BENCH_ROLES = { reader: { permissions: ['reports:read'] } } as cons
 
 /**
  * The library's JWT settings: HS256 with the bench secret, issuer and audience checked, as the
- * README recommends. Everything else (cache, lifetimes, locations) at its default.
+ * README recommends. Access tokens live an hour, as the recipes' do: a full run outlasts the
+ * default 15 minutes, and tokens minted at the start would be refused (401) in the last rounds.
+ * Everything else (cache, locations) at its default.
  */
 export function benchJwtOptions(
   extra: Partial<NonNullable<AuthModuleOptions['jwt']>> = {},
@@ -67,6 +69,7 @@ export function benchJwtOptions(
     secret: BENCH_SECRET,
     issuer: 'bench',
     audience: 'bench',
+    accessTokenTtlSeconds: 3600,
     ...extra,
   };
 }
