@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { unavailable } from '../core/dependency-call.js';
 import { cookieTransport, type CookieTransport } from '../http/loopback.js';
 import { SESSION_BINDING, STORE_FAILURE_KEY, type SessionBinding } from './session-binding.js';
@@ -142,18 +141,11 @@ export function installFastifySessions(
     // the client); the error response passes through here again, and `finish` runs only once.
     state.finish(reply).then(
       () => done(),
-      (error: unknown) => {
-        FAILURES.error('session store write failed', stackOf(error));
-        done(unavailable(error, 'SESSION_STORE_UNAVAILABLE', 'the session could not be saved'));
-      },
+      // The bridge's `write` has logged the store's error already.
+      (error: unknown) =>
+        done(unavailable(error, 'SESSION_STORE_UNAVAILABLE', 'the session could not be saved')),
     );
   });
-}
-
-const FAILURES = new Logger('Gatehouse');
-
-function stackOf(error: unknown): string | undefined {
-  return error instanceof Error ? error.stack : String(error);
 }
 
 interface SessionLayer {
