@@ -45,16 +45,24 @@ async function keysOf(prefix: string): Promise<string[]> {
 
 const slotOf = (key: string) => client.cluster('KEYSLOT', key) as Promise<number>;
 
+/** The options of a store under `keyPrefix` that waits for a replica on every write. */
+const onCluster = (keyPrefix: string) => ({
+  keyPrefix,
+  commandTimeoutMs: COMMAND_TIMEOUT_MS,
+  waitForReplicas: WAIT,
+});
+
+/** Deletes every key under `prefix`: a contract's `close`, so the next store starts empty. */
+const dropKeys = (prefix: string) => async () => {
+  for (const key of await keysOf(prefix)) await client.del(key);
+};
+
 describe('the Redis stores keep their contracts on a Redis Cluster', () => {
   const prefix = `gatehouse-cluster-rv-${process.pid}:`;
   revocationStoreContract(
     'RedisRevocationStore on a Cluster, waiting for a replica',
     async (clock) => ({
-      store: new RedisRevocationStore(client, clock, {
-        keyPrefix: prefix,
-        commandTimeoutMs: COMMAND_TIMEOUT_MS,
-        waitForReplicas: WAIT,
-      }),
+      store: new RedisRevocationStore(client, clock, onCluster(prefix)),
       // Redis ages keys by its own clock; time travel shortens every key's TTL by as much.
       advance: async (ms) => {
         clock.advance(ms);
@@ -65,21 +73,14 @@ describe('the Redis stores keep their contracts on a Redis Cluster', () => {
         }
       },
       entries: async () => (await keysOf(prefix)).length,
-      close: async () => {
-        for (const key of await keysOf(prefix)) await client.del(key);
-      },
+      close: dropKeys(prefix),
     }),
     vitest,
   );
 
   sessionStoreContract(
     'RedisSessionStore on a Cluster, waiting for a replica',
-    async () =>
-      new RedisSessionStore(client, {
-        keyPrefix: `gatehouse-cluster-s-${process.pid}:`,
-        commandTimeoutMs: COMMAND_TIMEOUT_MS,
-        waitForReplicas: WAIT,
-      }),
+    async () => new RedisSessionStore(client, onCluster(`gatehouse-cluster-s-${process.pid}:`)),
     vitest,
   );
 
@@ -87,14 +88,8 @@ describe('the Redis stores keep their contracts on a Redis Cluster', () => {
   loginThrottleStoreContract(
     'RedisLoginThrottleStore on a Cluster, waiting for a replica',
     async (clock) => ({
-      store: new RedisLoginThrottleStore(client, clock, {
-        keyPrefix: throttlePrefix,
-        commandTimeoutMs: COMMAND_TIMEOUT_MS,
-        waitForReplicas: WAIT,
-      }),
-      close: async () => {
-        for (const key of await keysOf(throttlePrefix)) await client.del(key);
-      },
+      store: new RedisLoginThrottleStore(client, clock, onCluster(throttlePrefix)),
+      close: dropKeys(throttlePrefix),
     }),
     vitest,
   );
@@ -161,23 +156,13 @@ describe.each(adapters)('an application on a Redis Cluster (%s)', (adapter) => {
     tokens = await startApp(
       adapter,
       jwtAppModule(jwt, [
-        RedisRevocationStore.provider({
-          client,
-          keyPrefix: `gatehouse-app-${tag}:`,
-          commandTimeoutMs: COMMAND_TIMEOUT_MS,
-          waitForReplicas: WAIT,
-        }),
+        RedisRevocationStore.provider({ client, ...onCluster(`gatehouse-app-${tag}:`) }),
       ]),
     );
     sessions = await startApp(
       adapter,
       sessionApp({}, [
-        RedisSessionStore.provider({
-          client,
-          keyPrefix: `gatehouse-app-${tag}:s:`,
-          commandTimeoutMs: COMMAND_TIMEOUT_MS,
-          waitForReplicas: WAIT,
-        }),
+        RedisSessionStore.provider({ client, ...onCluster(`gatehouse-app-${tag}:s:`) }),
       ]),
       (b) => b,
       (app) => configureSessions(app),
@@ -240,12 +225,7 @@ describe('a primary fails over while requests come in', () => {
       'express',
       jwtAppModule(jwt, [
         { provide: Clock, useValue: clock },
-        RedisRevocationStore.provider({
-          client,
-          keyPrefix: prefix,
-          commandTimeoutMs: COMMAND_TIMEOUT_MS,
-          waitForReplicas: WAIT,
-        }),
+        RedisRevocationStore.provider({ client, ...onCluster(prefix) }),
       ]),
     );
   });
