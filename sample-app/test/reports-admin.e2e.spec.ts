@@ -1,6 +1,6 @@
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapters } from '../../test/support/http-app.js';
+import { adapters, type AdapterName } from '../../test/support/http-app.js';
 import { GENERIC_BODIES } from '../../test/support/http.js';
 import {
   ADMIN,
@@ -241,38 +241,38 @@ describe.each(adapters)('sample app, reports and administration (%s)', (adapter)
 });
 
 describe('TRUST_PROXY', () => {
-  it.each(adapters)('X-Forwarded-For is ignored by default (%s)', async (adapter) => {
-    const sample = await startSample({ httpAdapter: adapter, admin: ADMIN });
+  /**
+   * The client address the audit log keeps for a failed login that came with `X-Forwarded-For:
+   * forwardedFor`, on an app started with `trustProxy`.
+   */
+  async function auditedIp(
+    adapter: AdapterName,
+    trustProxy: boolean,
+    forwardedFor: string,
+  ): Promise<string> {
+    const sample = await startSample({ httpAdapter: adapter, admin: ADMIN, trustProxy });
     try {
       const admin = await login(sample.client, ADMIN.username, ADMIN.password);
       await sample.client.post(
         '/auth/login',
         { username: 'nobody_xff', password: 'x' },
-        { 'x-forwarded-for': '203.0.113.7' },
+        { 'x-forwarded-for': forwardedFor },
       );
       const audit = await sample.client.get('/admin/audit?type=login_failed&limit=1', admin.auth);
-      expect(audit.body[0].ip).toBe('127.0.0.1');
+      return audit.body[0].ip;
     } finally {
       await sample.close();
     }
+  }
+
+  it.each(adapters)('X-Forwarded-For is ignored by default (%s)', async (adapter) => {
+    expect(await auditedIp(adapter, false, '203.0.113.7')).toBe('127.0.0.1');
   });
 
   it.each(adapters)(
     'X-Forwarded-For is believed (one hop) with TRUST_PROXY (%s)',
     async (adapter) => {
-      const sample = await startSample({ httpAdapter: adapter, admin: ADMIN, trustProxy: true });
-      try {
-        const admin = await login(sample.client, ADMIN.username, ADMIN.password);
-        await sample.client.post(
-          '/auth/login',
-          { username: 'nobody_xff', password: 'x' },
-          { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' },
-        );
-        const audit = await sample.client.get('/admin/audit?type=login_failed&limit=1', admin.auth);
-        expect(audit.body[0].ip).toBe('203.0.113.7');
-      } finally {
-        await sample.close();
-      }
+      expect(await auditedIp(adapter, true, '198.51.100.1, 203.0.113.7')).toBe('203.0.113.7');
     },
   );
 });
