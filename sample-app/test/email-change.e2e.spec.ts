@@ -9,7 +9,7 @@ import {
   mailTokenFrom,
   newAccount,
   PASSWORD,
-  startSample,
+  startSampleBehindProxy,
   type Account,
   type TestSample,
 } from './support/sample-app.js';
@@ -26,12 +26,7 @@ describe.each(adapters)('sample app, changing the email (%s)', (adapter) => {
   const clock = new FakeClock(Date.parse('2026-08-01T08:00:00Z'));
 
   beforeAll(async () => {
-    // Behind a TLS-terminating proxy that says so, as express-session needs for a Secure cookie.
-    sample = await startSample(
-      { httpAdapter: adapter, clock, admin: ADMIN, trustProxy: true },
-      undefined,
-      { 'x-forwarded-proto': 'https' },
-    );
+    sample = await startSampleBehindProxy({ httpAdapter: adapter, clock, admin: ADMIN });
   });
   afterAll(() => sample.close());
 

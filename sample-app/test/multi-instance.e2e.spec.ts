@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adapters } from '../../test/support/http-app.js';
 import { BrowserClient } from '../../test/support/http.js';
-import { ADMIN, login, newAccount, PASSWORD, TEST_SECRET } from './support/sample-app.js';
+import {
+  ADMIN,
+  FORWARDED_HTTPS,
+  login,
+  newAccount,
+  PASSWORD,
+  TEST_SECRET,
+} from './support/sample-app.js';
 import { startSampleProcess, type SampleProcess } from './support/sample-process.js';
 
 /**
@@ -16,7 +23,6 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
   const dir = mkdtempSync(join(tmpdir(), 'sample-multi-'));
   let a: SampleProcess;
   let b: SampleProcess;
-  const proxied = { 'x-forwarded-proto': 'https' };
 
   beforeAll(async () => {
     const env = {
@@ -32,8 +38,8 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
       MAIL_OUTBOX_DIR: join(dir, 'outbox'),
     };
     // One after the other: the first creates and migrates the database and the admin.
-    a = await startSampleProcess(env, proxied);
-    b = await startSampleProcess(env, proxied);
+    a = await startSampleProcess(env, FORWARDED_HTTPS);
+    b = await startSampleProcess(env, FORWARDED_HTTPS);
     expect(a.pid).not.toBe(b.pid);
   }, 180_000);
   afterAll(async () => {
@@ -64,7 +70,7 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
 
   it('logout-all on one instance ends the tokens and sessions used on the other', async () => {
     const account = await newAccount(a.client);
-    const browser = new BrowserClient(b.url, proxied);
+    const browser = new BrowserClient(b.url, FORWARDED_HTTPS);
     const session = await browser.post('/auth/session/login', {
       username: account.username,
       password: PASSWORD,
@@ -77,7 +83,7 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
 
   it('a user disabled on one instance is refused on the other at once', async () => {
     const account = await newAccount(b.client);
-    const browser = new BrowserClient(a.url, proxied);
+    const browser = new BrowserClient(a.url, FORWARDED_HTTPS);
     await browser.post('/auth/session/login', { username: account.username, password: PASSWORD });
     expect((await browser.get('/auth/me')).status).toBe(200);
     const admin = await login(b.client, ADMIN.username, ADMIN.password);
@@ -108,13 +114,13 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
 
   it('a cookie session started on one instance works, and ends, on the other', async () => {
     const account = await newAccount(a.client);
-    const onA = new BrowserClient(a.url, proxied);
+    const onA = new BrowserClient(a.url, FORWARDED_HTTPS);
     const login = await onA.post('/auth/session/login', {
       username: account.username,
       password: PASSWORD,
     });
     const cookie = onA.jar.header()!;
-    const onB = new BrowserClient(b.url, { ...proxied, cookie });
+    const onB = new BrowserClient(b.url, { ...FORWARDED_HTTPS, cookie });
     expect((await onB.get('/auth/me')).body.auth).toBe('session');
     expect(
       (await onB.post('/auth/session/logout', undefined, { 'x-csrf-token': login.body.csrf_token }))

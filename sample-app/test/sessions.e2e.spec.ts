@@ -8,6 +8,7 @@ import {
   newAccount,
   PASSWORD,
   startSample,
+  startSampleBehindProxy,
   type Account,
   type TestSample,
 } from './support/sample-app.js';
@@ -19,13 +20,7 @@ describe.each(adapters)('sample app, cookie sessions (%s)', (adapter) => {
   const clock = new FakeClock(Date.parse('2026-05-01T12:00:00Z'));
 
   beforeAll(async () => {
-    // As in production: plain HTTP from a TLS-terminating proxy that says so. express-session
-    // only sets a Secure cookie on a request it believes is HTTPS.
-    sample = await startSample(
-      { httpAdapter: adapter, clock, admin: ADMIN, trustProxy: true },
-      undefined,
-      { 'x-forwarded-proto': 'https' },
-    );
+    sample = await startSampleBehindProxy({ httpAdapter: adapter, clock, admin: ADMIN });
   });
   afterAll(() => sample.close());
 

@@ -75,6 +75,18 @@ export async function startSample(
   };
 }
 
+/** What a TLS-terminating proxy adds to each request it forwards over plain HTTP. */
+export const FORWARDED_HTTPS: Readonly<Record<string, string>> = { 'x-forwarded-proto': 'https' };
+
+/**
+ * Starts the sample app as production serves it: plain HTTP behind a TLS-terminating proxy that
+ * says so (`trustProxy`, and {@link FORWARDED_HTTPS} on every request of its client).
+ * express-session only sets a Secure cookie on a request it believes is HTTPS.
+ */
+export function startSampleBehindProxy(overrides: Partial<AppConfig> = {}): Promise<TestSample> {
+  return startSample({ ...overrides, trustProxy: true }, undefined, { ...FORWARDED_HTTPS });
+}
+
 /**
  * The token in a mail of the app (a password reset, an email confirmation): a line of its own,
  * 43 base64url characters. The body is quoted-printable or plain.
