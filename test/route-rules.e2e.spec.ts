@@ -1,5 +1,4 @@
 import { Controller, Get, Injectable, Module, Post } from '@nestjs/common';
-import { BasicStrategy } from 'passport-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Auth,
@@ -17,6 +16,7 @@ import {
 } from 'nestjs-gatehouse';
 import { adapters, startApp, type RunningApp } from './support/http-app.js';
 import { basic, body, GENERIC_BODIES } from './support/http.js';
+import { bobBasicStrategy } from './support/test-backends.js';
 
 /** `X-Token: alice` authenticates alice; `alice-fresh` is a fresh credential of hers. */
 @Injectable()
@@ -56,9 +56,7 @@ class PasswordBackend extends PassportBackend {
   readonly name = 'password';
   override readonly explicit = true;
   protected createStrategy() {
-    return new BasicStrategy((username, password, done) => {
-      done(null, username === 'bob' && password === 'bob-pass' ? { id: 'bob' } : false);
-    });
+    return bobBasicStrategy();
   }
 }
 

@@ -1,5 +1,4 @@
 import { Controller, Delete, Get, Injectable, Module, Post } from '@nestjs/common';
-import { BasicStrategy } from 'passport-http';
 import {
   Auth,
   AuthBackend,
@@ -18,6 +17,7 @@ import {
   type AuthResult,
   type BaseUser,
 } from 'nestjs-gatehouse';
+import { bobBasicStrategy } from '../support/test-backends.js';
 
 /** A service the custom backend injects: opaque tokens and what they stand for. */
 @Injectable()
@@ -68,9 +68,7 @@ export class BasicBackend extends PassportBackend {
   }
 
   protected createStrategy() {
-    return new BasicStrategy((username, password, done) => {
-      done(null, username === 'bob' && password === 'bob-pass' ? { id: 'bob' } : false);
-    });
+    return bobBasicStrategy();
   }
 }
 

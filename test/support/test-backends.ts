@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BasicStrategy } from 'passport-http';
 import {
   AuthBackend,
   AuthResults,
@@ -52,4 +53,11 @@ export function headerBackend(name: string): AuthBackendType {
     }
   }
   return HeaderBackend;
+}
+
+/** passport-http's Basic strategy, unchanged, that accepts only `bob` with `bob-pass`. */
+export function bobBasicStrategy(): BasicStrategy {
+  return new BasicStrategy((username, password, done) => {
+    done(null, username === 'bob' && password === 'bob-pass' ? { id: 'bob' } : false);
+  });
 }
