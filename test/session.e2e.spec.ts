@@ -5,7 +5,7 @@ import { sessionApp, startSessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { FlakySessionStore } from './support/flaky-session.store.js';
 import { RecordingEvents } from './support/recording-events.js';
-import { postLogin, sessionLogin } from './support/session-login.js';
+import { expectSessionStoreDown, postLogin, sessionLogin } from './support/session-login.js';
 import { adapters, startApp, type RunningApp } from './support/http-app.js';
 import { body, GENERIC_BODIES } from './support/http.js';
 
@@ -576,14 +576,7 @@ describe.each(adapters)('session store outage (%s)', (adapter) => {
       expect((await app.get('/me', { cookie })).status).toBe(200);
 
       store.down = true;
-      for (const path of ['/me', '/public/whoami']) {
-        const down = await app.get(path, { cookie });
-        expect(down.status).toBe(503);
-        expect(await body(down)).toEqual(GENERIC_BODIES[503]);
-      }
-      const loginDown = await postLogin(app, 'bob');
-      expect(loginDown.status).toBe(503);
-      expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
+      await expectSessionStoreDown(app, cookie);
 
       store.down = false;
       expect((await app.get('/me', { cookie })).status).toBe(200);

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { CookieJar } from './cookie-jar.js';
-import type { HeaderMap, HttpClient } from './http.js';
+import { body, GENERIC_BODIES, type HeaderMap, type HttpClient } from './http.js';
 
 /** What `POST /auth/login` of the session test app answers. */
 export interface SessionLogin {
@@ -37,4 +37,19 @@ export async function sessionLogin(
   const res = await postLogin(app, username, { jar, headers });
   expect(res.status).toBe(200);
   return (await res.json()) as SessionLogin;
+}
+
+/**
+ * Expects the session test app, its session store down, to fail closed with the generic 503: on
+ * a protected and a public route for the session `cookie`, and on a login.
+ */
+export async function expectSessionStoreDown(app: HttpClient, cookie: string): Promise<void> {
+  for (const path of ['/me', '/public/whoami']) {
+    const down = await app.get(path, { cookie });
+    expect(down.status).toBe(503);
+    expect(await body(down)).toEqual(GENERIC_BODIES[503]);
+  }
+  const loginDown = await postLogin(app, 'bob');
+  expect(loginDown.status).toBe(503);
+  expect(await body(loginDown)).toEqual(GENERIC_BODIES[503]);
 }
