@@ -4,6 +4,7 @@ import { adapters } from '../../test/support/http-app.js';
 import {
   newAccount,
   PASSWORD,
+  postLogin,
   postSessionLogin,
   startSample,
   type TestSample,
@@ -34,17 +35,14 @@ describe.each(adapters)('sample app, login throttling with device tokens (%s)', 
         (await stranger.post('/auth/login', { username, password: `guess ${i}` })).status,
       ).toBe(401);
     }
-    const locked = await stranger.post('/auth/login', { username, password: PASSWORD });
+    const locked = await postLogin(stranger, username);
     expect(locked.status).toBe(429);
     expect(locked.headers.get('retry-after')).toBe('900');
   }
 
   it("a JWT client's device token survives a stranger's lockout", async () => {
     const account = await newAccount(sample.client);
-    const first = await sample.client.post('/auth/login', {
-      username: account.username,
-      password: PASSWORD,
-    });
+    const first = await postLogin(sample.client, account.username);
     expect(first.body.device_token).toEqual(expect.any(String));
     await lockOutStrangers(account.username);
 
@@ -63,9 +61,7 @@ describe.each(adapters)('sample app, login throttling with device tokens (%s)', 
     });
     expect(next.status).toBe(200);
     // Strangers are still locked out.
-    const stranger = await sample.client
-      .fresh()
-      .post('/auth/login', { username: account.username, password: PASSWORD });
+    const stranger = await postLogin(sample.client.fresh(), account.username);
     expect(stranger.status).toBe(429);
   });
 

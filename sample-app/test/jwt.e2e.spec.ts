@@ -9,6 +9,7 @@ import {
   mailTokenFrom,
   newAccount,
   PASSWORD,
+  postLogin,
   startSample,
   TEST_SECRET,
   uniqueName,
@@ -34,7 +35,7 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
         email: `${username}@example.com`,
         password: PASSWORD,
       });
-      const res = await sample.client.post('/auth/login', { username, password: PASSWORD });
+      const res = await postLogin(sample.client, username);
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       // device_token: sample-app-http.md, Extensions (version 2), login throttling.
@@ -98,10 +99,7 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
         });
         expect(res.status).toBe(401);
       }
-      const locked = await sample.client.post('/auth/login', {
-        username: account.username,
-        password: PASSWORD,
-      });
+      const locked = await postLogin(sample.client, account.username);
       expect(locked.status).toBe(429);
       expect(locked.headers.get('retry-after')).toBe('900');
       expect(locked.body).toEqual({
@@ -110,22 +108,12 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
         error: 'Too Many Requests',
       });
       // The username's case does not get around it; other accounts are not affected.
-      const upper = await sample.client.post('/auth/login', {
-        username: account.username.toUpperCase(),
-        password: PASSWORD,
-      });
+      const upper = await postLogin(sample.client, account.username.toUpperCase());
       expect(upper.status).toBe(429);
       await login(sample.client, ADMIN.username, ADMIN.password);
       // After the lockout period the right password works again.
       clock.advance(900_000);
-      expect(
-        (
-          await sample.client.post('/auth/login', {
-            username: account.username,
-            password: PASSWORD,
-          })
-        ).status,
-      ).toBe(200);
+      expect((await postLogin(sample.client, account.username)).status).toBe(200);
     });
 
     it('a burst of parallel guesses gets no more than LOGIN_MAX_ATTEMPTS passwords checked', async () => {
@@ -141,14 +129,7 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       expect(statuses.filter((status) => status === 429)).toHaveLength(11);
       expect(statuses.filter((status) => status === 401)).toHaveLength(5);
       // And the right password, right after, is locked out too.
-      expect(
-        (
-          await sample.client.post('/auth/login', {
-            username: account.username,
-            password: PASSWORD,
-          })
-        ).status,
-      ).toBe(429);
+      expect((await postLogin(sample.client, account.username)).status).toBe(429);
     });
 
     it('locks unknown usernames the same way, so a 429 does not reveal an account', async () => {
@@ -388,14 +369,7 @@ describe.each(adapters)('sample app, accounts and tokens (%s)', (adapter) => {
       expect(
         (await sample.client.post('/auth/refresh', { refresh_token: later.refresh })).status,
       ).toBe(401);
-      expect(
-        (
-          await sample.client.post('/auth/login', {
-            username: account.username,
-            password: PASSWORD,
-          })
-        ).status,
-      ).toBe(401);
+      expect((await postLogin(sample.client, account.username)).status).toBe(401);
       await login(sample.client, account.username, 'a completely new passphrase');
     });
 

@@ -4,6 +4,7 @@ import { GENERIC_BODIES } from '../../test/support/http.js';
 import {
   newAccount,
   PASSWORD,
+  postLogin,
   postSessionLogin,
   startSample,
   type TestSample,
@@ -45,9 +46,7 @@ describe.each(adapters)('sample app, logins from browsers (%s)', (adapter) => {
       }
       expect((await sample.client.get('/auth/sessions', account.auth)).body).toHaveLength(before);
       // Twelve refused attempts counted nothing against the account.
-      const plain = await sample.client
-        .fresh()
-        .post('/auth/login', { username: account.username, password: PASSWORD });
+      const plain = await postLogin(sample.client.fresh(), account.username);
       expect(plain.status).toBe(200);
     },
   );

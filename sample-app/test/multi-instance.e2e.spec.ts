@@ -10,6 +10,7 @@ import {
   login,
   newAccount,
   PASSWORD,
+  postLogin,
   TEST_SECRET,
 } from './support/sample-app.js';
 import { startSampleProcess, type SampleProcess } from './support/sample-process.js';
@@ -95,10 +96,7 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
     expect((await a.client.post('/auth/refresh', { refresh_token: account.refresh })).status).toBe(
       401,
     );
-    expect(
-      (await a.client.post('/auth/login', { username: account.username, password: PASSWORD }))
-        .status,
-    ).toBe(401);
+    expect((await postLogin(a.client, account.username)).status).toBe(401);
   });
 
   it('an API key revoked on one instance is refused on the other at once', async () => {
@@ -154,14 +152,8 @@ describe.each(adapters)('two app processes sharing Redis and the database (%s)',
         ).status,
       ).toBe(401);
     }
-    const locked = await b.client.post('/auth/login', {
-      username: account.username,
-      password: PASSWORD,
-    });
+    const locked = await postLogin(b.client, account.username);
     expect(locked.status).toBe(429);
-    expect(
-      (await a.client.post('/auth/login', { username: account.username, password: PASSWORD }))
-        .status,
-    ).toBe(429);
+    expect((await postLogin(a.client, account.username)).status).toBe(429);
   });
 });

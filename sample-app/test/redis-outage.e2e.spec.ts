@@ -7,6 +7,7 @@ import {
   login,
   newAccount,
   PASSWORD,
+  postLogin,
   resetTokenFrom,
   startSample,
   type Account,
@@ -37,10 +38,7 @@ describe.each(adapters)('Redis outage (%s)', (adapter) => {
     await redis.stop();
     const me = await sample.client.get('/auth/me', account.auth);
     expect([me.status, me.body]).toEqual([503, GENERIC_BODIES[503]]);
-    const loginAttempt = await sample.client.post('/auth/login', {
-      username: account.username,
-      password: PASSWORD,
-    });
+    const loginAttempt = await postLogin(sample.client, account.username);
     expect(loginAttempt.status).toBe(503);
     // Public routes that need no store still answer.
     expect((await sample.client.get('/health')).status).toBe(200);

@@ -133,13 +133,22 @@ export function uniqueName(base = 'user'): string {
   return `${base}_${process.pid}_${accountCounter}`;
 }
 
+/** `POST /auth/login` (the JWT login) as `client`; the answer as it is. */
+export function postLogin(
+  client: BrowserClient,
+  username: string,
+  password = PASSWORD,
+): Promise<HttpResult> {
+  return client.post('/auth/login', { username, password });
+}
+
 /** Logs in with the JWT endpoint; throws unless it succeeds. */
 export async function login(
   client: BrowserClient,
   username: string,
   password = PASSWORD,
 ): Promise<Account> {
-  const res = await client.post('/auth/login', { username, password });
+  const res = await postLogin(client, username, password);
   if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status}`);
   const me = await client.get('/auth/me', bearer(res.body.access_token));
   return {
