@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import passport from 'passport';
 import type { Strategy } from 'passport';
 import { describe, expect, it } from 'vitest';
@@ -215,6 +216,72 @@ describe('PassportAdapter', () => {
     expect(pending).toBeInstanceOf(Promise);
     late!();
     expect(await pending).toMatchObject({ kind: 'success', user: { id: 'in time' } });
+  });
+
+  it('runAtOnce reports every outcome at once, the first action winning, on one reused copy', () => {
+    const adapter = new PassportAdapter('scripted', scriptedStrategy('a'));
+    const request = { action: 'success' };
+    expect(adapter.runAtOnce(request)).toEqual({
+      kind: 'success',
+      user: { id: 'a' },
+      info: undefined,
+    });
+    expect(adapter.runAtOnce({ action: 'fail' })).toEqual({
+      kind: 'fail',
+      incomplete: false,
+      reason: 'CREDENTIAL_INVALID',
+      detail: 'the strategy failed with status 401',
+    });
+    expect(adapter.runAtOnce({ action: 'twice' })).toMatchObject({ kind: 'success' });
+    expect(adapter.runAtOnce({ action: 'throw' })).toMatchObject({ kind: 'error' });
+    expect(adapter.runAtOnce({ action: 'pass' })).toMatchObject({ detail: 'it passed' });
+    // Each run starts afresh: the outcome of the last one never answers the next.
+    expect(adapter.runAtOnce({ action: 'error' })).toMatchObject({ kind: 'error' });
+    expect(adapter.runAtOnce(request)).toMatchObject({ kind: 'success' });
+    expect(Object.keys(request)).toEqual(['action']);
+  });
+
+  it('runAtOnce: a strategy that has not ended is an error, and its late actions are ignored', () => {
+    let late: (() => void) | undefined;
+    const adapter = new PassportAdapter('later', {
+      name: 'later',
+      authenticate(this: Actions, req: { now?: boolean }) {
+        if (req.now) this.fail({ reason: 'API_KEY_REVOKED' });
+        else late = () => this.success({ id: 'too late' });
+      },
+    } as unknown as Strategy);
+    expect(adapter.runAtOnce({})).toMatchObject({ kind: 'error' });
+    late!();
+    // The late success reaches no later run either.
+    expect(adapter.runAtOnce({ now: true })).toMatchObject({
+      kind: 'fail',
+      reason: 'API_KEY_REVOKED',
+    });
+    late!();
+    expect(adapter.runAtOnce({})).toMatchObject({ kind: 'error' });
+  });
+
+  it('runAtOnce tells an incomplete request from a refused credential on every run', () => {
+    const adapter = new PassportAdapter('local-like', {
+      name: 'local-like',
+      _verify: (u: string, done: (e: unknown, user?: unknown) => void) => done(null, u === 'a'),
+      authenticate(
+        this: Actions & { _verify(u: string, done: (e: unknown, user?: unknown) => void): void },
+        req: { u?: string },
+      ) {
+        if (!req.u) return this.fail({ message: 'Missing credentials' }, 400);
+        this._verify(req.u, (_error, ok) => (ok ? this.success({ id: req.u }) : this.fail(400)));
+      },
+    } as unknown as Strategy);
+    expect(adapter.runAtOnce({ u: 'mallory' })).toMatchObject({ incomplete: false });
+    expect(adapter.runAtOnce({})).toMatchObject({ kind: 'fail', incomplete: true });
+    expect(adapter.runAtOnce({ u: 'a' })).toMatchObject({ kind: 'success' });
+  });
+
+  it('runAtOnce keeps nothing of a request once it has answered', () => {
+    const adapter = new PassportAdapter('scripted', scriptedStrategy('secret-user-7f3a'));
+    adapter.runAtOnce({ action: 'success' });
+    expect(inspect(adapter, { depth: 8, showHidden: true })).not.toContain('secret-user-7f3a');
   });
 
   it("reads the scheme of the strategy's own challenge", () => {

@@ -46,6 +46,8 @@ type Passport = InstanceType<typeof passport.Passport>;
  */
 export class PassportAdapter {
   private readonly strategy: StrategyActions;
+  // The one copy of the strategy runAtOnce reuses, made on its first call.
+  private once: { run: StrategyActions; state: ReusableState } | undefined;
 
   /**
    * Registers `strategy` as `strategyName` on `instance`: a new private `Passport` unless given
@@ -92,23 +94,72 @@ export class PassportAdapter {
   runNow(request: object): StrategyOutcome | Promise<StrategyOutcome> {
     let outcome: StrategyOutcome | undefined;
     let resolve: ((outcome: StrategyOutcome) => void) | undefined;
-    // The first action decides, so a strategy that calls two cannot change the outcome.
-    const settle = (ended: StrategyOutcome): void => {
-      if (outcome !== undefined) return;
-      outcome = ended;
-      resolve?.(ended);
+    const state: RunState = {
+      verifying: false,
+      // The first action decides, so a strategy that calls two cannot change the outcome.
+      settle(ended) {
+        if (outcome !== undefined) return;
+        outcome = ended;
+        resolve?.(ended);
+      },
     };
+    authenticateOnce(this.bind(state), request, state);
+    if (outcome !== undefined) return outcome;
+    return new Promise<StrategyOutcome>((later) => {
+      resolve = later;
+    });
+  }
+
+  /**
+   * {@link runNow} for a strategy that always ends before `authenticate` returns, because its
+   * verify callback is the caller's own and answers at once (passport-headerapikey handing on
+   * the key). Every run reuses one copy of the strategy and its bound actions, so a request
+   * makes no copy and no closures. Since nothing is left pending, an action called after
+   * `authenticate` returned is ignored, and a run that has not ended by then is an `error`
+   * outcome: such a strategy belongs with {@link runNow}. Not re-entrant: the verify callback
+   * must not run this adapter again.
+   */
+  runAtOnce(request: object): StrategyOutcome {
+    const once = (this.once ??= this.reusableRun());
+    const state = once.state;
+    state.open = true;
+    state.verifying = false;
+    authenticateOnce(once.run, request, state);
+    state.open = false;
+    const outcome = state.outcome ?? NOT_AT_ONCE;
+    // The outcome may carry the credential; the adapter keeps nothing of a request.
+    state.outcome = undefined;
+    return outcome;
+  }
+
+  private reusableRun(): { run: StrategyActions; state: ReusableState } {
+    const state: ReusableState = {
+      open: false,
+      verifying: false,
+      outcome: undefined,
+      settle(ended) {
+        if (state.open && state.outcome === undefined) state.outcome = ended;
+      },
+    };
+    return { run: this.bind(state), state };
+  }
+
+  /**
+   * A copy of the strategy with `success`/`fail`/`error`/`pass`/`redirect` reporting to
+   * `state`, as passport's middleware binds them per request. They are arrow functions: some
+   * strategies hand them on unbound, as callbacks.
+   */
+  private bind(state: RunState): StrategyActions {
     const run = Object.create(this.strategy) as StrategyActions;
-    let verifying = false;
     const verify = this.strategy._verify;
     if (typeof verify === 'function') {
       run._verify = function (this: unknown, ...args: unknown[]) {
-        verifying = true;
+        state.verifying = true;
         return verify.apply(this, args);
       };
     }
     run.success = (user, info) =>
-      settle(
+      state.settle(
         user
           ? { kind: 'success', user, info }
           : {
@@ -119,23 +170,42 @@ export class PassportAdapter {
             },
       );
     run.fail = (challenge, status) =>
-      settle(failure(challenge, status, !verifying && (status === 400 || challenge === 400)));
-    run.error = (error) => settle({ kind: 'error', error });
-    run.pass = () => settle(DECLINED_PASS);
+      state.settle(
+        failure(challenge, status, !state.verifying && (status === 400 || challenge === 400)),
+      );
+    run.error = (error) => state.settle({ kind: 'error', error });
+    run.pass = () => state.settle(DECLINED_PASS);
     // A strategy that redirects (an OAuth hop) cannot authenticate an API call.
-    run.redirect = () => settle(DECLINED_REDIRECT);
-    try {
-      run.authenticate(request, OPTIONS);
-    } catch (error) {
-      settle({ kind: 'error', error });
-    }
-    if (outcome !== undefined) return outcome;
-    return new Promise<StrategyOutcome>((later) => {
-      resolve = later;
-    });
+    run.redirect = () => state.settle(DECLINED_REDIRECT);
+    return run;
   }
 }
 
+/** Where the actions of one run report. */
+interface RunState {
+  /** Whether the strategy's `_verify` was called (a refusal after it is not "incomplete"). */
+  verifying: boolean;
+  settle(outcome: StrategyOutcome): void;
+}
+
+/** The state {@link PassportAdapter.runAtOnce} reuses: open only while `authenticate` runs. */
+interface ReusableState extends RunState {
+  open: boolean;
+  outcome: StrategyOutcome | undefined;
+}
+
+function authenticateOnce(run: StrategyActions, request: object, state: RunState): void {
+  try {
+    run.authenticate(request, OPTIONS);
+  } catch (error) {
+    state.settle({ kind: 'error', error });
+  }
+}
+
+const NOT_AT_ONCE: StrategyOutcome = Object.freeze({
+  kind: 'error',
+  error: new Error('the strategy had not ended when authenticate returned'),
+});
 const DECLINED_PASS: StrategyOutcome = Object.freeze({
   kind: 'fail',
   incomplete: false,
