@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../testing/fake-clock.js';
 import { AuthUnavailableError } from '../core/auth-error.js';
@@ -86,6 +87,66 @@ describe('ApiKeyBackend', () => {
     };
     const refused = backend.authenticate(request({ 'x-api-key': key }));
     await expect(refused).rejects.toBeInstanceOf(AuthUnavailableError);
+    await expect(refused).rejects.toMatchObject({ reason: 'API_KEY_STORE_UNAVAILABLE' });
+  });
+
+  it('answers at once with the in-memory store, waiting only to record a use', async () => {
+    const { keys, clock, backend } = setup();
+    const { key } = await keys.create({ owner: 'alice', name: 'a' });
+    const asKey = () => backend.authenticate(request({ 'x-api-key': key }));
+    // The first use is written to the store: that request waits for it.
+    const first = asKey();
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ success: true, identity: 'alice' });
+    clock.advance(59_999);
+    expect(asKey()).toMatchObject({ success: true, identity: 'alice' });
+    clock.advance(1);
+    const again = asKey();
+    expect(again).toBeInstanceOf(Promise);
+    expect(await again).toMatchObject({ success: true });
+    // A refusal is as immediate as a success.
+    expect(backend.authenticate(request({ 'x-api-key': `${key.slice(0, -1)}A` }))).toMatchObject({
+      success: false,
+      reason: 'API_KEY_SECRET_MISMATCH',
+    });
+  });
+
+  it('a revocation takes effect on the next request, with no promise in between', async () => {
+    const { keys, backend } = setup();
+    const { key, record } = await keys.create({ owner: 'alice', name: 'a' });
+    await backend.authenticate(request({ 'x-api-key': key }));
+    expect(backend.authenticate(request({ 'x-api-key': key }))).toMatchObject({ success: true });
+    await keys.revoke(record.id);
+    expect(backend.authenticate(request({ 'x-api-key': key }))).toMatchObject({
+      success: false,
+      reason: 'API_KEY_REVOKED',
+    });
+  });
+
+  it('an Authorization scheme’s key takes the same check', async () => {
+    const { keys, backend } = setup({ scheme: 'ApiKey' });
+    const { key } = await keys.create({ owner: 'alice', name: 'a' });
+    const asScheme = (value: string) => backend.authenticate(request({ authorization: value }));
+    expect(await asScheme(`apikey  ${key}`)).toMatchObject({ success: true, identity: 'alice' });
+    expect(await asScheme(`ApiKey ${key}x`)).toMatchObject({ reason: 'API_KEY_MALFORMED' });
+  });
+
+  it('keeps no raw key once a request is answered', async () => {
+    const { keys, backend } = setup();
+    const { key } = await keys.create({ owner: 'alice', name: 'a' });
+    await backend.authenticate(request({ 'x-api-key': key }));
+    backend.authenticate(request({ 'x-api-key': key }));
+    const secret = key.slice(key.lastIndexOf('_') + 1);
+    expect(inspect(backend, { depth: 12, showHidden: true })).not.toContain(secret);
+  });
+
+  it('a store that throws at once, or whose findById is replaced to fail, is a 503', async () => {
+    const { keys, store, backend } = setup();
+    const { key } = await keys.create({ owner: 'alice', name: 'a' });
+    store.findById = () => {
+      throw new Error('connection refused');
+    };
+    const refused = (async () => backend.authenticate(request({ 'x-api-key': key })))();
     await expect(refused).rejects.toMatchObject({ reason: 'API_KEY_STORE_UNAVAILABLE' });
   });
 });

@@ -12,6 +12,9 @@ import { AuthBackend } from '../core/auth-backend.js';
 import { AuthResults, type AuthResult } from '../core/auth-result.js';
 import type { SecuritySchemeDescription, SecuritySchemes } from '../core/security-scheme.js';
 
+// The carrier's one header: a plain name, which lodash's `get` in the strategy reads directly.
+const CARRIER_HEADER = 'apikey';
+
 // The strategy's own type of its verify callback's `done` (its `user` may be any value).
 type Verified = Parameters<ConstructorParameters<typeof HeaderAPIKeyStrategy>[2]>[1];
 
@@ -42,33 +45,26 @@ export class ApiKeyBackend extends AuthBackend {
   ];
 
   readonly name = 'apikey';
-  private readonly headerAdapter: PassportAdapter;
-  private readonly schemeAdapter: PassportAdapter | undefined;
+  private readonly strategy: PassportAdapter;
+  // What the strategy reads the key from: one object for every request, since a run ends
+  // before `authenticate` returns. It holds the key only during that run.
+  private readonly carrier = { headers: { [CARRIER_HEADER]: '' } };
 
   constructor(
     private readonly keys: ApiKeyService,
     private readonly options: ApiKeySettings,
   ) {
     super();
-    // passReqToCallback stays off: with it on, the strategy never settles under passport's
-    // authenticate middleware. The verify callbacks need nothing from the request anyway.
-    // They hand the key on at once, so the strategy ends before `authenticate` returns and is
-    // run without a promise of its own; the check, which awaits the store, follows it.
-    this.headerAdapter = new PassportAdapter(
-      'apikey-header',
-      new HeaderAPIKeyStrategy({ header: options.header, prefix: '' }, false, handOn),
+    // The key is found here, in its header or after the `Authorization` scheme, and refused
+    // here when it is repeated, too long or empty; passport-headerapikey then reads it from the
+    // carrier and hands it to the verify callback. passReqToCallback stays off: with it on, the
+    // strategy never settles under passport's authenticate middleware, and the callback needs
+    // nothing from the request. The callback hands the key on at once, so the strategy ends
+    // before `authenticate` returns and runs on one reused copy (`runAtOnce`).
+    this.strategy = new PassportAdapter(
+      'apikey',
+      new HeaderAPIKeyStrategy({ header: CARRIER_HEADER, prefix: '' }, false, handOn),
     );
-    this.schemeAdapter =
-      options.scheme === undefined
-        ? undefined
-        : new PassportAdapter(
-            'apikey-authorization',
-            new HeaderAPIKeyStrategy(
-              { header: 'authorization', prefix: '' },
-              false,
-              (value, done) => handOn(afterScheme(value, options.scheme!.length), done),
-            ),
-          );
   }
 
   override get challenge(): string | undefined {
@@ -87,23 +83,37 @@ export class ApiKeyBackend extends AuthBackend {
     return schemes;
   }
 
-  async authenticate(request: AuthRequest): Promise<AuthResult> {
-    const adapter = this.adapterFor(request);
-    if (!(adapter instanceof PassportAdapter)) return adapter;
-    // The strategy reads only headers. Handing it a view keeps the properties passport adds to
-    // a request (login, logout, isAuthenticated…) off the framework's request object, whose
-    // shape Fastify and Express keep stable for speed.
-    // passport-headerapikey ends before `authenticate` returns, so this is no promise.
-    let outcome = adapter.runNow({ headers: request.headers });
-    if (outcome instanceof Promise) outcome = await outcome;
+  /**
+   * The check of the request's key. With a store that answers at once (the in-memory one) the
+   * result itself, without a promise; a promise with any other store.
+   */
+  authenticate(request: AuthRequest): AuthResult | Promise<AuthResult> {
+    const key = this.keyOf(request);
+    if (typeof key !== 'string') return key;
+    const carrier = this.carrier;
+    carrier.headers[CARRIER_HEADER] = key;
+    // runAtOnce never throws (a throwing strategy is an `error` outcome), so the carrier is
+    // always emptied right after.
+    const outcome = this.strategy.runAtOnce(carrier);
+    carrier.headers[CARRIER_HEADER] = '';
     if (outcome.kind !== 'success') return this.refusal(outcome);
-    // Awaited here, not through a helper: one async layer fewer per request.
-    let checked: ApiKeyCheck;
+    let checked: ApiKeyCheck | Promise<ApiKeyCheck>;
     try {
-      checked = await this.keys.check(outcome.user as string);
+      checked = this.keys.check(outcome.user as string);
     } catch (error) {
-      throw unavailable(error, 'DEPENDENCY_UNAVAILABLE', 'the API key check threw');
+      throw checkFailure(error);
     }
+    return checked instanceof Promise
+      ? checked.then(
+          (answer) => this.toResult(answer),
+          (error: unknown) => {
+            throw checkFailure(error);
+          },
+        )
+      : this.toResult(checked);
+  }
+
+  private toResult(checked: ApiKeyCheck): AuthResult {
     if (!checked.valid) return AuthResults.invalid(this.name, checked.reason, checked.detail);
     const key = checked.key;
     return AuthResults.success(this.name, key.owner, {
@@ -115,10 +125,10 @@ export class ApiKeyBackend extends AuthBackend {
   }
 
   /**
-   * The adapter whose header carries the request's key, or the result when there is nothing to
-   * check: no key at all, or a header the strategy must not see (repeated, too long, empty).
+   * The key the request carries, or the result when there is nothing to check: no key at all,
+   * or a header the strategy must not see (repeated, too long, empty).
    */
-  private adapterFor(request: AuthRequest): PassportAdapter | AuthResult {
+  private keyOf(request: AuthRequest): string | AuthResult {
     const value = request.headers[this.options.header];
     if (value !== undefined) {
       // Node joins a repeated custom header into one value with ", ", which no key contains.
@@ -130,11 +140,11 @@ export class ApiKeyBackend extends AuthBackend {
       }
       // The strategy would refuse an empty value itself, with nothing but free text to say why.
       if (value === '') return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'empty header');
-      return this.headerAdapter;
+      return value;
     }
-    if (this.schemeAdapter !== undefined) {
+    if (this.options.scheme !== undefined) {
       const authorization = request.headers.authorization;
-      if (authorization !== undefined && hasScheme(authorization, this.options.scheme!)) {
+      if (authorization !== undefined && hasScheme(authorization, this.options.scheme)) {
         // Node keeps only the first of repeated Authorization headers; look at the raw list.
         if (authorization.length > MAX_API_KEY_LENGTH + 64) {
           return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'Authorization too long');
@@ -146,7 +156,13 @@ export class ApiKeyBackend extends AuthBackend {
             'Authorization sent more than once',
           );
         }
-        return this.schemeAdapter;
+        const key = authorization.slice(this.options.scheme.length).trim();
+        // A scheme with nothing after it: the reason the check gives a value not in the key
+        // format, where the strategy would turn it into a bare `fail`.
+        if (key === '') {
+          return AuthResults.invalid(this.name, 'API_KEY_MALFORMED', 'not in the key format');
+        }
+        return key;
       }
     }
     return AuthResults.missing(this.name);
@@ -156,19 +172,18 @@ export class ApiKeyBackend extends AuthBackend {
   private refusal(outcome: Exclude<StrategyOutcome, { kind: 'success' }>): AuthResult {
     if (outcome.kind === 'fail')
       return AuthResults.invalid(this.name, outcome.reason, outcome.detail);
-    throw unavailable(outcome.error, 'DEPENDENCY_UNAVAILABLE', 'the API key check threw');
+    throw checkFailure(outcome.error);
   }
 }
 
-/**
- * The strategies' verify callback: the key goes on to {@link ApiKeyService.check}. An empty one
- * (an `Authorization` scheme with nothing after it) is refused here, with the reason the check
- * gives a value not in the key format: the strategy would turn it into a bare `fail`.
- */
+/** The strategy's verify callback: the key goes on to {@link ApiKeyService.check}. */
 function handOn(key: string, done: Verified): void {
-  if (key === '')
-    done(null, undefined, { reason: 'API_KEY_MALFORMED', detail: 'not in the key format' });
-  else done(null, key);
+  done(null, key);
+}
+
+/** A store or check that failed: 503, never a pass. */
+function checkFailure(error: unknown): Error {
+  return unavailable(error, 'DEPENDENCY_UNAVAILABLE', 'the API key check threw');
 }
 
 /** Whether `value` starts with `scheme` (case-insensitive, RFC 9110) followed by a space. */
@@ -178,10 +193,6 @@ function hasScheme(value: string, scheme: string): boolean {
     value.charCodeAt(scheme.length) === 0x20 &&
     value.slice(0, scheme.length).toLowerCase() === scheme
   );
-}
-
-function afterScheme(value: string, schemeLength: number): string {
-  return value.slice(schemeLength).trim();
 }
 
 /** How often header `name` (lower case) appears in the raw request, on Express and Fastify. */

@@ -7,6 +7,7 @@ import type { AuthReasonCode } from '../core/auth-reason.js';
 import { createApiKey, digestMatches, parseApiKey } from './api-key.js';
 import { ApiKeySettings } from './api-key-settings.js';
 import { ApiKeyStore, type ApiKeyInfo, type ApiKeyRecord } from './api-key-store.js';
+import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
 
 /** What {@link ApiKeyService.create} takes. */
 export interface CreateApiKeyInput {
@@ -170,22 +171,39 @@ export class ApiKeyService {
 
   /**
    * {@link verify}, handing back the stored record itself rather than a copy without its hash:
-   * for `ApiKeyBackend`, which reads four fields of it and keeps none. The hot path: the store
-   * is awaited inline rather than through `storeCall`, one closure and one promise fewer.
+   * for `ApiKeyBackend`, which reads four fields of it and keeps none. The hot path: with a store
+   * that answers at once (the in-memory one) the check is the result itself, no promise; a
+   * store's promise is awaited inline rather than through `storeCall`. It throws or rejects
+   * `AuthUnavailableError` when the store fails.
    *
    * @internal
    */
-  async check(key: string): Promise<ApiKeyCheck> {
+  check(key: string): ApiKeyCheck | Promise<ApiKeyCheck> {
     const parsed = parseApiKey(key);
     // The reason never names the expected prefix: it reaches logs, and logs get shared.
     if (!parsed) return failed('API_KEY_MALFORMED', 'not in the key format');
     if (parsed.prefix !== this.options.prefix) return failed('API_KEY_MALFORMED', 'wrong prefix');
+    const record = InMemoryApiKeyStore.findNow(this.store, parsed.id);
+    return record === undefined ? this.checkStored(key, parsed.id) : this.judge(key, record);
+  }
+
+  /** {@link check} with a store that answers through a promise. */
+  private async checkStored(key: string, id: string): Promise<ApiKeyCheck> {
     let record: ApiKeyRecord | null;
     try {
-      record = await this.store.findById(parsed.id);
+      record = await this.store.findById(id);
     } catch (error) {
       throw unavailable(error, 'API_KEY_STORE_UNAVAILABLE');
     }
+    return this.judge(key, record);
+  }
+
+  /**
+   * The digest in constant time, then revocation and expiry, on every request: nothing of a
+   * record is remembered between requests. The last use is written at most once a minute,
+   * the only time a success waits.
+   */
+  private judge(key: string, record: ApiKeyRecord | null): ApiKeyCheck | Promise<ApiKeyCheck> {
     if (!record) return failed('API_KEY_UNKNOWN');
     if (!digestMatches(key, record.hash, this.options.pepper)) {
       return failed('API_KEY_SECRET_MISMATCH');
@@ -194,8 +212,13 @@ export class ApiKeyService {
     if (record.revokedAt !== null && record.revokedAt <= now) return failed('API_KEY_REVOKED');
     if (record.expiresAt !== null && record.expiresAt <= now) return failed('API_KEY_EXPIRED');
     if (record.lastUsedAt === null || record.lastUsedAt <= now - LAST_USE_INTERVAL_MS) {
-      await storeCall(() => this.store.recordUse(record.id, now, LAST_USE_INTERVAL_MS));
+      return this.recordUse(record, now);
     }
+    return { valid: true, key: record };
+  }
+
+  private async recordUse(record: ApiKeyRecord, now: number): Promise<ApiKeyCheck> {
+    await storeCall(() => this.store.recordUse(record.id, now, LAST_USE_INTERVAL_MS));
     return { valid: true, key: record };
   }
 

@@ -21,4 +21,21 @@ describe('InMemoryApiKeyStore', () => {
       (found as { revokedAt: number | null }).revokedAt = null;
     }).toThrow(TypeError);
   });
+
+  it('is read at once only while findById is its own', async () => {
+    const store = new InMemoryApiKeyStore();
+    const record = sampleRecord();
+    await store.insert(record);
+    expect(InMemoryApiKeyStore.findNow(store, record.id)).toEqual(await store.findById(record.id));
+    expect(InMemoryApiKeyStore.findNow(store, 'no-such-id')).toBeNull();
+    // A subclass or a test that replaces findById (to count, to fail) is read through it.
+    class Counting extends InMemoryApiKeyStore {
+      override async findById(id: string) {
+        return super.findById(id);
+      }
+    }
+    expect(InMemoryApiKeyStore.findNow(new Counting(), record.id)).toBeUndefined();
+    store.findById = async () => null;
+    expect(InMemoryApiKeyStore.findNow(store, record.id)).toBeUndefined();
+  });
 });

@@ -23,6 +23,19 @@ export class InMemoryApiKeyStore extends ApiKeyStore {
     return this.byId.get(id) ?? null;
   }
 
+  /**
+   * What `store.findById(id)` resolves, read at once, when `store` is an in-memory store whose
+   * `findById` is this class's own: the request path then spends no promise on the store.
+   * `undefined` for any other store, or when a subclass or a test replaced `findById` (to fail,
+   * to count calls): such a store is read through its promise, as written.
+   *
+   * @internal
+   */
+  static findNow(store: ApiKeyStore, id: string): ApiKeyRecord | null | undefined {
+    if (store.findById !== ownFindById) return undefined;
+    return (store as InMemoryApiKeyStore).byId.get(id) ?? null;
+  }
+
   async listByOwner(owner: string): Promise<ApiKeyRecord[]> {
     return (this.byOwner.get(owner) ?? [])
       .map((id) => this.byId.get(id)!)
@@ -52,6 +65,8 @@ export class InMemoryApiKeyStore extends ApiKeyStore {
     }
   }
 }
+
+const ownFindById = InMemoryApiKeyStore.prototype.findById;
 
 /** A frozen copy with the fields in one fixed order, so every stored record has one shape. */
 function freeze(record: ApiKeyRecord): ApiKeyRecord {
