@@ -261,6 +261,46 @@ describe('PassportAdapter', () => {
     expect(adapter.runAtOnce({})).toMatchObject({ kind: 'error' });
   });
 
+  it("runAtOnce: a late action fired during another request's run does not decide it", () => {
+    let late: (() => void) | undefined;
+    const adapter = new PassportAdapter('later', {
+      name: 'later',
+      authenticate(this: Actions, req: { who?: string; fireLate?: boolean }) {
+        if (req.fireLate) {
+          // The first request's stored success fires inside the second request's run.
+          late!();
+          return this.fail({ reason: 'API_KEY_UNKNOWN' });
+        }
+        late = () => this.success({ id: req.who });
+      },
+    } as unknown as Strategy);
+    expect(adapter.runAtOnce({ who: 'alice' })).toMatchObject({ kind: 'error' });
+    expect(adapter.runAtOnce({ fireLate: true })).toMatchObject({
+      kind: 'fail',
+      reason: 'API_KEY_UNKNOWN',
+    });
+  });
+
+  it('runAtOnce: a run started from inside another is refused, and the outer keeps its own outcome', () => {
+    let inner: unknown;
+    const adapter: PassportAdapter = new PassportAdapter('nested', {
+      name: 'nested',
+      authenticate(this: Actions, req: { who: string }) {
+        this.success({ id: req.who });
+        if (req.who === 'alice') inner = adapter.runAtOnce({ who: 'mallory' });
+      },
+    } as unknown as Strategy);
+    expect(adapter.runAtOnce({ who: 'alice' })).toMatchObject({
+      kind: 'success',
+      user: { id: 'alice' },
+    });
+    expect(inner).toMatchObject({ kind: 'error' });
+    expect(adapter.runAtOnce({ who: 'bob' })).toMatchObject({
+      kind: 'success',
+      user: { id: 'bob' },
+    });
+  });
+
   it('runAtOnce tells an incomplete request from a refused credential on every run', () => {
     const adapter = new PassportAdapter('local-like', {
       name: 'local-like',

@@ -116,17 +116,22 @@ export class PassportAdapter {
    * the key). Every run reuses one copy of the strategy and its bound actions, so a request
    * makes no copy and no closures. Since nothing is left pending, an action called after
    * `authenticate` returned is ignored, and a run that has not ended by then is an `error`
-   * outcome: such a strategy belongs with {@link runNow}. Not re-entrant: the verify callback
-   * must not run this adapter again.
+   * outcome: such a strategy belongs with {@link runNow}.
    */
   runAtOnce(request: object): StrategyOutcome {
     const once = (this.once ??= this.reusableRun());
     const state = once.state;
+    // A verify callback that ran the adapter again would share the outer run's state, and one
+    // request's outcome could be handed to the other: the inner run is refused as an error.
+    if (state.open) return REENTERED;
     state.open = true;
     state.verifying = false;
     authenticateOnce(once.run, request, state);
     state.open = false;
     const outcome = state.outcome ?? NOT_AT_ONCE;
+    // A run that did not end may still hold the copy's actions and call them later, during
+    // another request's run: the copy is dropped so those actions report to a closed state.
+    if (state.outcome === undefined) this.once = undefined;
     // The outcome may carry the credential; the adapter keeps nothing of a request.
     state.outcome = undefined;
     return outcome;
@@ -205,6 +210,10 @@ function authenticateOnce(run: StrategyActions, request: object, state: RunState
 const NOT_AT_ONCE: StrategyOutcome = Object.freeze({
   kind: 'error',
   error: new Error('the strategy had not ended when authenticate returned'),
+});
+const REENTERED: StrategyOutcome = Object.freeze({
+  kind: 'error',
+  error: new Error('runAtOnce was called again while a run was in progress'),
 });
 const DECLINED_PASS: StrategyOutcome = Object.freeze({
   kind: 'fail',
