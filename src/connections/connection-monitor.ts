@@ -49,7 +49,8 @@ export class ConnectionMonitor implements OnModuleDestroy {
     private readonly settings: TransportSettings,
     events: AuthEventPublisher,
   ) {
-    this.unsubscribe = events.subscribe((event) => this.onEvent(event));
+    // Only the revocations: the guard then builds no `authenticated` event that nobody reads.
+    this.unsubscribe = events.subscribe((event) => this.onEvent(event), REVOCATIONS);
   }
 
   /** How many connections are being watched. */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 import { AuthEventPublisher } from './auth-event-publisher.js';
 import type { AuthEvent } from './auth-event.js';
-import { AuthEvents } from './auth-events.js';
+import { AuthEvents, LoggerAuthEvents } from './auth-events.js';
 
 class Kept extends AuthEvents {
   readonly events: AuthEvent[] = [];
@@ -89,5 +89,39 @@ describe('AuthEventPublisher', () => {
     stop();
     publisher.publish({ type: 'logout' });
     expect(heard).toHaveLength(1);
+  });
+
+  it('hands a listener that named types only events of those types', () => {
+    const publisher = new AuthEventPublisher(new Kept(), new FakeClock(0));
+    const heard: string[] = [];
+    const everything: string[] = [];
+    publisher.subscribe((event) => heard.push(event.type), ['logout', 'token_revoked']);
+    publisher.subscribe((event) => everything.push(event.type));
+    for (const type of ['authenticated', 'logout', 'login', 'token_revoked']) {
+      publisher.publish({ type });
+    }
+    expect(heard).toEqual(['logout', 'token_revoked']);
+    expect(everything).toEqual(['authenticated', 'logout', 'login', 'token_revoked']);
+  });
+
+  it('wants every event for a sink of its own, and a success only when a listener reads it with the default sink', () => {
+    const own = new AuthEventPublisher(new Kept(), new FakeClock(0));
+    expect(own.wants('authenticated')).toBe(true);
+    // A subclass of the default sink with its own emit may log successes: it gets them.
+    const logsAll = new (class extends LoggerAuthEvents {
+      override emit(): void {}
+    })();
+    expect(new AuthEventPublisher(logsAll, new FakeClock(0)).wants('authenticated')).toBe(true);
+
+    const quiet = new AuthEventPublisher(new LoggerAuthEvents(), new FakeClock(0));
+    expect(quiet.wants('authenticated')).toBe(false);
+    expect(quiet.wants('authentication_failed')).toBe(true);
+    const stopRevocations = quiet.subscribe(() => undefined, ['token_revoked']);
+    expect(quiet.wants('authenticated')).toBe(false);
+    const stopAll = quiet.subscribe(() => undefined);
+    expect(quiet.wants('authenticated')).toBe(true);
+    stopAll();
+    expect(quiet.wants('authenticated')).toBe(false);
+    stopRevocations();
   });
 });

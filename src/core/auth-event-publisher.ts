@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { sanitizeDetail } from './auth-reason.js';
-import type { AuthEvent } from './auth-event.js';
-import { AuthEvents } from './auth-events.js';
+import type { AuthEvent, AuthEventType } from './auth-event.js';
+import { AuthEvents, LoggerAuthEvents } from './auth-events.js';
 import { Clock } from './clock.js';
 
 /** An {@link AuthEvent} before the publisher stamps its time. */
@@ -9,6 +9,12 @@ export type AuthEventInput = Omit<AuthEvent, 'at'>;
 
 /** Something in the library that reacts to events as they are published (see `subscribe`). */
 export type AuthEventListener = (event: AuthEvent) => void;
+
+/** A listener, with the types it asked for (`undefined`: every type). */
+interface Subscription {
+  readonly listener: AuthEventListener;
+  readonly types: ReadonlySet<string> | undefined;
+}
 
 /**
  * The one way auth events reach the {@link AuthEvents} sink, with one policy: the time comes from
@@ -32,12 +38,27 @@ export type AuthEventListener = (event: AuthEvent) => void;
 @Injectable()
 export class AuthEventPublisher {
   private static readonly logger = new Logger('Gatehouse');
-  private readonly listeners: AuthEventListener[] = [];
+  private readonly listeners: Subscription[] = [];
+  // The default sink's own `emit` drops successful authentications (one line per request would
+  // drown the log); a sink with any other `emit`, a subclass's included, gets every event.
+  private readonly sinkDropsAuthenticated: boolean;
 
   constructor(
     private readonly sink: AuthEvents,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sinkDropsAuthenticated = sink.emit === LoggerAuthEvents.prototype.emit;
+  }
+
+  /**
+   * Whether an event of `type` would reach anyone: the sink or a listener. `false` only when
+   * publishing it would change nothing, so a caller on the request path may skip building it.
+   */
+  wants(type: AuthEventType): boolean {
+    if (!this.sinkDropsAuthenticated || type !== 'authenticated') return true;
+    for (const { types } of this.listeners) if (types === undefined || types.has(type)) return true;
+    return false;
+  }
 
   /** Stamps `event` with the time and hands it to the sink. */
   publish(event: AuthEventInput): void {
@@ -66,7 +87,8 @@ export class AuthEventPublisher {
         error instanceof Error ? error.stack : String(error),
       );
     }
-    for (const listener of this.listeners) {
+    for (const { listener, types } of this.listeners) {
+      if (types !== undefined && !types.has(stamped.type)) continue;
       try {
         listener(stamped);
       } catch (error) {
@@ -81,12 +103,17 @@ export class AuthEventPublisher {
   /**
    * Calls `listener` with every event after the sink, under the same policy (a throw is logged
    * and ignored). The library uses it to end open connections as soon as their credential is
-   * revoked. Returns the function that removes the listener.
+   * revoked. With `types`, only events of those types reach it. Returns the function that
+   * removes the listener.
    */
-  subscribe(listener: AuthEventListener): () => void {
-    this.listeners.push(listener);
+  subscribe(listener: AuthEventListener, types?: Iterable<AuthEventType>): () => void {
+    const subscription: Subscription = {
+      listener,
+      types: types === undefined ? undefined : new Set(types),
+    };
+    this.listeners.push(subscription);
     return () => {
-      const index = this.listeners.indexOf(listener);
+      const index = this.listeners.indexOf(subscription);
       if (index !== -1) this.listeners.splice(index, 1);
     };
   }

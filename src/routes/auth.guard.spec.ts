@@ -1,12 +1,14 @@
-import { Controller, Get, Injectable } from '@nestjs/common';
+import { Controller, Get, Injectable, Logger } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   Auth,
   AuthBackend,
+  AuthEventPublisher,
   AuthEvents,
   AuthGuard,
+  AuthenticationFailedError,
   AuthModule,
   AuthResults,
   AuthUnavailableError,
@@ -179,5 +181,187 @@ describe('AuthGuard called directly', () => {
       backend: 'case',
       path: '/read',
     });
+  });
+});
+
+/** Answers at once, as a cached JWT does: no promise. */
+@Injectable()
+class AtOnceBackend extends AuthBackend {
+  readonly name = 'at-once';
+
+  authenticate(request: AuthRequest): AuthResult {
+    const who = request.headers['x-user'];
+    return typeof who === 'string'
+      ? AuthResults.success(this.name, who, { credentialId: `cred-${who}` })
+      : AuthResults.missing(this.name);
+  }
+}
+
+/** Answers from memory without a promise; `async-*` identities answer with one. */
+@Injectable()
+class AtOnceUsers extends UserModel {
+  loadUser(identity: string): SimpleUser | null | Promise<SimpleUser | null> {
+    switch (identity) {
+      case 'ada':
+        return new SimpleUser({ identity, roles: ['reader'] });
+      case 'async-ada':
+        return Promise.resolve(new SimpleUser({ identity, roles: ['reader'] }));
+      case 'broken':
+        throw new Error('users table unreachable');
+      case 'async-broken':
+        return Promise.reject(new Error('users table unreachable'));
+      case 'async-disabled':
+        return Promise.resolve(null);
+      default:
+        return null;
+    }
+  }
+}
+
+@Controller()
+class AtOnceController {
+  @Get('read')
+  @Auth('at-once')
+  @HasPermission('reports:read')
+  read(): string {
+    return 'ok';
+  }
+}
+
+describe.each([
+  ['the default sink', undefined],
+  ['a sink of its own', RecordedEvents],
+])('AuthGuard with a backend and a user model that answer at once (%s)', (_, events) => {
+  let guard: AuthGuard;
+  let publisher: AuthEventPublisher;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AuthModule.forRoot({
+          backends: [AtOnceBackend],
+          userModel: AtOnceUsers,
+          roles: { reader: { permissions: ['reports:read'] } },
+          events,
+          globalGuard: false,
+        }),
+      ],
+      controllers: [AtOnceController],
+    }).compile();
+    await moduleRef.init();
+    guard = moduleRef.get(AuthGuard);
+    publisher = moduleRef.get(AuthEventPublisher);
+    close = () => moduleRef.close();
+  });
+  afterAll(() => close());
+
+  const call = (user: string | undefined) => {
+    const request: AuthRequest = {
+      headers: user === undefined ? {} : { 'x-user': user },
+      method: 'GET',
+      url: '/read?x=1',
+      ip: '127.0.0.1',
+    };
+    const context = new ExecutionContextHost(
+      [request, { header: () => undefined }, undefined],
+      AtOnceController,
+      AtOnceController.prototype.read,
+    );
+    context.setType('http');
+    return { request, outcome: guard.canActivate(context) };
+  };
+
+  it('passes a user loaded without a promise, and one loaded with a promise', async () => {
+    for (const identity of ['ada', 'async-ada']) {
+      const { request, outcome } = call(identity);
+      expect(outcome).toBeInstanceOf(Promise);
+      await expect(outcome).resolves.toBe(true);
+      expect(request.user?.identity).toBe(identity);
+      expect([...request.authInfo!.permissions]).toEqual(['reports:read']);
+    }
+  });
+
+  it('refuses an unknown or disabled user (401) either way', async () => {
+    for (const identity of ['nobody', 'async-disabled']) {
+      const { request, outcome } = call(identity);
+      await expect(outcome).rejects.toBeInstanceOf(AuthenticationFailedError);
+      expect(request.user?.isAuthenticated).toBe(false);
+    }
+  });
+
+  it('answers 503 when the user model throws or rejects, as a rejection, never a pass', async () => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    for (const identity of ['broken', 'async-broken']) {
+      const error = await call(identity).outcome.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthUnavailableError);
+      expect((error as AuthUnavailableError).reason).toBe('USER_MODEL_UNAVAILABLE');
+    }
+    vi.restoreAllMocks();
+  });
+
+  it('hands a subscriber every event of the guard, with every field', async () => {
+    const heard: AuthEvent[] = [];
+    const stop = publisher.subscribe((event) => heard.push(event));
+    try {
+      await call('ada').outcome;
+      await call(undefined).outcome.catch(() => undefined);
+      await call('nobody').outcome.catch(() => undefined);
+    } finally {
+      stop();
+    }
+    const common = {
+      at: expect.any(Number),
+      detail: undefined,
+      method: 'GET',
+      path: '/read',
+      transport: undefined,
+      operation: undefined,
+      ip: '127.0.0.1',
+      error: undefined,
+    };
+    expect(heard).toEqual([
+      {
+        ...common,
+        type: 'authenticated',
+        backend: 'at-once',
+        identity: 'ada',
+        reason: undefined,
+        credentialId: 'cred-ada',
+      },
+      {
+        ...common,
+        type: 'authentication_failed',
+        backend: 'at-once',
+        identity: undefined,
+        reason: 'CREDENTIAL_MISSING',
+        credentialId: undefined,
+      },
+      {
+        ...common,
+        type: 'authentication_failed',
+        backend: 'at-once',
+        identity: 'nobody',
+        reason: 'USER_NOT_FOUND',
+        credentialId: undefined,
+      },
+    ]);
+  });
+
+  it('builds a success event only when someone reads it', async () => {
+    // The default sink drops successes; a sink of its own gets them.
+    expect(publisher.wants('authenticated')).toBe(events !== undefined);
+    const stop = publisher.subscribe(() => undefined, ['logout']);
+    expect(publisher.wants('authenticated')).toBe(events !== undefined);
+    stop();
+    const heard: AuthEvent[] = [];
+    const listen = publisher.subscribe((event) => heard.push(event), ['authenticated']);
+    expect(publisher.wants('authenticated')).toBe(true);
+    await call('ada').outcome;
+    listen();
+    expect(heard.map((event) => [event.type, event.identity])).toEqual([['authenticated', 'ada']]);
+    if (events !== undefined) {
+      expect(RecordedEvents.events.at(-1)).toEqual(heard[0]);
+    }
   });
 });

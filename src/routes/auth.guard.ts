@@ -50,9 +50,8 @@ export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): Promise<boolean> {
     const type = context.getType();
     if (type === 'http') {
-      // Returned, not awaited: no extra promise on the HTTP path.
       const policy = this.policies.resolve(context.getClass(), context.getHandler());
-      return this.authorize(this.getRequest(context), policy, context);
+      return this.settle(this.getRequest(context), policy, context, true);
     }
     return this.activate(context, type);
   }
@@ -65,58 +64,155 @@ export class AuthGuard implements CanActivate {
    * have no execution context (and announce no success: one `authenticated` event per
    * connection is enough).
    */
-  async authorize(
+  authorize(
     request: AuthRequest,
     policy: RoutePolicy,
     context?: ExecutionContext,
     announce = true,
   ): Promise<true> {
-    let success: AuthSuccess | undefined;
-    let failure: AuthFailure | undefined;
-    // The backend and the user model are awaited right here rather than through async helpers:
-    // each async layer costs a promise and a microtask on every request.
-    for (const backend of policy.backends) {
-      let result: AuthResult;
+    return this.settle(request, policy, context, announce);
+  }
+
+  /** {@link decideNow} as a promise: a decision made at once is answered with a settled one. */
+  private settle(
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    announce: boolean,
+  ): Promise<true> {
+    try {
+      const outcome = this.decideNow(request, policy, context, announce);
+      return outcome === true ? PASSED : outcome;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The decision, synchronous as far as the backends and the user model allow: `true`, a throw,
+   * or (only where a step answered with a promise) a promise of either. Each promise and each
+   * `await` costs an allocation and a microtask on every request, so none is made for a step that
+   * answered at once (a cached JWT, an in-memory user model).
+   */
+  private decideNow(
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    announce: boolean,
+    start = 0,
+    failure?: AuthFailure,
+  ): true | Promise<true> {
+    const backends = policy.backends;
+    for (let index = start; index < backends.length; index++) {
+      const backend = backends[index]!;
+      let answer: AuthResult | PromiseLike<AuthResult>;
       try {
-        // A backend that answered synchronously (a cached JWT) is not awaited: awaiting a value
-        // still costs a microtask.
-        const answer = backend.authenticate(request);
-        result = isThenable(answer) ? await answer : answer;
+        answer = backend.authenticate(request);
       } catch (error) {
         throw this.backendFailure(backend, request, error);
       }
-      if (result.success) {
-        success = result;
-        break;
+      if (isThenable(answer)) {
+        return this.awaitBackend(answer, index, request, policy, context, announce, failure);
       }
-      // Keep the most telling failure: forbidden over invalid over missing.
-      if (failure === undefined || rank(result) > rank(failure)) failure = result;
+      if (answer.success) return this.loadUser(request, policy, context, announce, answer);
+      failure = telling(failure, answer);
     }
+    return this.unauthenticated(request, policy, context, failure);
+  }
 
-    if (success === undefined) {
-      if (failure?.forbidden && !policy.public) {
-        // The only event of the refusal: backends report a forbidden credential, never emit.
-        this.emit(
-          'permission_denied',
-          request,
-          failure.backend,
-          failure.identity,
-          failure,
-          failure.credentialId,
-        );
-        throw new PermissionDeniedError(failure.reason, { detail: failure.detail });
-      }
-      return this.anonymous(context, request, policy, failure ?? NO_CREDENTIAL, failure?.backend);
+  /** {@link decideNow} past a backend that answered with a promise. */
+  private async awaitBackend(
+    answer: PromiseLike<AuthResult>,
+    index: number,
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    announce: boolean,
+    failure: AuthFailure | undefined,
+  ): Promise<true> {
+    let result: AuthResult;
+    try {
+      result = await answer;
+    } catch (error) {
+      throw this.backendFailure(policy.backends[index]!, request, error);
     }
+    const outcome = result.success
+      ? this.loadUser(request, policy, context, announce, result)
+      : this.decideNow(request, policy, context, announce, index + 1, telling(failure, result));
+    return outcome === true ? outcome : await outcome;
+  }
 
+  /** No backend succeeded: a 403 for a forbidden credential, else anonymous (or a 401). */
+  private unauthenticated(
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    failure: AuthFailure | undefined,
+  ): true {
+    if (failure?.forbidden && !policy.public) {
+      // The only event of the refusal: backends report a forbidden credential, never emit.
+      this.emit(
+        'permission_denied',
+        request,
+        failure.backend,
+        failure.identity,
+        failure,
+        failure.credentialId,
+      );
+      throw new PermissionDeniedError(failure.reason, { detail: failure.detail });
+    }
+    return this.anonymous(context, request, policy, failure ?? NO_CREDENTIAL, failure?.backend);
+  }
+
+  /** The user of a successful result: the backend's, else the user model's. */
+  private loadUser(
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    announce: boolean,
+    success: AuthSuccess,
+  ): true | Promise<true> {
     let user: unknown = success.user;
     if (user === undefined || user === null) {
       try {
-        user = await this.users.loadUser(success.identity, { request, result: success });
+        user = this.users.loadUser(success.identity, { request, result: success });
       } catch (error) {
         throw this.userModelFailure(request, success, error);
       }
+      if (isThenable(user)) {
+        return this.awaitUser(user, request, policy, context, announce, success);
+      }
     }
+    return this.admit(request, policy, context, announce, success, user);
+  }
+
+  /** {@link loadUser} for a user model that answered with a promise. */
+  private async awaitUser(
+    pending: PromiseLike<unknown>,
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    announce: boolean,
+    success: AuthSuccess,
+  ): Promise<true> {
+    let user: unknown;
+    try {
+      user = await pending;
+    } catch (error) {
+      throw this.userModelFailure(request, success, error);
+    }
+    return this.admit(request, policy, context, announce, success, user);
+  }
+
+  /** The request is `user`'s, if that is a real user; then the route's own checks. */
+  private admit(
+    request: AuthRequest,
+    policy: RoutePolicy,
+    context: ExecutionContext | undefined,
+    announce: boolean,
+    success: AuthSuccess,
+    user: unknown,
+  ): true {
     // Only a real, authenticated user passes. A user model that answers with the anonymous user
     // (a disabled account), with `undefined`, or with whatever a plain-object lookup finds under
     // "constructor" must not open a protected route.
@@ -139,15 +235,16 @@ export class AuthGuard implements CanActivate {
     if (request.transport !== undefined) (request as DecidedView)[DECIDED] = info;
 
     if (!policy.public) this.enforce(request, policy, info);
-    if (!announce) return true;
-    this.emit(
-      'authenticated',
-      request,
-      success.backend,
-      success.identity,
-      undefined,
-      success.credentialId,
-    );
+    if (announce) {
+      this.emit(
+        'authenticated',
+        request,
+        success.backend,
+        success.identity,
+        undefined,
+        success.credentialId,
+      );
+    }
     return true;
   }
 
@@ -194,25 +291,14 @@ export class AuthGuard implements CanActivate {
       }
       const policy = this.policies.resolve(context.getClass(), context.getHandler());
       const decided = decidedFor(request, policy);
-      if (decided === undefined) return this.decide(transport, context, request, policy);
+      if (decided === undefined) {
+        const outcome = this.decideNow(request, policy, context, true);
+        return outcome === true ? ALLOWED : refusedIn(transport, context, outcome);
+      }
       if (!policy.public) this.enforce(request, policy, decided);
       return ALLOWED;
     } catch (error) {
       return Promise.reject(refusal(transport, context, error));
-    }
-  }
-
-  /** The decision on a view not decided yet, refused in its transport's terms. */
-  private async decide(
-    transport: AuthTransport,
-    context: ExecutionContext,
-    request: AuthRequest,
-    policy: RoutePolicy,
-  ): Promise<boolean> {
-    try {
-      return await this.authorize(request, policy, context);
-    } catch (error) {
-      throw refusal(transport, context, error);
     }
   }
 
@@ -309,6 +395,8 @@ export class AuthGuard implements CanActivate {
     why?: AuthRejection,
     credentialId?: string,
   ): void {
+    // With the default sink, nobody reads a success: it is not even built.
+    if (!this.events.wants(type)) return;
     this.events.publish({
       type,
       backend,
@@ -346,8 +434,22 @@ export class AuthGuard implements CanActivate {
   }
 }
 
-/** What `activate` answers a call it lets through without a new decision: settled once. */
-const ALLOWED: Promise<boolean> = Promise.resolve(true);
+/** What the guard answers a call it let through without waiting: settled once, shared. */
+const PASSED: Promise<true> = Promise.resolve(true);
+const ALLOWED: Promise<boolean> = PASSED;
+
+/** `pending`, with a refusal it rejects with put in `transport`'s terms. */
+async function refusedIn(
+  transport: AuthTransport,
+  context: ExecutionContext,
+  pending: Promise<true>,
+): Promise<boolean> {
+  try {
+    return await pending;
+  } catch (error) {
+    throw refusal(transport, context, error);
+  }
+}
 
 /**
  * What `request` (a view of another transport) was authenticated as, when that decision holds
@@ -406,6 +508,11 @@ function isAuthenticatedUser(user: unknown): user is BaseUser {
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** The more telling of two failures: forbidden over invalid over missing. */
+function telling(kept: AuthFailure | undefined, failure: AuthFailure): AuthFailure {
+  return kept === undefined || rank(failure) > rank(kept) ? failure : kept;
 }
 
 function rank(failure: AuthFailure): number {

@@ -19,8 +19,12 @@ export interface UserLoadContext {
  * Loads users by identity. It is the DI token and the type in one: implement it and pass the
  * class as `userModel` to `AuthModule.forRoot`.
  *
- * Return `null` for an unknown or disabled user (the request gets 401). Throw when the store
- * fails: the guard answers 503 and logs it; it never lets the request through.
+ * Return `null` for an unknown or disabled user (the request gets 401). Throw (or reject) when
+ * the store fails: the guard answers 503 and logs it; it never lets the request through.
+ *
+ * It is asked on every request and every WebSocket message, so a disabled user is refused at
+ * once. A model that answers from memory may return the user itself rather than a promise: the
+ * guard then decides without a promise or a microtask of its own.
  *
  * @example
  * @Injectable()
@@ -34,5 +38,8 @@ export interface UserLoadContext {
  * }
  */
 export abstract class UserModel<TUser extends BaseUser = BaseUser> {
-  abstract loadUser(identity: string, context: UserLoadContext): Promise<TUser | null>;
+  abstract loadUser(
+    identity: string,
+    context: UserLoadContext,
+  ): Promise<TUser | null> | TUser | null;
 }
