@@ -42,12 +42,15 @@ export class AuthEventPublisher {
   // The default sink's own `emit` drops successful authentications (one line per request would
   // drown the log); a sink with any other `emit`, a subclass's included, gets every event.
   private readonly sinkDropsAuthenticated: boolean;
+  // Whether a success reaches anyone; kept up to date by `subscribe`, as it is asked per request.
+  private successesRead: boolean;
 
   constructor(
     private readonly sink: AuthEvents,
     private readonly clock: Clock,
   ) {
     this.sinkDropsAuthenticated = sink.emit === LoggerAuthEvents.prototype.emit;
+    this.successesRead = !this.sinkDropsAuthenticated;
   }
 
   /**
@@ -55,9 +58,7 @@ export class AuthEventPublisher {
    * publishing it would change nothing, so a caller on the request path may skip building it.
    */
   wants(type: AuthEventType): boolean {
-    if (!this.sinkDropsAuthenticated || type !== 'authenticated') return true;
-    for (const { types } of this.listeners) if (types === undefined || types.has(type)) return true;
-    return false;
+    return type !== 'authenticated' || this.successesRead;
   }
 
   /** Stamps `event` with the time and hands it to the sink. */
@@ -112,9 +113,17 @@ export class AuthEventPublisher {
       types: types === undefined ? undefined : new Set(types),
     };
     this.listeners.push(subscription);
+    this.countReaders();
     return () => {
       const index = this.listeners.indexOf(subscription);
       if (index !== -1) this.listeners.splice(index, 1);
+      this.countReaders();
     };
+  }
+
+  private countReaders(): void {
+    this.successesRead =
+      !this.sinkDropsAuthenticated ||
+      this.listeners.some(({ types }) => types === undefined || types.has('authenticated'));
   }
 }
