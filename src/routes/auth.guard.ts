@@ -20,7 +20,12 @@ import { UnauthenticatedUser } from '../core/unauthenticated-user.js';
 import { UserModel } from '../users/user-model.js';
 import { AuthTransports } from '../transports/auth-transports.js';
 import type { AuthTransport } from '../transports/auth-transport.js';
-import { attachView, DECIDED, type DecidedView } from '../transports/request-views.js';
+import {
+  attachView,
+  DECIDED,
+  httpRequestOf,
+  type DecidedView,
+} from '../transports/request-views.js';
 import { RoutePolicies, type RoutePolicy } from './route-policy.js';
 
 /**
@@ -250,7 +255,7 @@ export class AuthGuard implements CanActivate {
 
   /** How the guard reaches the request of an HTTP context. */
   protected getRequest(context: ExecutionContext): AuthRequest {
-    return context.switchToHttp().getRequest<AuthRequest>();
+    return httpRequestOf(context);
   }
 
   /**
