@@ -104,6 +104,25 @@ describe('AuthEventPublisher', () => {
     expect(everything).toEqual(['authenticated', 'logout', 'login', 'token_revoked']);
   });
 
+  it('takes one type given as a string as that type, not as the letters of its name', () => {
+    const publisher = new AuthEventPublisher(new Kept(), new FakeClock(0));
+    const heard: string[] = [];
+    publisher.subscribe((event) => heard.push(event.type), 'logout');
+    for (const type of ['login', 'logout', 'authenticated']) publisher.publish({ type });
+    expect(heard).toEqual(['logout']);
+  });
+
+  it('hands successes to a default sink whose emit was replaced after start-up, as a spy is', () => {
+    const sink = new LoggerAuthEvents();
+    const publisher = new AuthEventPublisher(sink, new FakeClock(0));
+    expect(publisher.wants('authenticated')).toBe(false);
+    const seen: string[] = [];
+    sink.emit = (event) => void seen.push(event.type);
+    expect(publisher.wants('authenticated')).toBe(true);
+    publisher.publish({ type: 'authenticated' });
+    expect(seen).toEqual(['authenticated']);
+  });
+
   it('wants every event for a sink of its own, and a success only when a listener reads it with the default sink', () => {
     const own = new AuthEventPublisher(new Kept(), new FakeClock(0));
     expect(own.wants('authenticated')).toBe(true);

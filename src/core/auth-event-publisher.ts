@@ -39,26 +39,28 @@ interface Subscription {
 export class AuthEventPublisher {
   private static readonly logger = new Logger('Gatehouse');
   private readonly listeners: Subscription[] = [];
-  // The default sink's own `emit` drops successful authentications (one line per request would
-  // drown the log); a sink with any other `emit`, a subclass's included, gets every event.
-  private readonly sinkDropsAuthenticated: boolean;
-  // Whether a success reaches anyone; kept up to date by `subscribe`, as it is asked per request.
-  private successesRead: boolean;
+  // Whether a listener reads successes; kept up to date by `subscribe`, as it is asked per
+  // request.
+  private listenersReadSuccesses = false;
 
   constructor(
     private readonly sink: AuthEvents,
     private readonly clock: Clock,
-  ) {
-    this.sinkDropsAuthenticated = sink.emit === LoggerAuthEvents.prototype.emit;
-    this.successesRead = !this.sinkDropsAuthenticated;
-  }
+  ) {}
 
   /**
    * Whether an event of `type` would reach anyone: the sink or a listener. `false` only when
    * publishing it would change nothing, so a caller on the request path may skip building it.
    */
   wants(type: AuthEventType): boolean {
-    return type !== 'authenticated' || this.successesRead;
+    // The default sink's own `emit` drops successful authentications (one line per request
+    // would drown the log); a sink with any other `emit` (a subclass's, or one replaced after
+    // start-up, as a test spy is) gets every event. Asked here, not once at start-up, for that.
+    return (
+      type !== 'authenticated' ||
+      this.listenersReadSuccesses ||
+      this.sink.emit !== LoggerAuthEvents.prototype.emit
+    );
   }
 
   /** Stamps `event` with the time and hands it to the sink. */
@@ -107,10 +109,14 @@ export class AuthEventPublisher {
    * revoked. With `types`, only events of those types reach it. Returns the function that
    * removes the listener.
    */
-  subscribe(listener: AuthEventListener, types?: Iterable<AuthEventType>): () => void {
+  subscribe(
+    listener: AuthEventListener,
+    types?: AuthEventType | Iterable<AuthEventType>,
+  ): () => void {
     const subscription: Subscription = {
       listener,
-      types: types === undefined ? undefined : new Set(types),
+      // One type given as a string is that type, not the set of its letters.
+      types: types === undefined ? undefined : new Set(typeof types === 'string' ? [types] : types),
     };
     this.listeners.push(subscription);
     this.countReaders();
@@ -122,8 +128,8 @@ export class AuthEventPublisher {
   }
 
   private countReaders(): void {
-    this.successesRead =
-      !this.sinkDropsAuthenticated ||
-      this.listeners.some(({ types }) => types === undefined || types.has('authenticated'));
+    this.listenersReadSuccesses = this.listeners.some(
+      ({ types }) => types === undefined || types.has('authenticated'),
+    );
   }
 }

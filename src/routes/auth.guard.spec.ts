@@ -191,11 +191,19 @@ class AtOnceBackend extends AuthBackend {
 
   authenticate(request: AuthRequest): AuthResult {
     const who = request.headers['x-user'];
+    // An answer whose `then` getter throws (a Proxy, an odd ORM object) is the backend failing.
+    if (who === 'then-throws') return thenThrows as unknown as AuthResult;
     return typeof who === 'string'
       ? AuthResults.success(this.name, who, { credentialId: `cred-${who}` })
       : AuthResults.missing(this.name);
   }
 }
+
+const thenThrows = {
+  get then(): never {
+    throw new Error('then getter boom');
+  },
+};
 
 /** Answers from memory without a promise; `async-*` identities answer with one. */
 @Injectable()
@@ -212,6 +220,8 @@ class AtOnceUsers extends UserModel {
         return Promise.reject(new Error('users table unreachable'));
       case 'async-disabled':
         return Promise.resolve(null);
+      case 'user-then-throws':
+        return thenThrows as unknown as SimpleUser;
       default:
         return null;
     }
@@ -300,6 +310,20 @@ describe.each([
     vi.restoreAllMocks();
   });
 
+  it('answers 503 when an answer of the backend or of the user model has a then getter that throws', async () => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const cases = [
+      ['then-throws', 'DEPENDENCY_UNAVAILABLE'],
+      ['user-then-throws', 'USER_MODEL_UNAVAILABLE'],
+    ];
+    for (const [identity, reason] of cases) {
+      const error = await call(identity).outcome.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthUnavailableError);
+      expect((error as AuthUnavailableError).reason).toBe(reason);
+    }
+    vi.restoreAllMocks();
+  });
+
   it('hands a subscriber every event of the guard, with every field', async () => {
     const heard: AuthEvent[] = [];
     const stop = publisher.subscribe((event) => heard.push(event));
@@ -363,5 +387,85 @@ describe.each([
     if (events !== undefined) {
       expect(RecordedEvents.events.at(-1)).toEqual(heard[0]);
     }
+  });
+});
+
+/** A guard whose own check runs after the library's: a tenant header must match the user's. */
+@Injectable()
+class TenantGuard extends AuthGuard {
+  static calls = 0;
+
+  override async authorize(
+    ...args: Parameters<AuthGuard['authorize']>
+  ): ReturnType<AuthGuard['authorize']> {
+    TenantGuard.calls++;
+    const passed = await super.authorize(...args);
+    if (args[0].headers['x-tenant'] !== 't1') {
+      throw new PermissionDeniedError('PERMISSION_MISSING', { detail: 'wrong tenant' });
+    }
+    return passed;
+  }
+}
+
+describe('A subclass of AuthGuard that overrides authorize', () => {
+  let guard: TenantGuard;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AuthModule.forRoot({
+          backends: [AtOnceBackend],
+          userModel: AtOnceUsers,
+          roles: { reader: { permissions: ['reports:read'] } },
+          globalGuard: false,
+        }),
+      ],
+      controllers: [AtOnceController],
+      providers: [TenantGuard],
+    }).compile();
+    await moduleRef.init();
+    guard = moduleRef.get(TenantGuard);
+    close = () => moduleRef.close();
+  });
+  afterAll(() => close());
+
+  const contextOf = (type: 'http' | 'rpc', headers: Record<string, string>) => {
+    const request: AuthRequest = { headers, method: 'GET', url: '/read', ip: '127.0.0.1' };
+    const args =
+      type === 'http'
+        ? [request, { header: () => undefined }, undefined]
+        : [{ $auth: headers }, { getPattern: () => 'reports.read' }];
+    const context = new ExecutionContextHost(
+      args,
+      AtOnceController,
+      AtOnceController.prototype.read,
+    );
+    context.setType(type);
+    return context;
+  };
+
+  it('sees every HTTP call, even one the library decides at once, and its refusal stands', async () => {
+    TenantGuard.calls = 0;
+    await expect(
+      guard.canActivate(contextOf('http', { 'x-user': 'ada', 'x-tenant': 't1' })),
+    ).resolves.toBe(true);
+    await expect(
+      guard.canActivate(contextOf('http', { 'x-user': 'ada', 'x-tenant': 'WRONG' })),
+    ).rejects.toBeInstanceOf(PermissionDeniedError);
+    expect(TenantGuard.calls).toBe(2);
+  });
+
+  it('sees every call of another transport too (a microservice message)', async () => {
+    TenantGuard.calls = 0;
+    await expect(
+      guard.canActivate(contextOf('rpc', { 'x-user': 'ada', 'x-tenant': 't1' })),
+    ).resolves.toBe(true);
+    const refused = await guard
+      .canActivate(contextOf('rpc', { 'x-user': 'ada', 'x-tenant': 'WRONG' }))
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ message: expect.not.stringContaining('wrong tenant') });
+    expect(refused).toBeInstanceOf(PermissionDeniedError);
+    expect(TenantGuard.calls).toBe(2);
   });
 });

@@ -52,11 +52,18 @@ export class AuthGuard implements CanActivate {
     protected readonly transports: AuthTransports,
   ) {}
 
+  // A subclass that overrides `authorize` (a tenant check after `super.authorize`, say) must see
+  // every call: the guard then goes through it rather than straight to the decision.
+  private readonly ownAuthorize = this.authorize !== AuthGuard.prototype.authorize;
+
   canActivate(context: ExecutionContext): Promise<boolean> {
     const type = context.getType();
     if (type === 'http') {
       const policy = this.policies.resolve(context.getClass(), context.getHandler());
-      return this.settle(this.getRequest(context), policy, context, true);
+      const request = this.getRequest(context);
+      return this.ownAuthorize
+        ? this.authorize(request, policy, context, true)
+        : this.settle(request, policy, context, true);
     }
     return this.activate(context, type);
   }
@@ -64,10 +71,12 @@ export class AuthGuard implements CanActivate {
   /**
    * Authenticates and authorises `request` under `policy`: resolves with `true`, or rejects
    * with the library's 401, 403 or 503 (`AuthError`), after publishing the decision's event.
-   * The guard runs it for every call it has not decided yet; the connection code runs it for WebSocket upgrades,
-   * graphql-ws `connection_init` messages and the periodic checks of open connections, which
-   * have no execution context (and announce no success: one `authenticated` event per
-   * connection is enough).
+   * Every call the guard has not decided yet gets this decision: through this method when a
+   * subclass overrides it (so the override sees every call), else through the same code without
+   * its promise. The connection code runs it for WebSocket upgrades, graphql-ws
+   * `connection_init` messages and the periodic checks of open connections, which have no
+   * execution context (and announce no success: one `authenticated` event per connection is
+   * enough).
    */
   authorize(
     request: AuthRequest,
@@ -111,14 +120,26 @@ export class AuthGuard implements CanActivate {
     for (let index = start; index < backends.length; index++) {
       const backend = backends[index]!;
       let answer: AuthResult | PromiseLike<AuthResult>;
+      let pending: boolean;
       try {
         answer = backend.authenticate(request);
+        // Inside the try: a `then` getter that throws is the backend failing, a 503.
+        pending = isThenable(answer);
       } catch (error) {
         throw this.backendFailure(backend, request, error);
       }
-      if (isThenable(answer)) {
-        return this.awaitBackend(answer, index, request, policy, context, announce, failure);
+      if (pending) {
+        return this.awaitBackend(
+          answer as PromiseLike<AuthResult>,
+          index,
+          request,
+          policy,
+          context,
+          announce,
+          failure,
+        );
       }
+      answer = answer as AuthResult;
       if (answer.success) return this.loadUser(request, policy, context, announce, answer);
       failure = telling(failure, answer);
     }
@@ -179,13 +200,23 @@ export class AuthGuard implements CanActivate {
   ): true | Promise<true> {
     let user: unknown = success.user;
     if (user === undefined || user === null) {
+      let pending: boolean;
       try {
         user = this.users.loadUser(success.identity, { request, result: success });
+        // Inside the try: a `then` getter that throws is the user model failing, a 503.
+        pending = isThenable(user);
       } catch (error) {
         throw this.userModelFailure(request, success, error);
       }
-      if (isThenable(user)) {
-        return this.awaitUser(user, request, policy, context, announce, success);
+      if (pending) {
+        return this.awaitUser(
+          user as PromiseLike<unknown>,
+          request,
+          policy,
+          context,
+          announce,
+          success,
+        );
       }
     }
     return this.admit(request, policy, context, announce, success, user);
@@ -297,6 +328,9 @@ export class AuthGuard implements CanActivate {
       const policy = this.policies.resolve(context.getClass(), context.getHandler());
       const decided = decidedFor(request, policy);
       if (decided === undefined) {
+        if (this.ownAuthorize) {
+          return refusedIn(transport, context, this.authorize(request, policy, context, true));
+        }
         const outcome = this.decideNow(request, policy, context, true);
         return outcome === true ? ALLOWED : refusedIn(transport, context, outcome);
       }
