@@ -232,6 +232,25 @@ describe('parseJwtHeader', () => {
     });
   });
 
+  it('decodes a header once for the tokens that share it, and tells apart headers of one length', () => {
+    const headerOf = (token: string) => {
+      const result = parseJwtHeader(token);
+      if ('reason' in result) throw new Error(result.detail);
+      return result.header;
+    };
+    const other = part({ alg: 'HS256', typ: 'at+jwt', kid: 'k2' });
+    expect(other.length).toBe(HEADER.length);
+    const first = headerOf(`${HEADER}.${PAYLOAD}.${SIGNATURE}`);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(headerOf(`${HEADER}.${part({ sub: 'bob' })}.${SIGNATURE}`)).toBe(first);
+    expect(headerOf(`${other}.${PAYLOAD}.${SIGNATURE}`)).toEqual({ ...first, kid: 'k2' });
+    expect(headerOf(`${HEADER}.${PAYLOAD}.${SIGNATURE}`)).toBe(first);
+    expect(parseJwtHeader(`${HEADER}x.${PAYLOAD}.${SIGNATURE}`)).toMatchObject({
+      reason: 'JWT_MALFORMED',
+      detail: expect.stringMatching(/^header /),
+    });
+  });
+
   it('judges a part canonical exactly when decodeStrict does, without decoding it', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     for (let i = 0; i < 4000; i++) {
@@ -276,6 +295,33 @@ describe('isStrictPayload', () => {
     expect(isStrictPayload(invalid, lenient(invalid))).toBe(false);
     for (const text of [part([1]), b64url('plain'), part(null), part('s')]) {
       expect(isStrictPayload(text, lenient(text))).toBe(false);
+    }
+  });
+
+  it('accepts a U+FFFD that was sent as valid UTF-8 or as an escape', () => {
+    const sent = part({ sub: 'a\ufffdb', nested: { list: ['\ufffd'] } });
+    const escaped = b64url('{"sub":"\\ufffd"}');
+    expect(lenient(escaped)).toEqual({ sub: '\ufffd' });
+    expect(isStrictPayload(sent, lenient(sent))).toBe(true);
+    expect(isStrictPayload(escaped, lenient(escaped))).toBe(true);
+  });
+
+  it('refuses invalid UTF-8 in a nested value, an array item or a key', () => {
+    const invalid = [0xed, 0xa0, 0x80]; // an encoded surrogate
+    for (const [before, after] of [
+      ['{"sub":"a","more":{"x":"', '"}}'],
+      ['{"sub":"a","roles":["r","', '"]}'],
+      ['{"sub":"a","', '":1}'],
+    ] as const) {
+      const text = b64url(
+        Buffer.concat([Buffer.from(before), Buffer.from(invalid), Buffer.from(after)]),
+      );
+      expect(typeof lenient(text)).toBe('object');
+      expect(isStrictPayload(text, lenient(text))).toBe(false);
+      expect(payloadRejection(text)).toEqual({
+        reason: 'JWT_MALFORMED',
+        detail: 'payload not JSON',
+      });
     }
   });
 });

@@ -64,7 +64,7 @@ export function parseJwtHeader(token: string): JwtWithHeader | AuthRejection {
   const dots = dotsOf(token);
   if ('reason' in dots) return dots;
   const { first, second } = dots;
-  const header = knownHeader(token.slice(0, first));
+  const header = knownHeader(token, first);
   if (typeof header === 'string') return malformed(`header ${header}`);
   const payloadText = token.slice(first + 1, second);
   if (!isCanonical(payloadText)) return malformed('payload not base64url');
@@ -92,14 +92,30 @@ export function payloadRejection(text: string): AuthRejection | undefined {
  * {@link parseJwt} makes of it: a JSON object, from bytes that are valid UTF-8 (a lenient decoder
  * turns invalid bytes into U+FFFD, where the strict one refuses). `text` has passed
  * {@link parseJwtHeader}'s checks, so the two decoders parse the same JSON text.
+ *
+ * A U+FFFD made from invalid bytes outside a JSON string breaks the JSON, so `decoded` is not an
+ * object; inside one it stays in the parsed key or value. So only a payload with a U+FFFD in one
+ * of its strings needs its bytes decoded again and checked: the others are valid UTF-8.
  */
 export function isStrictPayload(text: string, decoded: unknown): boolean {
-  return (
-    decoded !== null &&
-    typeof decoded === 'object' &&
-    !Array.isArray(decoded) &&
-    isUtf8(Buffer.from(text, 'base64url'))
-  );
+  if (decoded === null || typeof decoded !== 'object' || Array.isArray(decoded)) return false;
+  return !holdsReplacement(decoded) || isUtf8(Buffer.from(text, 'base64url'));
+}
+
+const REPLACEMENT = '\ufffd';
+
+/** Whether a key or a string value anywhere inside `value` holds U+FFFD. */
+function holdsReplacement(value: object): boolean {
+  if (Array.isArray(value)) return value.some(replaced);
+  for (const key in value) {
+    if (key.includes(REPLACEMENT) || replaced((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+function replaced(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(REPLACEMENT);
+  return value !== null && typeof value === 'object' && holdsReplacement(value);
 }
 
 // Decoded headers by their text. One issuer's tokens share a handful of headers (one per key and
@@ -110,16 +126,35 @@ const HEADERS = new Map<string, Readonly<Record<string, unknown>>>();
 const MAX_HEADERS = 64;
 const MAX_KEPT_HEADER_LENGTH = 512;
 
-function knownHeader(text: string): Readonly<Record<string, unknown>> | string {
+// The header kept last, which the next token most likely starts with: recognised by comparing
+// the token's first characters, without cutting the header out and hashing it for the Map.
+let lastText = '';
+let lastHeader: Readonly<Record<string, unknown>> | undefined;
+
+/** The decoded header of `token`, whose first dot is at `first`. */
+function knownHeader(token: string, first: number): Readonly<Record<string, unknown>> | string {
+  if (first === lastText.length && lastHeader !== undefined && token.startsWith(lastText)) {
+    return lastHeader;
+  }
+  const text = token.slice(0, first);
   const known = HEADERS.get(text);
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    lastText = text;
+    lastHeader = known;
+    return known;
+  }
   const header = decodeObject(text);
   if (
     typeof header !== 'string' &&
     HEADERS.size < MAX_HEADERS &&
     text.length <= MAX_KEPT_HEADER_LENGTH
   ) {
-    HEADERS.set(text, deepFreeze(header));
+    // A copy of the text: a slice would keep the whole token, a credential, alive as long as
+    // the entry. The text decoded, so it is base64url: ASCII, which the copy keeps exactly.
+    const kept = Buffer.from(text, 'latin1').toString('latin1');
+    HEADERS.set(kept, deepFreeze(header));
+    lastText = kept;
+    lastHeader = header;
   }
   return header;
 }
