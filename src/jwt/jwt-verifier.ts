@@ -80,12 +80,17 @@ export type TokenVerification = TokenAccepted | TokenRefused;
 export class JwtVerifier {
   private readonly cache: VerifiedTokenCache<TokenAccepted>;
   private readonly adapters = new Map<string, PassportAdapter>();
+  private readonly maxAge: { readonly ms: number | undefined; readonly option: string };
+  private lastHeader: object | undefined;
+  private lastExpected: TokenType | undefined;
+  private lastKey: JwtKey | undefined;
 
   constructor(
     private readonly settings: JwtSettings,
     private readonly clock: Clock,
   ) {
     this.cache = new VerifiedTokenCache(settings.cacheSize);
+    this.maxAge = { ms: settings.maxAgeMs, option: 'jwt.maxTokenAgeSeconds' };
     for (const key of settings.keys.values()) {
       // jsonwebtoken has no EdDSA; those keys are checked with node:crypto in `verify`.
       if (key.algorithm !== 'EdDSA') this.adapters.set(key.kid, this.adapterFor(key));
@@ -109,7 +114,7 @@ export class JwtVerifier {
     // and passport-jwt hands it over, so decoding it here too would parse every token twice.
     const parsed = parseJwtHeader(token);
     if ('reason' in parsed) return refused(parsed.reason, parsed.detail);
-    const refusal = this.headerRefusal(parsed.header, expected);
+    const refusal = this.keyOf(parsed.header, expected);
     if ('ok' in refusal) return this.afterPayload(parsed, refusal);
     const key = refusal;
     if (key.algorithm.startsWith('ES') || key.algorithm === 'EdDSA') {
@@ -134,6 +139,25 @@ export class JwtVerifier {
     return outcome instanceof Promise
       ? outcome.then((ended) => this.afterSignature(ended, token, parsed, expected, key.kid))
       : this.afterSignature(outcome, token, parsed, expected, key.kid);
+  }
+
+  /**
+   * {@link headerRefusal}, remembered for the last header it accepted: one issuer's tokens share
+   * a few headers, decoded once into shared frozen objects (see `parseJwtHeader`), and the
+   * verdict on one stands as long as the settings, which never change.
+   */
+  private keyOf(
+    header: Readonly<Record<string, unknown>>,
+    expected: TokenType,
+  ): JwtKey | TokenRefused {
+    if (header === this.lastHeader && expected === this.lastExpected) return this.lastKey!;
+    const key = this.headerRefusal(header, expected);
+    if (!('ok' in key) && Object.isFrozen(header)) {
+      this.lastHeader = header;
+      this.lastExpected = expected;
+      this.lastKey = key;
+    }
+    return key;
   }
 
   /** The key the header selects for `expected`, or why the header is refused. */
@@ -209,6 +233,7 @@ export class JwtVerifier {
     if (!verified.ok) return verified;
     const problem = this.timeProblem(verified.token);
     if (problem !== undefined) return problem;
+    if (this.settings.cacheSize === 0) return verified;
     // While the cache is thrashing it admits few misses; the others must not leave per-token
     // memos behind (a WeakMap entry on a short-lived key is dear for the collector).
     const kept: TokenAccepted = Object.freeze({ ok: true, token: verified.token, cached: true });
@@ -314,10 +339,7 @@ export class JwtVerifier {
 
   /** Expiry, not-before, issued-in-the-future and maximum age, with the tolerance. */
   timeProblem(token: VerifiedToken): TokenRefused | undefined {
-    const problem = timeRejection(this.clock.now(), token, this.settings.toleranceMs, {
-      ms: this.settings.maxAgeMs,
-      option: 'jwt.maxTokenAgeSeconds',
-    });
+    const problem = timeRejection(this.clock.now(), token, this.settings.toleranceMs, this.maxAge);
     return problem === undefined ? undefined : refused(problem.reason, problem.detail);
   }
 

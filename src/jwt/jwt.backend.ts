@@ -146,7 +146,8 @@ export class JwtBackend extends AuthBackend {
         });
       }
     }
-    let success = this.successes.get(verified);
+    // Only a token the cache holds comes back as the same object, so only its result is looked up.
+    let success = memo ? this.successes.get(verified) : undefined;
     if (success === undefined) {
       success = Object.freeze(
         AuthResults.success(this.name, verified.subject, {

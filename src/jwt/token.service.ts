@@ -187,7 +187,7 @@ export class TokenService {
    *   verifier keeps in its cache, which comes back as the same object on the next request.
    */
   revocationOf(token: VerifiedToken, memo = false): boolean | Promise<boolean> {
-    let subject = this.revocationSubjects.get(token);
+    let subject = memo ? this.revocationSubjects.get(token) : undefined;
     if (subject === undefined) {
       subject = Object.freeze({
         tokenId: token.id,
