@@ -131,6 +131,22 @@ describe.each(adapters)('OIDC backend against a real OpenID Provider (%s)', (ada
       });
     });
 
+    it('answers a token its cache holds without a promise, and the same success as the first time', async () => {
+      const backend = r.app.app.get(OidcBackend);
+      const request = {
+        headers: { authorization: `Bearer ${await r.provider.token()}` },
+        method: 'GET',
+        url: '/me',
+      };
+      const first = backend.authenticate(request);
+      expect(first).toBeInstanceOf(Promise);
+      const verified = await first;
+      expect(verified).toMatchObject({ success: true, identity: CLIENT.id });
+      const again = backend.authenticate(request);
+      expect(again).not.toBeInstanceOf(Promise);
+      expect(again).toBe(verified);
+    });
+
     it('describes its credential for OpenAPI as a bearer token of the configured issuers', () => {
       expect(r.app.app.get(OidcBackend).describeSecurity()).toEqual({
         oidc: {

@@ -59,14 +59,22 @@ export class OidcVerifier {
     await Promise.all(this.connections.map((c) => c.start()));
   }
 
-  /** The result for `token`, or why it is refused. */
-  async verify(token: string): Promise<OidcVerification> {
+  /**
+   * The result for `token`, or why it is refused: the answer itself for a token the cache holds,
+   * so the request path pays no promise for it, and a promise otherwise.
+   */
+  verify(token: string): OidcVerification | Promise<OidcVerification> {
     const cached = this.cache.get(token);
     if (cached !== undefined) {
       if (cached.connection.keys.holds(cached.key)) return this.stillValid(cached);
       // The provider withdrew the key: verify again, which now fails (or finds its successor).
       this.cache.delete(token);
     }
+    return this.verifyAfresh(token);
+  }
+
+  /** {@link verify} for a token the cache does not hold. */
+  private async verifyAfresh(token: string): Promise<OidcVerification> {
     if (this.introspecting !== undefined && !isCompactJws(token)) {
       return this.introspect(this.introspecting, token);
     }

@@ -5,7 +5,7 @@ import { AuthResults, type AuthResult } from '../core/auth-result.js';
 import type { SecuritySchemes } from '../core/security-scheme.js';
 import { bearerToken } from '../http/headers.js';
 import { OidcSettings, oidcSettingsProvider } from './oidc-settings.js';
-import { OidcVerifier } from './oidc-verifier.js';
+import { OidcVerifier, type OidcVerification } from './oidc-verifier.js';
 
 /**
  * Accepts the access tokens of identity providers (resource-server mode): Keycloak, Auth0,
@@ -67,13 +67,21 @@ export class OidcBackend extends AuthBackend implements OnApplicationBootstrap {
     await this.verifier.start();
   }
 
-  async authenticate(request: AuthRequest): Promise<AuthResult> {
+  // Not async: a token the verifier's cache holds is answered synchronously, and so is the
+  // result; only a verification that waits makes it a promise.
+  authenticate(request: AuthRequest): Promise<AuthResult> | AuthResult {
     const token = bearerToken(request.headers.authorization);
     if (token === undefined) return AuthResults.missing(this.name);
     if (token === null) {
       return AuthResults.invalid(this.name, 'JWT_MALFORMED', 'empty or broken header credential');
     }
-    const verified = await this.verifier.verify(token);
+    const verified = this.verifier.verify(token);
+    return verified instanceof Promise
+      ? verified.then((ended) => this.resultOf(ended))
+      : this.resultOf(verified);
+  }
+
+  private resultOf(verified: OidcVerification): AuthResult {
     return 'reason' in verified
       ? AuthResults.invalid(this.name, verified.reason, verified.detail)
       : verified;
