@@ -108,7 +108,11 @@ export { configureSessions } from './sessions/configure-sessions.js';
 export type { SessionOptions } from './sessions/session-options.js';
 export { SessionService } from './sessions/session.service.js';
 export type { LoginResult, SessionInfo } from './sessions/session-info.js';
-export { SessionStore, type StoredSession } from './sessions/session-store.js';
+export {
+  SessionStore,
+  type SessionWriteOptions,
+  type StoredSession,
+} from './sessions/session-store.js';
 export { InMemorySessionStore } from './sessions/in-memory-session.store.js';
 
 // Login throttling with device tokens: LoginThrottle, where it counts, its options

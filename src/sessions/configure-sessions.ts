@@ -32,6 +32,9 @@ interface ExpressResponse {
   clearCookie(name: string, options: object): void;
 }
 
+/** Marks a session express-session read from the store; a symbol, so it is never stored. */
+const FROM_STORE = Symbol('gatehouse:from-store');
+
 interface FastifyInstance extends FastifySessionHost {
   register(plugin: unknown, options?: object): PromiseLike<unknown>;
   hasDecorator(name: string): boolean;
@@ -109,8 +112,19 @@ async function installExpress(
     override get(sid: string, callback: Done): void {
       store.get(sid, callback);
     }
+    // express-session makes the request's session here when it read it from the store, and in
+    // `generate` when it is new: the mark tells `set` which of the two it saves.
+    override createSession(
+      ...args: Parameters<InstanceType<typeof session.Store>['createSession']>
+    ) {
+      const created = super.createSession(...args);
+      (created as { [FROM_STORE]?: true })[FROM_STORE] = true;
+      return created;
+    }
     override set(sid: string, data: object, callback?: Done): void {
-      store.set(sid, data, callback);
+      // A session read from the store is only updated, so a request that outlives its logout
+      // does not bring the session back.
+      store.set(sid, data, callback, { onlyIfStored: FROM_STORE in data });
     }
     override destroy(sid: string, callback?: Done): void {
       store.destroy(sid, callback);

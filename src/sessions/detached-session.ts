@@ -56,7 +56,10 @@ export class DetachedSessions {
       save: () =>
         new Promise<void>((resolve, reject) => {
           if (session === null || sid === undefined) return reject(new Error('no session'));
-          writer.set(sid, session, (error) => (error ? reject(error) : resolve()));
+          // Read from the store: a connection whose session was ended meanwhile keeps it ended.
+          writer.set(sid, session, (error) => (error ? reject(error) : resolve()), {
+            onlyIfStored: true,
+          });
         }),
       regenerate: () => Promise.reject(new Error('a connection cannot start a session')),
       end: async () => {

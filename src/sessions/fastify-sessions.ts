@@ -258,7 +258,12 @@ class FastifySessionState implements SessionBinding {
   async save(): Promise<void> {
     if (this.data === null || this.failed) throw new Error('no session to save');
     const json = JSON.stringify(this.data);
-    await this.layer.store.write(this.currentId(), JSON.parse(json) as StoredSession);
+    const sid = this.currentId();
+    // The session the cookie carried is only updated: a logout that ended it while this request
+    // ran stays in force. A session new in this request is created.
+    await this.layer.store.write(sid, JSON.parse(json) as StoredSession, {
+      onlyIfStored: sid === this.loadedId,
+    });
     this.snapshot = json;
     this.saved = json !== '{}';
   }
@@ -271,10 +276,18 @@ class FastifySessionState implements SessionBinding {
     this.attach(new FastifySession(this));
   }
 
-  /** Forgets the stored session the cookie carried, if any. */
+  /**
+   * Forgets what this request has in the store: the session the cookie carried, and one it
+   * wrote under a new id (a login earlier in the request), so a second `regenerate` or a
+   * `destroy` after a login leaves nothing behind.
+   */
   async destroyStored(): Promise<void> {
     if (this.loadedId !== undefined) await this.layer.store.write(this.loadedId, {});
+    if (this.saved && this.sid !== undefined && this.sid !== this.loadedId) {
+      await this.layer.store.write(this.sid, {});
+    }
     this.loadedId = undefined;
+    this.saved = false;
   }
 
   /** At `onSend`: writes a changed session, and sets or clears the cookie as the id changed. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
-import { SessionStore, type StoredSession } from './session-store.js';
+import { SessionStore, type SessionWriteOptions, type StoredSession } from './session-store.js';
 
 /**
  * The default {@link SessionStore}: a map in this process, expiring by the injected `Clock`.
@@ -28,7 +28,13 @@ export class InMemorySessionStore extends SessionStore {
     return JSON.parse(entry.json) as StoredSession;
   }
 
-  async set(sid: string, session: StoredSession, ttlMs: number): Promise<void> {
+  async set(
+    sid: string,
+    session: StoredSession,
+    ttlMs: number,
+    options: SessionWriteOptions = {},
+  ): Promise<void> {
+    if (options.onlyIfStored && !this.holds(sid)) return;
     this.sessions.set(sid, { json: JSON.stringify(session), expiresAt: this.clock.now() + ttlMs });
     // Expired entries are dropped on read; sweep now and then so unread ones do not pile up.
     if (++this.writes % 1000 === 0) this.sweep();
@@ -58,6 +64,11 @@ export class InMemorySessionStore extends SessionStore {
     if (!ids) return [];
     const now = this.clock.now();
     return [...ids].filter(([, expiresAt]) => expiresAt > now).map(([sid]) => sid);
+  }
+
+  private holds(sid: string): boolean {
+    const entry = this.sessions.get(sid);
+    return entry !== undefined && entry.expiresAt > this.clock.now();
   }
 
   private sweep(): void {

@@ -8,7 +8,7 @@ import {
   writeThenWait,
   type RedisReplicaWait,
 } from '../core/redis-client.js';
-import { SessionStore, type StoredSession } from './session-store.js';
+import { SessionStore, type SessionWriteOptions, type StoredSession } from './session-store.js';
 
 /** Settings of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -121,9 +121,21 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
     return json === null ? null : (JSON.parse(json) as StoredSession);
   }
 
-  async set(sid: string, session: StoredSession, ttlMs: number): Promise<void> {
+  async set(
+    sid: string,
+    session: StoredSession,
+    ttlMs: number,
+    options: SessionWriteOptions = {},
+  ): Promise<void> {
+    const key = this.sessionKey(sid);
     const json = JSON.stringify(session);
-    await this.bounded(this.client.set(this.sessionKey(sid), json, 'PX', wholeMs(ttlMs)));
+    const px = wholeMs(ttlMs);
+    // XX: one atomic command, so a logout between a request's read and its save always wins.
+    await this.bounded(
+      options.onlyIfStored
+        ? this.client.set(key, json, 'PX', px, 'XX')
+        : this.client.set(key, json, 'PX', px),
+    );
   }
 
   async destroy(sid: string): Promise<void> {

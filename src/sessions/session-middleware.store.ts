@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Clock } from '../core/clock.js';
 import { readRecord, sessionExpiry } from './session-record.js';
 import type { SessionSettings } from './session-settings.js';
-import type { SessionStore, StoredSession } from './session-store.js';
+import type { SessionStore, SessionWriteOptions, StoredSession } from './session-store.js';
 import { STORE_FAILURE_KEY } from './session-binding.js';
 
 type Callback<T = unknown> = (error?: unknown, value?: T) => void;
@@ -45,12 +45,17 @@ export class SessionMiddlewareStore {
     );
   }
 
-  set(sid: string, session: object, callback: Callback = noop): void {
+  set(
+    sid: string,
+    session: object,
+    callback: Callback = noop,
+    options: SessionWriteOptions = {},
+  ): void {
     if (STORE_FAILURE_KEY in session) {
       callback();
       return;
     }
-    this.write(sid, JSON.parse(JSON.stringify(session)) as StoredSession).then(
+    this.write(sid, JSON.parse(JSON.stringify(session)) as StoredSession, options).then(
       () => callback(),
       (error: unknown) => callback(error),
     );
@@ -59,8 +64,9 @@ export class SessionMiddlewareStore {
   /**
    * Writes `data` (plain JSON, owned by the store from here on) under `sid`, to expire when the
    * login record's timeouts end it; a session holding nothing worth keeping is destroyed instead.
+   * `options` go to the store's `set` (`onlyIfStored` for a session read from the store).
    */
-  async write(sid: string, data: StoredSession): Promise<void> {
+  async write(sid: string, data: StoredSession, options: SessionWriteOptions = {}): Promise<void> {
     if (Object.keys(data).every((key) => key === 'cookie')) {
       // Nothing worth keeping (a session just regenerated, or emptied): make sure none is stored.
       await this.store.destroy(sid);
@@ -72,7 +78,7 @@ export class SessionMiddlewareStore {
         this.clock.now()
       : this.settings.idleTimeoutMs;
     try {
-      await (ttlMs > 0 ? this.store.set(sid, data, ttlMs) : this.store.destroy(sid));
+      await (ttlMs > 0 ? this.store.set(sid, data, ttlMs, options) : this.store.destroy(sid));
     } catch (error) {
       SessionMiddlewareStore.logger.error('session store write failed', stack(error));
       throw error;

@@ -26,6 +26,15 @@ describe('InMemorySessionStore expiry follows the Clock', () => {
     expect(await store.get('s')).toBeNull();
     expect(await store.listIndex('u')).toEqual([]);
   });
+
+  it('does not bring an expired session back with `onlyIfStored`', async () => {
+    const clock = new FakeClock(0);
+    const store = new InMemorySessionStore(clock);
+    await store.set('s', { x: 1 }, 1000);
+    clock.advance(1000);
+    await store.set('s', { x: 2 }, 1000, { onlyIfStored: true });
+    expect(await store.get('s')).toBeNull();
+  });
 });
 
 describe('RedisSessionStore', () => {

@@ -1,6 +1,17 @@
 /** A session as stored: plain JSON data (the middleware's cookie settings and the login record). */
 export type StoredSession = Record<string, unknown>;
 
+/** How {@link SessionStore.set} writes. */
+export interface SessionWriteOptions {
+  /**
+   * Write only when `sid` is still stored (Redis `SET … XX`); otherwise write nothing. Set for
+   * the save of a session the request read from the store: a request still running when its
+   * session is logged out, revoked or expired must not bring it back when it ends. A session
+   * new in this request (after a login's regenerate) is written without it.
+   */
+  onlyIfStored?: boolean;
+}
+
 /**
  * Where sessions live, and the per-user index that lets a user's sessions be listed and revoked.
  * The session middleware (express-session, or the library's own on Fastify) reads and writes
@@ -16,8 +27,16 @@ export type StoredSession = Record<string, unknown>;
 export abstract class SessionStore {
   /** The session `sid`, or `null` when there is none (never stored, expired or destroyed). */
   abstract get(sid: string): Promise<StoredSession | null>;
-  /** Stores `session` under `sid`, replacing it, to be forgotten after `ttlMs`. */
-  abstract set(sid: string, session: StoredSession, ttlMs: number): Promise<void>;
+  /**
+   * Stores `session` under `sid`, replacing it, to be forgotten after `ttlMs`. With
+   * `onlyIfStored`, a `sid` that is no longer stored (destroyed or expired) stays so.
+   */
+  abstract set(
+    sid: string,
+    session: StoredSession,
+    ttlMs: number,
+    options?: SessionWriteOptions,
+  ): Promise<void>;
   /** Forgets the session `sid`. No error when it does not exist. */
   abstract destroy(sid: string): Promise<void>;
   /** Records that `sid` belongs to `identity`; the entry may be forgotten after `ttlMs`. */

@@ -42,6 +42,21 @@ export function sessionStoreContract(
       expect(await store.get('never-existed')).toBeNull();
     });
 
+    it('writes with `onlyIfStored` only a session that is still stored', async () => {
+      await store.set('sid-live', { n: 1 }, 60_000);
+      await store.set('sid-live', { n: 2 }, 60_000, { onlyIfStored: true });
+      expect(await store.get('sid-live')).toEqual({ n: 2 });
+      // A request that read the session before its logout saves it when it ends: it stays gone.
+      await store.destroy('sid-live');
+      await store.set('sid-live', { n: 3 }, 60_000, { onlyIfStored: true });
+      expect(await store.get('sid-live')).toBeNull();
+      await store.set('sid-never', { n: 1 }, 60_000, { onlyIfStored: true });
+      expect(await store.get('sid-never')).toBeNull();
+      await store.set('sid-never', { n: 1 }, 60_000, { onlyIfStored: false });
+      expect(await store.get('sid-never')).toEqual({ n: 1 });
+      await store.destroy('sid-never');
+    });
+
     it('keeps a per-user index', async () => {
       await store.addToIndex('u2', 'a', 60_000);
       await store.addToIndex('u2', 'b', 60_000);

@@ -1,4 +1,8 @@
-import { InMemorySessionStore, type StoredSession } from 'nestjs-gatehouse';
+import {
+  InMemorySessionStore,
+  type SessionWriteOptions,
+  type StoredSession,
+} from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
 
 /**
@@ -29,9 +33,14 @@ export class FlakySessionStore extends InMemorySessionStore {
     this.check();
     return super.get(sid);
   }
-  override async set(sid: string, session: StoredSession, ttlMs: number): Promise<void> {
+  override async set(
+    sid: string,
+    session: StoredSession,
+    ttlMs: number,
+    options?: SessionWriteOptions,
+  ): Promise<void> {
     this.checkWrite();
-    return super.set(sid, session, ttlMs);
+    return super.set(sid, session, ttlMs, options);
   }
   override async destroy(sid: string): Promise<void> {
     this.checkWrite();
