@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
-import { AuthConfigurationError } from '../core/auth-error.js';
+import { AuthConfigurationError, AuthUnavailableError } from '../core/auth-error.js';
 import { cookieTransport } from '../http/loopback.js';
 import { hasCookie, SESSION_BINDING, type SessionBinding } from './session-binding.js';
 import { SessionMiddlewareStore } from './session-middleware.store.js';
@@ -30,10 +30,13 @@ interface ExpressRequest {
 }
 interface ExpressResponse {
   clearCookie(name: string, options: object): void;
+  end(...args: unknown[]): unknown;
+  readonly headersSent: boolean;
+  statusCode: number;
+  getHeaderNames(): string[];
+  removeHeader(name: string): void;
+  setHeader(name: string, value: string): unknown;
 }
-
-/** Marks a session express-session read from the store; a symbol, so it is never stored. */
-const FROM_STORE = Symbol('gatehouse:from-store');
 
 interface FastifyInstance extends FastifySessionHost {
   register(plugin: unknown, options?: object): PromiseLike<unknown>;
@@ -113,18 +116,28 @@ async function installExpress(
       store.get(sid, callback);
     }
     // express-session makes the request's session here when it read it from the store, and in
-    // `generate` when it is new: the mark tells `set` which of the two it saves.
+    // `generate` when it is new: the mark tells `set` which of the two it saves, and what to
+    // compare at the end of the request.
     override createSession(
       ...args: Parameters<InstanceType<typeof session.Store>['createSession']>
     ) {
       const created = super.createSession(...args);
-      (created as { [FROM_STORE]?: true })[FROM_STORE] = true;
+      markStored(created);
       return created;
     }
-    override set(sid: string, data: object, callback?: Done): void {
+    override set(sid: string, data: object, callback: Done = noop): void {
       // A session read from the store is only updated, so a request that outlives its logout
       // does not bring the session back.
-      store.set(sid, data, callback, { onlyIfStored: FROM_STORE in data });
+      const onlyIfStored = STORED in data;
+      store.set(
+        sid,
+        data,
+        (error) => {
+          if (error === undefined || error === null) markStored(data);
+          callback(error);
+        },
+        { onlyIfStored },
+      );
     }
     override destroy(sid: string, callback?: Done): void {
       store.destroy(sid, callback);
@@ -187,7 +200,69 @@ async function installExpress(
       cookie: cookieAttributes(settings),
     }),
   );
+  app.use(saveBeforeResponse);
 }
+
+/**
+ * express-session saves a changed session in `res.end`, after the handler's response has begun,
+ * and a failed save still lets that response out. Wrapped after it, `res.end` saves first, and
+ * a failed save answers the generic 503 instead, with no session cookie (the bridge has logged
+ * the store's error). express-session then finds the session saved and writes nothing more. A
+ * response already streaming (its headers sent) is past changing: express-session saves it as
+ * before.
+ */
+function saveBeforeResponse(req: ExpressRequest, res: ExpressResponse, next: Done): void {
+  const end = res.end;
+  let ending = false;
+  res.end = function (this: ExpressResponse, ...args: unknown[]) {
+    const sess = req.session;
+    if (ending || res.headersSent || !sess || !changedSince(sess)) {
+      return end.apply(this, args);
+    }
+    ending = true;
+    sess.save((error) => {
+      if (error === undefined || error === null) {
+        end.apply(this, args);
+        return;
+      }
+      // Without a session on the request, express-session sets no cookie and saves nothing.
+      delete req.session;
+      const refusal = new AuthUnavailableError('SESSION_STORE_UNAVAILABLE', { detail: 'save' });
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      res.statusCode = refusal.getStatus();
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      end.call(this, JSON.stringify(refusal.getResponse()));
+    });
+    return this;
+  } as ExpressResponse['end'];
+  next();
+}
+
+/** The session's data as last read from or written to the store; set only on such sessions. */
+const STORED = Symbol('gatehouse:stored');
+
+function markStored(sess: object): void {
+  (sess as { [STORED]?: string })[STORED] = dataJson(sess);
+}
+
+/**
+ * Whether the session holds data the store does not have yet: changed since it was read or
+ * written, or new with more than the cookie settings (which express-session would not save).
+ */
+function changedSince(sess: SessionObject): boolean {
+  const stored = (sess as { [STORED]?: string })[STORED];
+  if (stored === undefined) return Object.keys(sess).some((key) => key !== 'cookie');
+  return dataJson(sess) !== stored;
+}
+
+/** The session's JSON without its cookie settings, as express-session compares sessions. */
+function dataJson(sess: object): string {
+  // A copy without `cookie` stringifies faster than a replacer that skips it.
+  const { cookie: _cookie, ...data } = sess as SessionObject;
+  return JSON.stringify(data);
+}
+
+function noop(): void {}
 
 async function installFastify(
   fastify: FastifyInstance,
