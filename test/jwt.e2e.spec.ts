@@ -5,6 +5,7 @@ import {
   IN_MEMORY_REVOCATION_OPTIONS,
   InMemoryRevocationStore,
   RevocationStore,
+  TokenService,
   type JwtOptions,
 } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
@@ -967,6 +968,22 @@ describe.each(adapters)('TokenService given a credential that is not a JWT (%s)'
     // With a JWT the same routes work.
     const pair = await loginPair(app, 'alice');
     expect((await app.post('/auth/logout', {}, bearer(pair.access_token))).status).toBe(204);
+  });
+
+  it('logout-others with a standalone token answers 403 and revokes nothing, never 500', async () => {
+    const login = await loginPair(app, 'bob');
+    const standalone = await app.app.get(TokenService).issueAccessToken('bob');
+    // A standalone token belongs to no login, so there is no login for `except` to keep.
+    await expectGeneric(await app.post('/auth/logout-others', {}, bearer(standalone)), 403);
+    expect((await app.get('/me', bearer(standalone))).status).toBe(200);
+    expect((await app.get('/me', bearer(login.access_token))).status).toBe(200);
+    const events = app.app.get(AuthEvents) as RecordingEvents;
+    expect(events.events.some((e) => e.type === 'user_tokens_revoked')).toBe(false);
+    // From a login, the same route works, and the other tokens of the user are refused.
+    const out = await app.post('/auth/logout-others', {}, bearer(login.access_token));
+    expect(out.status).toBe(204);
+    expect((await app.get('/me', bearer(standalone))).status).toBe(401);
+    expect((await app.get('/me', bearer(login.access_token))).status).toBe(200);
   });
 });
 

@@ -99,7 +99,7 @@ export const AUTH_REASONS: Readonly<Record<AuthReasonCode, string>> = Object.fre
   JWT_NOT_YET_VALID: 'The token is not valid yet (nbf or iat in the future).',
   TOKEN_REVOKED: 'The token, its refresh family or every token of its user was revoked.',
   TOKEN_NOT_REVOCABLE:
-    'The token has no jti (accepted with jwt.acceptTokensWithoutJti), so it cannot be revoked on its own (403).',
+    'The token has no jti (accepted with jwt.acceptTokensWithoutJti), so it cannot be revoked on its own, or it is a standalone token given as `except` of revokeAllForUser, which has no login to keep (403).',
   TOKEN_REFRESH_REUSED: 'A spent refresh token was presented again; its whole family is revoked.',
   TOKEN_REFRESH_IN_GRACE:
     'The refresh token just spent was presented again within the reuse grace window: refused, family kept.',

@@ -344,7 +344,9 @@ export class TokenService {
    *
    * With `except` (the `AuthInfo` of the current request, or a `VerifiedToken` of `subject`),
    * the login that token belongs to keeps working, through its refreshes: "log out the other
-   * devices". It must be a token of a login (issued by `issuePair`), not a standalone token.
+   * devices". It must be a token of a login (issued by `issuePair`): a standalone token has no
+   * login to keep, and is refused with 403 (`PermissionDeniedError`, reason
+   * `TOKEN_NOT_REVOCABLE`) before anything is revoked.
    *
    * @example
    * @Controller('auth')
@@ -541,9 +543,12 @@ export class TokenService {
       throw new TypeError('TokenService: `except` must be a token of the same user');
     }
     if (t.family === undefined) {
-      throw new TypeError(
-        'TokenService: `except` must be a token of a login (from issuePair); a standalone token has no login to keep',
-      );
+      // The request's own credential, as the documented `except: auth` passes it: a client that
+      // authenticated with a standalone token gets a clear refusal (403), not a 500.
+      throw new PermissionDeniedError('TOKEN_NOT_REVOCABLE', {
+        detail:
+          'a standalone token (issueAccessToken) has no login to keep: `except` needs a token from issuePair',
+      });
     }
     return t.family;
   }
