@@ -194,6 +194,41 @@ describe.each(graphqlDrivers)('GraphQL behind the guard (%s on %s)', (driver, ad
       });
     });
 
+    it('logs no Nest ERROR for a refusal: it is an answer, and its reason goes to the event', async () => {
+      const logged: unknown[][] = [];
+      const record = (...message: unknown[]) => logged.push(message);
+      app.app.useLogger({
+        log() {},
+        warn() {},
+        debug() {},
+        verbose() {},
+        error: record,
+        fatal: record,
+      });
+      try {
+        const refusals = [
+          await gql('query Me { me { id } }'),
+          await gql('mutation { createReport(title: "x") { id } }', await bob.bearer()),
+          await gql('{ reports { id audit } }', await carol.bearer()),
+        ];
+        expect(refusals.map((r) => r.body.errors?.[0]?.extensions?.code)).toEqual([
+          'UNAUTHENTICATED',
+          'FORBIDDEN',
+          'FORBIDDEN',
+        ]);
+        expect(logged).toEqual([]);
+        expect(events.events.map((e) => e.reason)).toEqual(
+          expect.arrayContaining(['CREDENTIAL_MISSING', 'PERMISSION_MISSING']),
+        );
+        // The application's own errors are logged as before.
+        await gql('{ broken }');
+        expect(logged).toHaveLength(1);
+        expect(String(logged[0]![0])).toContain('a bug in the resolver');
+      } finally {
+        app.app.useLogger(false);
+      }
+    });
+
     it('field resolvers are guarded like queries, field by field', async () => {
       const { body } = await gql('{ reports { id author audit } }', await carol.bearer());
       const reports = body.data!.reports as Record<string, unknown>[];

@@ -18,7 +18,7 @@ import { RoutePolicies } from '../routes/route-policy.js';
 import { AuthRouteScanner } from '../routes/route-scanner.js';
 import { messageHandlerGuard } from '../routes/message-handler-guard.js';
 import { AuthTransports } from '../transports/auth-transports.js';
-import { GraphQLTransport } from '../transports/graphql.transport.js';
+import { GraphQLTransport, resolverRefusals } from '../transports/graphql.transport.js';
 import { RpcTransport } from '../transports/rpc.transport.js';
 import { transportSettingsProvider } from '../transports/transport-settings.js';
 import { gatewayRefusals, WsTransport } from '../transports/ws.transport.js';
@@ -115,6 +115,7 @@ function withProviders(definition: DynamicModule, extras: AuthModuleExtras): Dyn
     ConnectionGate,
     GraphQLAuth,
     gatewayRefusals,
+    resolverRefusals,
     // A backend brings the services it needs (TokenService for JWT, ApiKeyService for keys…).
     ...dedupe(backendTypes.flatMap((type) => type.providers ?? [])),
     ...(extras.globalGuard === false

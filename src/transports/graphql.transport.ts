@@ -1,10 +1,18 @@
 import { createRequire } from 'node:module';
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import {
+  Catch,
+  Injectable,
+  type ExceptionFilter,
+  type ExecutionContext,
+  type Provider,
+} from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import type { GraphQLError, GraphQLErrorOptions, GraphQLResolveInfo } from 'graphql';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRejection } from '../core/auth-reason.js';
 import { VIEWED_REQUEST, type AuthInfo, type AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
+import { putClassFilter } from './class-filters.js';
 import {
   callView,
   CLOSE_FORBIDDEN,
@@ -37,6 +45,8 @@ const FORM_TYPES = new Set([
 ]);
 
 const REJECTION = Symbol('gatehouse:graphql-rejection');
+/** Marks the `GraphQLError`s {@link GraphQLTransport.refuse} makes. */
+const REFUSAL = Symbol('gatehouse:graphql-refusal');
 const SUBSCRIPTION = Symbol('gatehouse:graphql-connection');
 
 interface GraphQLView extends AuthRequest {
@@ -110,8 +120,10 @@ export class GraphQLTransport extends AuthTransport {
       path: info ? pathOf(info.path) : undefined,
       extensions: { code: CODES[status] ?? 'INTERNAL_SERVER_ERROR' },
     });
-    // A refusal is an answer, not a fault: no stack for a server to print into the response.
+    // A refusal is an answer, not a fault: no stack for a server to print into the response,
+    // and no ERROR line from Nest (see GraphQLRefusalFilter).
     Object.defineProperty(refusal, 'stack', { value: undefined });
+    Object.defineProperty(refusal, REFUSAL, { value: true });
     return refusal;
   }
 
@@ -142,6 +154,52 @@ export class GraphQLTransport extends AuthTransport {
     return view;
   }
 }
+
+/** What `@Catch` matches for {@link GraphQLRefusalFilter}: a refusal, of any copy of `graphql`. */
+class GraphQLRefusal {
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && REFUSAL in value;
+  }
+}
+
+/**
+ * Hands the library's GraphQL refusals to the driver as the resolver's result, which GraphQL
+ * reports as the field's error, exactly as when thrown. Thrown past it, Nest's handler of
+ * external contexts would log each one at ERROR with its stack (it spares only `HttpException`s),
+ * though a refusal is an expected answer whose reason is in its event already. It catches
+ * nothing else. {@link resolverRefusals} puts it on each resolver class.
+ */
+@Catch(GraphQLRefusal)
+export class GraphQLRefusalFilter implements ExceptionFilter {
+  catch(refusal: unknown): unknown {
+    return refusal;
+  }
+}
+
+/** DI token of the step that puts {@link GraphQLRefusalFilter} on every resolver. */
+export const RESOLVER_REFUSALS = Symbol('gatehouse:resolver-refusals');
+
+/**
+ * Puts {@link GraphQLRefusalFilter} on every `@Resolver` class when the module is instantiated,
+ * before the GraphQL module binds the resolvers. First in the class's filter list, which Nest
+ * tries after the method's and the class's own filters: those keep their say (a global filter
+ * comes after it, and no longer sees the library's refusals).
+ */
+export const resolverRefusals: Provider = {
+  provide: RESOLVER_REFUSALS,
+  inject: [ModulesContainer],
+  useFactory: (modules: ModulesContainer) =>
+    putClassFilter(
+      modules,
+      (type) =>
+        Reflect.hasOwnMetadata(RESOLVER_NAME, type) || Reflect.hasOwnMetadata(RESOLVER_TYPE, type),
+      new GraphQLRefusalFilter(),
+    ),
+};
+
+/** `@nestjs/graphql`'s metadata keys of a resolver class. */
+const RESOLVER_NAME = 'graphql:resolver_name';
+const RESOLVER_TYPE = 'graphql:resolver_type';
 
 /**
  * An operation sent over HTTP, as the backends see it: the HTTP request's headers, cookies, url

@@ -6,11 +6,11 @@ import {
   type ExecutionContext,
   type Provider,
 } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { AuthUnavailableError, type AuthError } from '../core/auth-error.js';
 import type { AuthRequest } from '../core/auth-request.js';
 import { AuthTransport } from './auth-transport.js';
+import { putClassFilter } from './class-filters.js';
 import { callView, CLOSE_UNAUTHORIZED, connectionOf } from './connection.js';
 
 /** The event a refused WebSocket message is answered with. */
@@ -114,22 +114,12 @@ export const GATEWAY_REFUSALS = Symbol('gatehouse:gateway-refusals');
 export const gatewayRefusals: Provider = {
   provide: GATEWAY_REFUSALS,
   inject: [ModulesContainer],
-  useFactory: (modules: ModulesContainer) => {
-    const filter = new WsRefusalFilter();
-    let gateways = 0;
-    for (const module of modules.values()) {
-      for (const wrapper of module.providers.values()) {
-        const type = wrapper.metatype as object | null;
-        if (typeof type !== 'function' || Reflect.getMetadata(GATEWAY, type) !== true) continue;
-        const filters = (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, type) as unknown[]) ?? [];
-        if (!filters.some((f) => f instanceof WsRefusalFilter)) {
-          Reflect.defineMetadata(EXCEPTION_FILTERS_METADATA, [filter, ...filters], type);
-        }
-        gateways++;
-      }
-    }
-    return gateways;
-  },
+  useFactory: (modules: ModulesContainer) =>
+    putClassFilter(
+      modules,
+      (type) => Reflect.getMetadata(GATEWAY, type) === true,
+      new WsRefusalFilter(),
+    ),
 };
 
 /** `@nestjs/websockets`' metadata key of a gateway class. */

@@ -111,6 +111,13 @@ export class ReportsResolver {
     return this.board.reports;
   }
 
+  /** A resolver with a bug: its error is the application's, and Nest logs it. */
+  @Public()
+  @Query(() => String, { nullable: true })
+  broken(): string {
+    throw new Error('a bug in the resolver');
+  }
+
   @Auth('apikey')
   @Query(() => String, { nullable: true })
   keyOnly(@CurrentAuth() auth: AuthInfo): string {
