@@ -40,6 +40,79 @@ export async function openRedis(
   return client;
 }
 
+/** How a Redis store's `provider` finds its Redis: the options every Redis store shares. */
+export interface RedisConnectionOptions {
+  /** A Redis URL; the store owns and closes the client it opens. */
+  url?: string;
+  /** An existing client; the application keeps owning it. */
+  client?: Redis | Cluster;
+  /** Extra ioredis options when `url` is used. */
+  redisOptions?: RedisOptions;
+  commandTimeoutMs?: number;
+}
+
+/** The client a Redis store's provider hands its store, and whether the store closes it. */
+export interface ProvidedRedis {
+  readonly client: Redis | Cluster;
+  readonly owned: boolean;
+}
+
+/**
+ * The client of a Redis store's provider: `options.client` as given (the application keeps it),
+ * or one opened from `options.url` with {@link openRedis} (the store owns it). Checked when the
+ * provider is made, so a provider with neither fails at once.
+ *
+ * @param provider names the provider in the error, e.g. `'RedisSessionStore.provider'`.
+ * @param label names the store in the log, e.g. `'session store'`.
+ */
+export function providedRedis(
+  options: RedisConnectionOptions,
+  provider: string,
+  label: string,
+): () => Promise<ProvidedRedis> {
+  if (!options.client && !options.url) {
+    throw new TypeError(`${provider}: give \`url\` or \`client\``);
+  }
+  return async () => {
+    if (options.client) return { client: options.client, owned: false };
+    const client = await openRedis(
+      options.url!,
+      options.commandTimeoutMs ?? 1000,
+      label,
+      options.redisOptions,
+    );
+    return { client, owned: true };
+  };
+}
+
+/** The time options every Redis store takes. */
+export interface RedisStoreTimeOptions {
+  commandTimeoutMs?: number;
+  waitForReplicas?: RedisReplicaWait;
+}
+
+/** A Redis store's checked time bounds. */
+export interface RedisStoreBounds {
+  /** The time bound added per command; `undefined` when the client bounds its commands. */
+  readonly timeoutMs: number | undefined;
+  readonly wait: RedisReplicaWait | undefined;
+}
+
+/**
+ * {@link commandBound} and {@link checkReplicaWait} of a Redis store's options, as its
+ * constructor checks them.
+ */
+export function redisStoreBounds(
+  client: Redis | Cluster,
+  options: RedisStoreTimeOptions,
+  store: string,
+): RedisStoreBounds {
+  return {
+    timeoutMs: commandBound(client, options.commandTimeoutMs, store),
+    wait: checkReplicaWait(client, options.waitForReplicas, options.commandTimeoutMs, store),
+  };
+}
+
 /**
  * The time bound a Redis store adds to each command: `commandTimeoutMs` (default 1000), checked,
  * or `undefined` when a `Redis` client bounds its commands itself (`commandTimeout`, as the

@@ -3,9 +3,8 @@ import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 import { Clock } from '../core/clock.js';
 import { withTimeout } from '../core/dependency-call.js';
 import {
-  checkReplicaWait,
-  commandBound,
-  openRedis,
+  providedRedis,
+  redisStoreBounds,
   writeThenWait,
   type RedisReplicaWait,
 } from '../core/redis-client.js';
@@ -108,13 +107,11 @@ export class RedisLoginThrottleStore extends LoginThrottleStore implements OnMod
       );
     }
     this.prefix = options.keyPrefix ?? 'gatehouse:login:';
-    this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisLoginThrottleStore');
-    this.wait = checkReplicaWait(
+    ({ timeoutMs: this.timeoutMs, wait: this.wait } = redisStoreBounds(
       client,
-      options.waitForReplicas,
-      options.commandTimeoutMs,
+      options,
       'RedisLoginThrottleStore',
-    );
+    ));
     client.defineCommand('gatehouseLoginHit', { numberOfKeys: 1, lua: HIT });
   }
 
@@ -124,21 +121,17 @@ export class RedisLoginThrottleStore extends LoginThrottleStore implements OnMod
    * that is down at start only makes logins answer 503 until it is back.
    */
   static provider(options: RedisLoginThrottleProviderOptions): Provider {
-    if (!options.client && !options.url) {
-      throw new TypeError('RedisLoginThrottleStore.provider: give `url` or `client`');
-    }
+    const redis = providedRedis(
+      options,
+      'RedisLoginThrottleStore.provider',
+      'login throttle store',
+    );
     return {
       provide: LoginThrottleStore,
       inject: [Clock],
       useFactory: async (clock: Clock) => {
-        if (options.client) return new RedisLoginThrottleStore(options.client, clock, options);
-        const client = await openRedis(
-          options.url!,
-          options.commandTimeoutMs ?? 1000,
-          'login throttle store',
-          options.redisOptions,
-        );
-        return new RedisLoginThrottleStore(client, clock, options, true);
+        const { client, owned } = await redis();
+        return new RedisLoginThrottleStore(client, clock, options, owned);
       },
     };
   }

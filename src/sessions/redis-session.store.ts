@@ -2,9 +2,8 @@ import type { OnModuleDestroy, Provider } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { withTimeout } from '../core/dependency-call.js';
 import {
-  checkReplicaWait,
-  commandBound,
-  openRedis,
+  providedRedis,
+  redisStoreBounds,
   writeThenWait,
   type RedisReplicaWait,
 } from '../core/redis-client.js';
@@ -83,13 +82,11 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
     if (typeof client?.smembers !== 'function') {
       throw new TypeError('RedisSessionStore: the client must be an ioredis Redis or Cluster');
     }
-    this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisSessionStore');
-    this.wait = checkReplicaWait(
+    ({ timeoutMs: this.timeoutMs, wait: this.wait } = redisStoreBounds(
       client,
-      options.waitForReplicas,
-      options.commandTimeoutMs,
+      options,
       'RedisSessionStore',
-    );
+    ));
   }
 
   /**
@@ -98,20 +95,12 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
    * down at start only makes session requests answer 503 until it is back.
    */
   static provider(options: RedisSessionProviderOptions): Provider {
-    if (!options.client && !options.url) {
-      throw new TypeError('RedisSessionStore.provider: give `url` or `client`');
-    }
+    const redis = providedRedis(options, 'RedisSessionStore.provider', 'session store');
     return {
       provide: SessionStore,
       useFactory: async () => {
-        if (options.client) return new RedisSessionStore(options.client, options);
-        const client = await openRedis(
-          options.url!,
-          options.commandTimeoutMs ?? 1000,
-          'session store',
-          options.redisOptions,
-        );
-        return new RedisSessionStore(client, options, true);
+        const { client, owned } = await redis();
+        return new RedisSessionStore(client, options, owned);
       },
     };
   }
