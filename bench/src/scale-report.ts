@@ -57,7 +57,7 @@ export interface RevocationCap {
   readonly accepted: number;
   /** The refusal: error name, code and message. */
   readonly refusal: string;
-  /** How long the refused write took, ms (it sweeps the whole store first). */
+  /** How long the refused write took, ms (a store with something expired sweeps first). */
   readonly refusedWriteMs: number;
 }
 

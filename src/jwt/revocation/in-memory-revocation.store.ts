@@ -8,6 +8,7 @@ import {
   type ConsumeResult,
   type RevocationSubject,
 } from './revocation-store.js';
+import { ExpiringKeys } from './expiring-keys.js';
 import { cutoffRefuses, mergeCutoff, type SubjectCutoff } from './subject-cutoff.js';
 
 /**
@@ -56,36 +57,35 @@ const OPTION_KEYS: readonly (keyof InMemoryRevocationOptions)[] = [
   'maxEntriesPerUser',
 ];
 
-interface Entry {
-  until: number;
-  /** For spent refresh tokens: the family's highest spent generation. */
-  before?: number;
-  /** For spent refresh tokens spent with a reuse grace window: the window's end. */
-  graceUntil?: number;
-  /** For subjects: the tokens refused. */
-  cutoff?: SubjectCutoff;
+/** Per refresh family: the highest generation spent, and the reuse grace window's end. */
+interface Spent {
+  readonly before: number;
+  readonly graceUntil?: number;
 }
 
-const SWEEP_EVERY = 1024;
+/** Entries (of each table) examined per write, so expired ones go as writes go on. */
+const PURGE_STEPS = 4;
 
 /**
- * Some maps of entries with a cap on their live entries, and a quota of live entries per user.
+ * Some tables of entries with a cap on their live entries, and a quota of live entries per user.
  * The quota keeps, per user, the end of each entry charged to them: expiry alone frees room, as
  * entries are only ever dropped once expired.
  */
 class Budget {
   private readonly charged = new Map<string, number[]>();
+  /** Where the purge of `charged` goes on from (a Map's iterator survives its changes). */
+  private owners: Iterator<[string, number[]]> | undefined;
 
   constructor(
     readonly name: string,
-    readonly maps: readonly Map<string, Entry>[],
+    readonly tables: readonly ExpiringKeys<unknown>[],
     readonly max: number,
     private readonly perUser: number,
   ) {}
 
   get size(): number {
     let total = 0;
-    for (const map of this.maps) total += map.size;
+    for (const table of this.tables) total += table.size;
     return total;
   }
 
@@ -108,15 +108,32 @@ class Budget {
     else ends.push(until);
   }
 
+  /** One bounded step of the purge: a few entries of each table and one user's charges. */
+  purge(now: number): void {
+    for (const table of this.tables) table.purge(now, PURGE_STEPS);
+    // Two users a step, while a write adds at most one: every pass over them comes to an end.
+    for (let n = 0; n < 2; n++) {
+      this.owners ??= this.charged.entries();
+      const next = this.owners.next();
+      if (next.done === true) this.owners = undefined;
+      else this.dropExpiredCharges(next.value[0], next.value[1], now);
+    }
+  }
+
+  /**
+   * Drops every expired entry. It walks the whole budget, so only for a budget that is full, and
+   * not while nothing in it can have expired yet (a full store refusing writes stays cheap).
+   */
   sweep(now: number): void {
-    for (const map of this.maps) {
-      for (const [key, entry] of map) if (entry.until <= now) map.delete(key);
-    }
-    for (const [owner, ends] of this.charged) {
-      const live = ends.filter((end) => end > now);
-      if (live.length === 0) this.charged.delete(owner);
-      else this.charged.set(owner, live);
-    }
+    if (!this.tables.some((table) => table.mayHaveExpired(now))) return;
+    for (const table of this.tables) table.sweep(now);
+    for (const [owner, ends] of this.charged) this.dropExpiredCharges(owner, ends, now);
+  }
+
+  private dropExpiredCharges(owner: string, ends: number[], now: number): void {
+    const live = ends.filter((end) => end > now);
+    if (live.length === 0) this.charged.delete(owner);
+    else if (live.length < ends.length) this.charged.set(owner, live);
   }
 }
 
@@ -124,21 +141,23 @@ class Budget {
  * The default {@link RevocationStore}: one process's memory. Right for a single instance and for
  * tests; several instances need a shared store such as `RedisRevocationStore`, and so does a
  * service open to sign-ups: the budgets are bounds, and enough accounts can still fill them.
- * Expired entries are dropped as they are met and by a periodic sweep. Revocations and spent
- * refresh tokens have separate budgets, and each user a quota in both (see
+ * Expired entries are dropped as they are met and a few at a time on every write; the whole
+ * store is swept only when it is full and something in it may have expired. An entry is a key
+ * string and a few numbers in flat arrays (see `ExpiringKeys`), no object of its own, so a store
+ * holding a million revocations costs a request about what an empty one does. Revocations and
+ * spent refresh tokens have separate budgets, and each user a quota in both (see
  * {@link InMemoryRevocationOptions}).
  */
 @Injectable()
 export class InMemoryRevocationStore extends RevocationStore {
-  // One map per kind, so lookups on the request path build no key strings.
-  private readonly tokens = new Map<string, Entry>();
-  private readonly families = new Map<string, Entry>();
-  private readonly subjects = new Map<string, Entry>();
-  /** Per refresh family: the highest generation spent (in `before`). */
-  private readonly spent = new Map<string, Entry>();
+  // One table per kind, so lookups on the request path build no key strings.
+  private readonly tokens = new ExpiringKeys();
+  private readonly families = new ExpiringKeys();
+  private readonly subjects = new ExpiringKeys<SubjectCutoff>();
+  /** Per refresh family: the highest generation spent. */
+  private readonly spent = new ExpiringKeys<Spent>();
   private readonly revocations: Budget;
   private readonly spends: Budget;
-  private writes = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -161,17 +180,28 @@ export class InMemoryRevocationStore extends RevocationStore {
     );
   }
 
-  /** How many entries are held now (expired ones included until swept). */
+  /** How many entries are held now (expired ones included until dropped). */
   get size(): number {
     return this.revocations.size + this.spends.size;
   }
 
+  /**
+   * Drops every expired entry now. The store does it on its own, a few entries per write and all
+   * of them when a budget is full; this walks the whole store at once (a test harness ageing the
+   * store, as Redis ages its keys, or an operator's idle-time housekeeping).
+   */
+  sweep(): void {
+    const now = this.clock.now();
+    this.revocations.sweep(now);
+    this.spends.sweep(now);
+  }
+
   async revokeToken(tokenId: string, until: number, owner?: string): Promise<void> {
-    this.put(this.revocations, this.tokens, tokenId, { until }, owner);
+    this.put(this.revocations, this.tokens, tokenId, until, undefined, owner);
   }
 
   async revokeFamily(family: string, until: number, owner?: string): Promise<void> {
-    this.put(this.revocations, this.families, family, { until }, owner);
+    this.put(this.revocations, this.families, family, until, undefined, owner);
   }
 
   async revokeSubject(
@@ -180,21 +210,22 @@ export class InMemoryRevocationStore extends RevocationStore {
     until: number,
     exceptFamily?: string,
   ): Promise<void> {
-    const current = this.live(this.subjects, subject);
+    const current = this.subjects.find(subject, this.clock.now());
+    const held = current < 0 ? undefined : this.subjects.valueAt(current);
+    const longest = Math.max(until, current < 0 ? -Infinity : this.subjects.untilAt(current));
+    const cutoff = mergeCutoff(held, before, exceptFamily);
     // Charged to nobody: one entry per user at most, and the way out for a user at the quota.
-    this.put(this.revocations, this.subjects, subject, {
-      cutoff: mergeCutoff(current?.cutoff, before, exceptFamily),
-      until: Math.max(until, current?.until ?? -Infinity),
-    });
+    this.put(this.revocations, this.subjects, subject, longest, cutoff);
   }
 
   // Answers synchronously, so the guard checks a cached token without a promise; the wider
   // return type leaves subclasses free to override it with an async check.
   isRevoked(token: RevocationSubject): Promise<boolean> | boolean {
-    if (token.tokenId !== undefined && this.live(this.tokens, token.tokenId)) return true;
-    if (token.family !== undefined && this.live(this.families, token.family)) return true;
-    const entry = this.live(this.subjects, token.subject);
-    return entry !== undefined && cutoffRefuses(entry.cutoff!, token);
+    const now = this.clock.now();
+    if (token.tokenId !== undefined && this.tokens.find(token.tokenId, now) >= 0) return true;
+    if (token.family !== undefined && this.families.find(token.family, now) >= 0) return true;
+    const subject = this.subjects.find(token.subject, now);
+    return subject >= 0 && cutoffRefuses(this.subjects.valueAt(subject)!, token);
   }
 
   async consumeRefreshToken(
@@ -204,62 +235,45 @@ export class InMemoryRevocationStore extends RevocationStore {
     options: ConsumeOptions = {},
   ): Promise<ConsumeResult> {
     // No await between the check and the set: that is what makes it atomic in one process.
-    if (this.live(this.families, family)) return 'family_revoked';
-    const spent = this.live(this.spent, family);
     const now = this.clock.now();
-    if (spent !== undefined && generation <= spent.before!) {
+    if (this.families.find(family, now) >= 0) return 'family_revoked';
+    const index = this.spent.find(family, now);
+    const spent = index < 0 ? undefined : this.spent.valueAt(index)!;
+    if (spent !== undefined && generation <= spent.before) {
       const inGrace = generation === spent.before && now <= (spent.graceUntil ?? -Infinity);
       return inGrace ? 'in_grace' : 'reused';
     }
     const grace = options.reuseGraceMs ?? 0;
-    const entry: Entry = {
-      before: generation,
-      until: Math.max(until, spent?.until ?? 0),
-      graceUntil: grace > 0 ? now + grace : undefined,
-    };
-    this.put(this.spends, this.spent, family, entry, options.owner);
+    const record: Spent = { before: generation, graceUntil: grace > 0 ? now + grace : undefined };
+    const longest = Math.max(until, index < 0 ? 0 : this.spent.untilAt(index));
+    this.put(this.spends, this.spent, family, longest, record, options.owner);
     return 'consumed';
   }
 
-  private live(map: Map<string, Entry>, key: string): Entry | undefined {
-    const entry = map.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.until <= this.clock.now()) {
-      map.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-
-  private put(
+  private put<V>(
     budget: Budget,
-    map: Map<string, Entry>,
+    table: ExpiringKeys<V>,
     key: string,
-    entry: Entry,
+    until: number,
+    value: V | undefined,
     owner?: string,
   ): void {
     const now = this.clock.now();
-    if (entry.until <= now) return;
-    if (++this.writes % SWEEP_EVERY === 0) this.sweep();
+    if (until <= now) return;
+    budget.purge(now);
     // Replacing a live entry takes no room; only a new one is checked and charged.
-    if (this.live(map, key) === undefined) {
+    if (table.find(key, now) < 0) {
       if (owner !== undefined) budget.checkQuota(owner, now);
       if (budget.size >= budget.max) {
-        this.sweep();
+        budget.sweep(now);
         if (budget.size >= budget.max) {
           throw new AuthUnavailableError('REVOCATION_STORE_UNAVAILABLE', {
             detail: `in-memory store full (${budget.max} live ${budget.name} entries)`,
           });
         }
       }
-      if (owner !== undefined) budget.charge(owner, entry.until);
+      if (owner !== undefined) budget.charge(owner, until);
     }
-    map.set(key, entry);
-  }
-
-  private sweep(): void {
-    const now = this.clock.now();
-    this.revocations.sweep(now);
-    this.spends.sweep(now);
+    table.set(key, until, value);
   }
 }
