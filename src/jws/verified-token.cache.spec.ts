@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { VerifiedTokenCache } from './verified-token.cache.js';
+import {
+  ADMIT_ONE_IN,
+  ADMIT_ONE_IN_COLD,
+  COLD_HIT_RATE,
+  VerifiedTokenCache,
+} from './verified-token.cache.js';
 
 /** A token-shaped string whose signature part is `sig`. */
 const token = (sig: string, body = 'h.p') => `${body}.${sig}`;
@@ -83,6 +88,73 @@ describe('VerifiedTokenCache', () => {
     const admitted = fresh.map((t) => cache.set(t, -1));
     expect(admitted).toContain(false);
     expect(fresh.map((t) => cache.get(t) !== undefined)).toEqual(admitted);
+  });
+
+  it('while some lookups hit but fewer than half, admits exactly one miss in ADMIT_ONE_IN', () => {
+    const capacity = 1000;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    for (let i = 0; i < capacity - 1; i++) cache.set(token(`filler-${i}`), i);
+    const hot = token('hot');
+    cache.set(hot, -1);
+    let fresh = 0;
+    // One window of 1,024 lookups: a quarter hit (the hot token, last of each four, so the
+    // judgement at the 1,024th lookup comes after the window's misses), the rest are new tokens.
+    const window = () => {
+      let admitted = 0;
+      for (let i = 0; i < 1024; i++) {
+        if (i % 4 === 3) {
+          expect(cache.get(hot)).toBe(-1);
+        } else {
+          const t = token(`fresh-${fresh++}`);
+          expect(cache.get(t)).toBeUndefined();
+          if (cache.set(t, 0)) admitted++;
+        }
+      }
+      return admitted;
+    };
+    expect(window()).toBe(768); // not yet judged: every miss gets in
+    expect(window()).toBe(768 / ADMIT_ONE_IN);
+    expect(cache.size).toBe(capacity);
+  });
+
+  it('while almost no lookup hits, admits exactly one miss in ADMIT_ONE_IN_COLD', () => {
+    const capacity = 64;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    let fresh = 0;
+    const miss = () => {
+      const t = token(`fresh-${fresh++}`);
+      expect(cache.get(t)).toBeUndefined();
+      return cache.set(t, 0);
+    };
+    // Fill it and let one window of lookups judge the hit rate (none hit).
+    for (let i = 0; i < 1024; i++) miss();
+    let admitted = 0;
+    const misses = ADMIT_ONE_IN_COLD * 40;
+    for (let i = 0; i < misses; i++) if (miss()) admitted++;
+    expect(admitted).toBe(40);
+    expect(admitted).toBeLessThan(misses / ADMIT_ONE_IN / 10);
+    expect(cache.size).toBe(capacity);
+  });
+
+  it('from cold, comes back to holding a working set that fits within a few windows', () => {
+    const capacity = 64;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    for (let i = 0; i < 4096; i++) {
+      const t = token(`cold-${i}`);
+      if (cache.get(t) === undefined) cache.set(t, 0);
+    }
+    // Half the room's worth of tokens, visited in a cycle: each cached one hits 1024/32 times a
+    // window, which is COLD_HIT_RATE's threshold, so the first admitted one lifts the rate.
+    const working = Array.from({ length: capacity / 2 }, (_, i) => token(`work-${i}`));
+    expect(working.length).toBe(COLD_HIT_RATE);
+    let lastWindowHits = 0;
+    for (let i = 0; i < 1024 * 12; i++) {
+      const t = working[i % working.length]!;
+      const hit = cache.get(t) !== undefined;
+      if (!hit) cache.set(t, i);
+      if (i >= 1024 * 11 && hit) lastWindowHits++;
+    }
+    expect(lastWindowHits).toBe(1024);
   });
 
   it('admits every miss while most lookups hit, even when full', () => {

@@ -8,9 +8,14 @@
  * With more live tokens than room, admitting every miss only churns: each entry is evicted before
  * its token comes back, and each insert costs more than the lookup it was meant to save. So while
  * the cache is full and fewer than half of the recent lookups hit, only one miss in
- * {@link ADMIT_ONE_IN} is admitted: a miss then costs what it costs with the cache off, and the
- * entries that are admitted live long enough to be hit again, so the cost falls smoothly toward
- * the uncached one as the live tokens outnumber the room, never above it.
+ * {@link ADMIT_ONE_IN} is admitted, and while almost none hit (fewer than one in
+ * {@link COLD_HIT_RATE}), one in {@link ADMIT_ONE_IN_COLD}: a miss then costs what it costs with
+ * the cache off, and the entries that are admitted live long enough to be hit again (an entry
+ * admitted at the lower rate outlives 256 cache-fulls of misses). An entry never hit still
+ * outlives the young generation and dies old, the dearest garbage for the collector, so with
+ * ten or a hundred times more live tokens than room even one miss in 16 cost more than it saved.
+ * The cost falls smoothly toward the uncached one as the live tokens outnumber the room, never
+ * above it.
  *
  * Shared by the JWT backend (its own tokens) and the OIDC backend (an identity provider's).
  */
@@ -27,7 +32,8 @@ export class VerifiedTokenCache<T> {
   private next = 0;
   private lookups = 0;
   private hits = 0;
-  private thrashing = false;
+  /** One miss in this many is admitted once full: 1, ADMIT_ONE_IN or ADMIT_ONE_IN_COLD. */
+  private admitOneIn = 1;
   private misses = 0;
 
   constructor(private readonly capacity: number) {}
@@ -38,7 +44,12 @@ export class VerifiedTokenCache<T> {
     const value = entry !== undefined && entry.token === token ? entry.value : undefined;
     if (value !== undefined) this.hits++;
     if (++this.lookups === WINDOW) {
-      this.thrashing = this.hits * 2 < WINDOW;
+      this.admitOneIn =
+        this.hits * 2 >= WINDOW
+          ? 1
+          : this.hits * COLD_HIT_RATE >= WINDOW
+            ? ADMIT_ONE_IN
+            : ADMIT_ONE_IN_COLD;
       this.lookups = 0;
       this.hits = 0;
     }
@@ -48,16 +59,18 @@ export class VerifiedTokenCache<T> {
   /** Keeps `value` for `token`; `false` when it was not admitted (no room kept for it). */
   set(token: string, value: T): boolean {
     if (this.capacity === 0) return false;
+    const full = this.order.length === this.capacity;
+    // Decided before the key is cut out and looked up: a refused miss then costs a counter.
+    if (full && this.admitOneIn > 1 && ++this.misses % this.admitOneIn !== 0) return false;
     const key = signatureOf(token);
     if (this.entries.has(key)) {
       // Same signature, same place in the order: replacing keeps the ring and the map in step.
       this.entries.set(key, { token, value });
       return true;
     }
-    if (this.order.length < this.capacity) {
+    if (!full) {
       this.order.push(key);
     } else {
-      if (this.thrashing && ++this.misses % ADMIT_ONE_IN !== 0) return false;
       const oldest = this.order[this.next]!;
       this.entries.delete(oldest);
       this.order[this.next] = key;
@@ -83,6 +96,10 @@ export class VerifiedTokenCache<T> {
 const WINDOW = 1024;
 /** While thrashing, one miss in this many is admitted. */
 export const ADMIT_ONE_IN = 16;
+/** While fewer than one lookup in this many hits, the cache is cold: see {@link ADMIT_ONE_IN_COLD}. */
+export const COLD_HIT_RATE = 32;
+/** While the cache is cold (almost no lookup hits), one miss in this many is admitted. */
+export const ADMIT_ONE_IN_COLD = 256;
 
 /** The part after the last '.', which for a verified JWS is its signature. */
 function signatureOf(token: string): string {
