@@ -28,8 +28,9 @@ export class ExpiringKeys<V = undefined> {
   private untils = new Float64Array(MIN_SLOTS / 2);
   private values: (V | undefined)[] = [];
   /**
-   * Per slot, 16 bits of its key's hash (bits the slot's position does not give), never 0: 0 is
-   * an empty slot. Scanned alone for an absent key, so a million entries' probes fit in 4 MiB.
+   * Per slot, the upper 16 bits of its key's hash, never 0: 0 is an empty slot. Up to 65,536
+   * slots they are bits the slot's position does not give; past that they overlap it, which
+   * costs more full comparisons, never a wrong answer (a tag only rules a key out). Scanned alone for an absent key, so a million entries' probes fit in 4 MiB.
    */
   private tags = new Uint16Array(MIN_SLOTS);
   /** Per slot, the index of its entry. */
@@ -40,6 +41,13 @@ export class ExpiringKeys<V = undefined> {
   private earliest = Infinity;
   private readonly seed = randomBytes(4).readInt32LE(0);
 
+  /**
+   * @param hash The keys' hash; replaced only by specs, to make keys share tags, homes or whole
+   *   hashes, which the seeded hash almost never does.
+   * @internal
+   */
+  constructor(private readonly hash: (key: string, seed: number) => number = hashOf) {}
+
   /** How many entries are held (expired ones included until dropped). */
   get size(): number {
     return this.keys.length;
@@ -48,8 +56,10 @@ export class ExpiringKeys<V = undefined> {
   /** The index of `key`'s entry if it is live at `now`, else -1 (an expired one is dropped). */
   find(key: string, now: number): number {
     if (this.keys.length === 0) return -1;
-    const index = this.indexOf(key, hashOf(key, this.seed));
-    if (index < 0 || this.untils[index]! > now) return index;
+    const index = this.indexOf(key, this.hash(key, this.seed));
+    // Written as "not expired", not as "until > now": an until that is not a number (NaN) is
+    // never expired, as purge and sweep see it, rather than forgotten at the first lookup.
+    if (index < 0 || !(this.untils[index]! <= now)) return index;
     this.removeAt(index);
     return -1;
   }
@@ -66,7 +76,7 @@ export class ExpiringKeys<V = undefined> {
 
   /** Keeps `key` until `until` with `value`, replacing its entry if it has one. */
   set(key: string, until: number, value?: V): void {
-    const hash = hashOf(key, this.seed);
+    const hash = this.hash(key, this.seed);
     let index = this.indexOf(key, hash);
     if (index < 0) {
       index = this.keys.length;
