@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock, SessionStore } from 'nestjs-gatehouse';
 import { FakeClock } from 'nestjs-gatehouse/testing';
-import { SESSION_SECRET, startSessionApp } from './apps/session.app.js';
+import { SESSION_SECRET, SessionController, startSessionApp } from './apps/session.app.js';
 import { CookieJar, isDeletion, setCookies } from './support/cookie-jar.js';
 import { adapters, type RunningApp } from './support/http-app.js';
 import { GENERIC_BODIES } from './support/http.js';
@@ -188,5 +188,66 @@ describe.each(adapters)('a session store that fails (%s)', (adapter) => {
     } finally {
       store.get = get;
     }
+  });
+});
+
+// express-session saves in `res.end`; the library saves before the response leaves. These are
+// handlers that end Express's raw response themselves, which Fastify's reply does not offer.
+describe('a handler that ends the raw Express response itself, with a session change to save', () => {
+  let app: RunningApp;
+  let store: SessionStore;
+
+  beforeAll(async () => {
+    app = await startSessionApp('express');
+    store = app.app.get(SessionStore, { strict: false });
+  });
+  afterAll(() => app.close());
+
+  const failingSaves = async (run: () => Promise<void>) => {
+    const set = store.set.bind(store);
+    store.set = () => Promise.reject(new Error('ECONNREFUSED 10.0.0.5:6379'));
+    try {
+      await run();
+    } finally {
+      store.set = set;
+    }
+  };
+
+  it('sends the first end of a handler that ends twice, once the session is saved', async () => {
+    const res = await app.send('/public/visit-raw?how=twice', { method: 'POST' });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe('first');
+    expect(setCookies(res)).toHaveLength(1);
+  });
+
+  it('answers a failed save with the generic 503 once, keeping the CORS header, and keeps serving', async () => {
+    await failingSaves(async () => {
+      const res = await app.send('/public/visit-raw?how=twice', { method: 'POST' });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual(GENERIC_BODIES[503]);
+      expect(setCookies(res)).toEqual([]);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    });
+    // The process did not crash on the second end: the next request is answered.
+    expect((await app.send('/public/whoami')).status).toBe(200);
+  });
+
+  it("runs the handler's end callback, on a saved session and on a failed save", async () => {
+    const saved = await app.send('/public/visit-raw?how=callback', { method: 'POST' });
+    expect(await saved.text()).toBe('with callback');
+    expect(SessionController.endCallbackRan).toBe(true);
+    await failingSaves(async () => {
+      const refused = await app.send('/public/visit-raw?how=callback', { method: 'POST' });
+      expect(refused.status).toBe(503);
+      await refused.text();
+      expect(SessionController.endCallbackRan).toBe(true);
+    });
+  });
+
+  it('answers an end that throws on its argument with a generic 500, not a hanging request', async () => {
+    const res = await app.send('/public/visit-raw?how=bad', { method: 'POST' });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ statusCode: 500, message: 'Internal Server Error' });
+    expect(setCookies(res)).toEqual([]);
   });
 });

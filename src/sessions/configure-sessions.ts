@@ -1,4 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
+import { ServerResponse } from 'node:http';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { Clock } from '../core/clock.js';
 import { AuthConfigurationError, AuthUnavailableError } from '../core/auth-error.js';
 import { cookieTransport } from '../http/loopback.js';
@@ -32,6 +33,9 @@ interface ExpressResponse {
   clearCookie(name: string, options: object): void;
   end(...args: unknown[]): unknown;
   readonly headersSent: boolean;
+  readonly writableEnded: boolean;
+  readonly destroyed: boolean;
+  destroy(): void;
   statusCode: number;
   getHeaderNames(): string[];
   removeHeader(name: string): void;
@@ -215,28 +219,85 @@ function saveBeforeResponse(req: ExpressRequest, res: ExpressResponse, next: Don
   const end = res.end;
   let ending = false;
   res.end = function (this: ExpressResponse, ...args: unknown[]) {
+    // A second `end` while the save is pending (a handler that ends twice, a timeout middleware)
+    // is dropped, as Node drops an `end` after the first: the first call's response goes out.
+    if (ending) return this;
     const sess = req.session;
-    if (ending || res.headersSent || !sess || !changedSince(sess)) {
-      return end.apply(this, args);
-    }
+    if (res.headersSent || !sess || !changedSince(sess)) return end.apply(this, args);
     ending = true;
     sess.save((error) => {
+      // Nothing can be sent on a response that has ended or been destroyed meanwhile.
+      if (res.writableEnded || res.destroyed) return;
       if (error === undefined || error === null) {
-        end.apply(this, args);
+        endDeferred(req, this, end, args);
         return;
       }
       // Without a session on the request, express-session sets no cookie and saves nothing.
       delete req.session;
       const refusal = new AuthUnavailableError('SESSION_STORE_UNAVAILABLE', { detail: 'save' });
-      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      // The handler's body and the session cookie go; headers other middleware set (CORS,
+      // security headers) stay, so a browser still reads the 503.
+      dropBodyHeaders(res);
       res.statusCode = refusal.getStatus();
       res.setHeader('content-type', 'application/json; charset=utf-8');
-      end.call(this, JSON.stringify(refusal.getResponse()));
+      const done = args.find((arg) => typeof arg === 'function');
+      endDeferred(
+        req,
+        this,
+        end,
+        done
+          ? [JSON.stringify(refusal.getResponse()), done]
+          : [JSON.stringify(refusal.getResponse())],
+      );
     });
     return this;
   } as ExpressResponse['end'];
   next();
 }
+
+/**
+ * `end` called after the save, outside the handler: what it throws (arguments `end` refuses)
+ * can no longer reach the handler or Nest, so the response is answered with a generic 500 here
+ * rather than left hanging. express-session's `end` has marked itself ended by then, so the 500
+ * goes through Node's own `end`, with no session on the request (hence no session cookie).
+ */
+function endDeferred(
+  req: ExpressRequest,
+  res: ExpressResponse,
+  end: ExpressResponse['end'],
+  args: unknown[],
+): void {
+  try {
+    (end as (...a: unknown[]) => unknown).apply(res, args);
+  } catch (error) {
+    SAVE_LOGGER.error(
+      'the response could not be ended after the session was saved',
+      error instanceof Error ? error.stack : String(error),
+    );
+    delete req.session;
+    try {
+      if (res.headersSent) throw error;
+      dropBodyHeaders(res);
+      res.statusCode = 500;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      (ServerResponse.prototype.end as (this: unknown, chunk: string) => unknown).call(
+        res,
+        JSON.stringify({ statusCode: 500, message: 'Internal Server Error' }),
+      );
+    } catch {
+      res.destroy();
+    }
+  }
+}
+
+/** The handler's body headers and the session cookie; other middleware's headers stay. */
+function dropBodyHeaders(res: ExpressResponse): void {
+  for (const name of res.getHeaderNames()) {
+    if (name === 'set-cookie' || name.startsWith('content-')) res.removeHeader(name);
+  }
+}
+
+const SAVE_LOGGER = new Logger('Gatehouse');
 
 /** The session's data as last read from or written to the store; set only on such sessions. */
 const STORED = Symbol('gatehouse:stored');

@@ -13,6 +13,7 @@ import {
   Post,
   Put,
   Req,
+  Res,
   type Provider,
   type Type,
 } from '@nestjs/common';
@@ -141,6 +142,45 @@ export class SessionController {
     const session = req.session!;
     session.visits = ((session.visits as number | undefined) ?? 0) + 1;
     return { visits: session.visits };
+  }
+
+  /** Whether the `end` callback of `public/visit-raw` ran (Express: the raw response). */
+  static endCallbackRan = false;
+
+  /**
+   * Express only: a handler that ends the raw response itself, as `?how` says: `twice` (two
+   * `end` calls), `callback` (an `end` with a callback), `bad` (an `end` that throws on its
+   * argument, caught by the handler). It also sets a CORS header, as a middleware would.
+   */
+  @Public()
+  @Post('public/visit-raw')
+  visitRaw(
+    @Req() req: AuthRequest & { session?: Record<string, unknown>; query?: { how?: string } },
+    @Res()
+    res: {
+      statusCode: number;
+      setHeader(name: string, value: string): void;
+      end(...args: unknown[]): void;
+    },
+  ) {
+    const session = req.session!;
+    session.visits = ((session.visits as number | undefined) ?? 0) + 1;
+    res.setHeader('access-control-allow-origin', 'https://app.example');
+    const how = req.query?.how;
+    if (how === 'twice') {
+      res.end('first');
+      res.end('second');
+    } else if (how === 'callback') {
+      SessionController.endCallbackRan = false;
+      res.end('with callback', () => (SessionController.endCallbackRan = true));
+    } else {
+      try {
+        res.end(12345);
+      } catch {
+        res.statusCode = 500;
+        res.end('caught');
+      }
+    }
   }
 
   @Get('notes')
