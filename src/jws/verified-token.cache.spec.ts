@@ -3,6 +3,7 @@ import {
   ADMIT_ONE_IN,
   ADMIT_ONE_IN_COLD,
   COLD_HIT_RATE,
+  LOOK_UP_ONE_IN_COLD,
   VerifiedTokenCache,
 } from './verified-token.cache.js';
 
@@ -133,6 +134,40 @@ describe('VerifiedTokenCache', () => {
     for (let i = 0; i < misses; i++) if (miss()) admitted++;
     expect(admitted).toBe(40);
     expect(admitted).toBeLessThan(misses / ADMIT_ONE_IN / 10);
+    expect(cache.size).toBe(capacity);
+  });
+
+  it('while almost no lookup hits, looks up about one token in LOOK_UP_ONE_IN_COLD, and finds a cached one only then', () => {
+    const capacity = 64;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    let fresh = 0;
+    const miss = () => {
+      const t = token(`fresh-${fresh++}`);
+      expect(cache.get(t)).toBeUndefined();
+      cache.set(t, 0);
+    };
+    for (let i = 0; i < 4096; i++) miss();
+    // Cold now, and kept cold: one lookup of a cached token per 64 misses hits too rarely to
+    // lift it. The cached token is the last admitted, so it outlives the run.
+    const hot = token('hot');
+    let stored = false;
+    while (!stored) stored = cache.set(hot, 7);
+    let found = 0;
+    const asks = 2000;
+    for (let n = 0; n < asks; n++) {
+      for (let i = 0; i < 63; i++) {
+        const t = token(`fresh-${fresh++}`);
+        if (cache.get(t) !== undefined) throw new Error('a fresh token was found');
+      }
+      const value = cache.get(hot);
+      if (value !== undefined) {
+        expect(value).toBe(7);
+        found++;
+      }
+    }
+    // Binomial (2000, 1/8): mean 250, standard deviation about 15.
+    expect(found).toBeGreaterThan(asks / LOOK_UP_ONE_IN_COLD - 100);
+    expect(found).toBeLessThan(asks / LOOK_UP_ONE_IN_COLD + 100);
     expect(cache.size).toBe(capacity);
   });
 
