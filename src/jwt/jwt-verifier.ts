@@ -135,10 +135,11 @@ export class JwtVerifier {
         return this.accept(token, payload.payload, expected, key.kid);
       }
     }
-    const outcome = this.adapters.get(key.kid)!.runNow({ token } satisfies Carrier);
-    return outcome instanceof Promise
-      ? outcome.then((ended) => this.afterSignature(ended, token, parsed, expected, key.kid))
-      : this.afterSignature(outcome, token, parsed, expected, key.kid);
+    // passport-jwt with a fixed key ends before `authenticate` returns (jsonwebtoken calls back
+    // at once, and the verify callback is ours), so one reused copy of the strategy serves every
+    // run: no copy, closures or promise per token. A run that did not end is an error (503).
+    const outcome = this.adapters.get(key.kid)!.runAtOnce({ token } satisfies Carrier);
+    return this.afterSignature(outcome, token, parsed, expected, key.kid);
   }
 
   /**
