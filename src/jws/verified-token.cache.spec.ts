@@ -19,6 +19,18 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get(token('s2'))).toBeUndefined();
   });
 
+  it('hits only on the exact same characters, also for a token that latin1 cannot hold', () => {
+    const cache = new VerifiedTokenCache<number>(4);
+    // U+0141 and U+0041 share their low byte, so a latin1 round trip would make them equal.
+    cache.set(token('s1', 'h.p\u0141'), 1);
+    expect(cache.get(token('s1', 'h.pA'))).toBeUndefined();
+    expect(cache.get(token('s1', 'h.p\u0141'))).toBe(1);
+    // A slice of a longer string, as a token cut from its header, is found by an equal string.
+    const header = `Bearer ${token('s2')}`;
+    cache.set(header.slice(7), 2);
+    expect(cache.get(token('s2'))).toBe(2);
+  });
+
   it('keeps nothing with a capacity of 0', () => {
     const cache = new VerifiedTokenCache<number>(0);
     cache.set(token('s1'), 1);

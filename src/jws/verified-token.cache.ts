@@ -71,6 +71,7 @@ export class VerifiedTokenCache<T> {
     const full = this.order.length === this.capacity;
     // Decided before the key is cut out and looked up: a refused miss then costs a counter.
     if (full && this.admitOneIn > 1 && ++this.misses % this.admitOneIn !== 0) return false;
+    token = flatCopy(token);
     const key = signatureOf(token);
     if (this.entries.has(key)) {
       // Same signature, same place in the order: replacing keeps the ring and the map in step.
@@ -111,6 +112,19 @@ export const COLD_HIT_RATE = 32;
 export const ADMIT_ONE_IN_COLD = 256;
 /** While the cache is cold, one lookup in this many is made; the others miss without one. */
 export const LOOK_UP_ONE_IN_COLD = 8;
+
+/**
+ * `token` as a string of its own. The token a request hands over is usually a slice of its
+ * `Authorization` header: kept as it is, every hit would first read the slice, then the header
+ * string it points into, two cache misses where the copy costs one, and the entry would keep the
+ * whole header alive. The copy goes through latin1, which keeps every character of a token
+ * (base64url and dots) and mangles others, so a string the copy would change is kept as given:
+ * a hit must stay exact.
+ */
+function flatCopy(token: string): string {
+  const copy = Buffer.from(token, 'latin1').toString('latin1');
+  return copy === token ? copy : token;
+}
 
 /** The part after the last '.', which for a verified JWS is its signature. */
 function signatureOf(token: string): string {
