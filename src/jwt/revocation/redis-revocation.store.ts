@@ -1,9 +1,8 @@
 import type { OnModuleDestroy, Provider } from '@nestjs/common';
 import type { ChainableCommander, Cluster, Redis, RedisOptions } from 'ioredis';
 import {
-  checkReplicaWait,
-  commandBound,
-  openRedis,
+  providedRedis,
+  redisStoreBounds,
   writeThenWait,
   type RedisReplicaWait,
 } from '../../core/redis-client.js';
@@ -162,13 +161,11 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     if (typeof client.defineCommand !== 'function') {
       throw new TypeError('RedisRevocationStore: the client must be an ioredis client');
     }
-    this.timeoutMs = commandBound(client, options.commandTimeoutMs, 'RedisRevocationStore');
-    this.wait = checkReplicaWait(
+    ({ timeoutMs: this.timeoutMs, wait: this.wait } = redisStoreBounds(
       client,
-      options.waitForReplicas,
-      options.commandTimeoutMs,
+      options,
       'RedisRevocationStore',
-    );
+    ));
     this.cluster = client.isCluster;
     client.defineCommand('gatehouseConsume', { numberOfKeys: 2, lua: CONSUME });
     client.defineCommand('gatehouseCutoff', { numberOfKeys: 1, lua: CUTOFF });
@@ -181,21 +178,13 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
    * its own; a Redis that is down at start only makes requests answer 503 until it is back.
    */
   static provider(options: RedisRevocationProviderOptions): Provider {
-    if (!options.client && !options.url) {
-      throw new TypeError('RedisRevocationStore.provider: give `url` or `client`');
-    }
+    const redis = providedRedis(options, 'RedisRevocationStore.provider', 'revocation store');
     return {
       provide: RevocationStore,
       inject: [Clock],
       useFactory: async (clock: Clock) => {
-        if (options.client) return new RedisRevocationStore(options.client, clock, options);
-        const client = await openRedis(
-          options.url!,
-          options.commandTimeoutMs ?? 1000,
-          'revocation store',
-          options.redisOptions,
-        );
-        return new RedisRevocationStore(client, clock, options, true);
+        const { client, owned } = await redis();
+        return new RedisRevocationStore(client, clock, options, owned);
       },
     };
   }
