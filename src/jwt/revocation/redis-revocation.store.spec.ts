@@ -46,6 +46,12 @@ describe('RedisRevocationStore against a real redis-server', () => {
     for (const c of clients) c.disconnect();
   });
 
+  it('refuses a provider given neither a url nor a client, when it is made', () => {
+    expect(() => RedisRevocationStore.provider({})).toThrowError(
+      'RedisRevocationStore.provider: give `url` or `client`',
+    );
+  });
+
   it('writes keys that expire with the tokens', async () => {
     const client = new Redis(url);
     clients.push(client);
