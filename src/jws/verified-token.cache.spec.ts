@@ -10,6 +10,22 @@ import {
 /** A token-shaped string whose signature part is `sig`. */
 const token = (sig: string, body = 'h.p') => `${body}.${sig}`;
 
+/**
+ * A cache of `capacity`, with `fresh()` making a token never seen before and `miss()` looking
+ * one up (it must miss) and offering it, which answers whether it was admitted.
+ */
+function missingCache(capacity: number) {
+  const cache = new VerifiedTokenCache<number>(capacity);
+  let made = 0;
+  const fresh = () => token(`fresh-${made++}`);
+  const miss = () => {
+    const t = fresh();
+    expect(cache.get(t)).toBeUndefined();
+    return cache.set(t, 0);
+  };
+  return { cache, fresh, miss };
+}
+
 describe('VerifiedTokenCache', () => {
   it('hits only on the exact same token, not on another with the same signature part', () => {
     const cache = new VerifiedTokenCache<number>(4);
@@ -132,13 +148,7 @@ describe('VerifiedTokenCache', () => {
 
   it('while almost no lookup hits, admits exactly one miss in ADMIT_ONE_IN_COLD', () => {
     const capacity = 64;
-    const cache = new VerifiedTokenCache<number>(capacity);
-    let fresh = 0;
-    const miss = () => {
-      const t = token(`fresh-${fresh++}`);
-      expect(cache.get(t)).toBeUndefined();
-      return cache.set(t, 0);
-    };
+    const { cache, miss } = missingCache(capacity);
     // Fill it and let one window of lookups judge the hit rate (none hit).
     for (let i = 0; i < 1024; i++) miss();
     let admitted = 0;
@@ -151,13 +161,7 @@ describe('VerifiedTokenCache', () => {
 
   it('while almost no lookup hits, looks up about one token in LOOK_UP_ONE_IN_COLD, and finds a cached one only then', () => {
     const capacity = 64;
-    const cache = new VerifiedTokenCache<number>(capacity);
-    let fresh = 0;
-    const miss = () => {
-      const t = token(`fresh-${fresh++}`);
-      expect(cache.get(t)).toBeUndefined();
-      cache.set(t, 0);
-    };
+    const { cache, miss, fresh } = missingCache(capacity);
     for (let i = 0; i < 4096; i++) miss();
     // Cold now, and kept cold: one lookup of a cached token per 64 misses hits too rarely to
     // lift it. The cached token is the last admitted, so it outlives the run.
@@ -168,8 +172,7 @@ describe('VerifiedTokenCache', () => {
     const asks = 2000;
     for (let n = 0; n < asks; n++) {
       for (let i = 0; i < 63; i++) {
-        const t = token(`fresh-${fresh++}`);
-        if (cache.get(t) !== undefined) throw new Error('a fresh token was found');
+        if (cache.get(fresh()) !== undefined) throw new Error('a fresh token was found');
       }
       const value = cache.get(hot);
       if (value !== undefined) {
