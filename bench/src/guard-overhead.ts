@@ -4,22 +4,32 @@
  * round. This resolves differences well below what HTTP-level CPU sampling can, such as what
  * `@HasPermission` adds. The hand-written floor guard runs the same way for comparison.
  *
+ * Also a token verified in full on every call (the cache off) against the fair recipe
+ * (`@nestjs/passport`'s `AuthGuard` on passport-jwt with a `KeyObject`), the comparison of the
+ * HTTP target "JWT, uncached, against the fair recipe" without the HTTP stack's noise.
+ *
  *   node bench/run.mjs guard        (GUARD_SECONDS=0.5 per case and round, GUARD_ROUNDS=5)
  */
 import 'reflect-metadata';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { ApiKeyService, TokenService } from 'nestjs-gatehouse';
 import { BenchKeys, userId } from './app/bench-keys.js';
 import { GatehouseController } from './app/controllers.js';
 import { FloorGuard } from './app/floor.guard.js';
 import { createGuardHarness, request } from './in-process.js';
-import { InProcessModule } from './in-process-module.js';
+import { InProcessModule, InProcessRecipeModule } from './in-process-module.js';
+import { ScaleAppModule } from './app/scale.module.js';
+import { GatehouseRedisController } from './app/controllers.js';
 import { writeResult, type GuardResult } from './results.js';
-import { fmt, median } from './stats.js';
+import { fmt, max, median, min } from './stats.js';
 
 const SECONDS = Number(process.env.GUARD_SECONDS ?? 0.5);
 const ROUNDS = Number(process.env.GUARD_ROUNDS ?? 5);
 const POOL = 1000;
+const UNCACHED = 'JWT, cache off (verifiedTokenCacheSize: 0)';
+const RECIPE = 'fair recipe: @nestjs/passport + passport-jwt, KeyObject';
 
 interface Case {
   readonly name: string;
@@ -29,6 +39,12 @@ interface Case {
 
 async function main(): Promise<void> {
   const harness = await createGuardHarness(InProcessModule);
+  const uncached = await createGuardHarness(ScaleAppModule.jwt({ verifiedTokenCacheSize: 0 }));
+  const recipeApp = await NestFactory.createApplicationContext(InProcessRecipeModule, {
+    logger: ['error', 'warn'],
+  });
+  await recipeApp.init();
+  const RecipeGuard = PassportAuthGuard('jwt-keyobject');
   const tokens = harness.app.get(TokenService);
   const apiKeys = harness.app.get(ApiKeyService);
   const recipeTokens = harness.app.get(BenchKeys).mintRecipeTokens(POOL);
@@ -67,6 +83,18 @@ async function main(): Promise<void> {
       guard: harness.guard,
       contexts: contexts('apiKey', (i) => ({ 'x-api-key': keys[i]! })),
     },
+    {
+      name: UNCACHED,
+      guard: uncached.guard,
+      contexts: Array.from({ length: POOL }, (_, i) =>
+        uncached.context(GatehouseRedisController, 'jwtRedis', request(jwt(i))),
+      ),
+    },
+    {
+      name: RECIPE,
+      guard: new RecipeGuard(),
+      contexts: contexts('jwt', (i) => ({ authorization: `Bearer ${recipeTokens[i]}` })),
+    },
   ];
 
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
@@ -87,11 +115,25 @@ async function main(): Promise<void> {
     }
   }
   const rows = cases.map((c) => ({ name: c.name, nsPerCall: median(samples.get(c.name)!) }));
+  // Each round measures both back to back, so their per-round ratio is a paired comparison.
+  const recipe = samples.get(RECIPE)!;
+  const ratios = samples.get(UNCACHED)!.map((ns, round) => recipe[round]! / ns);
+  const uncachedVsRecipe = { value: median(ratios), min: min(ratios), max: max(ratios) };
+  process.stderr.write(
+    `guard: fair recipe ÷ cache off ${fmt(uncachedVsRecipe.value, 3)}× ` +
+      `[${fmt(uncachedVsRecipe.min, 3)}–${fmt(uncachedVsRecipe.max, 3)}]\n`,
+  );
   for (const row of rows) {
     process.stderr.write(`guard: ${row.name.padEnd(56)} ${fmt(row.nsPerCall, 0).padStart(7)} ns\n`);
   }
   await harness.close();
-  const file = writeResult('guard', { date: new Date().toISOString(), rows } satisfies GuardResult);
+  await uncached.close();
+  await recipeApp.close();
+  const file = writeResult('guard', {
+    date: new Date().toISOString(),
+    rows,
+    uncachedVsRecipe,
+  } satisfies GuardResult);
   process.stderr.write(`guard: wrote ${file}\n`);
 }
 

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
 import { ApiKeyBackend, AuthModule, JwtBackend } from 'nestjs-gatehouse';
 import { BenchKeys } from './app/bench-keys.js';
 import { GatehouseController } from './app/controllers.js';
 import { FloorGuard } from './app/floor.guard.js';
+import { JwtKeyObjectStrategy } from './app/recipes.js';
 import { BENCH_ROLES, BenchUsers, benchJwtOptions, TrivialBackend } from './app/gatehouse-core.js';
 
 /**
@@ -24,3 +26,13 @@ import { BENCH_ROLES, BenchUsers, benchJwtOptions, TrivialBackend } from './app/
   providers: [BenchKeys, FloorGuard],
 })
 export class InProcessModule {}
+
+/**
+ * The fair JWT recipe for the in-process scripts: passport-jwt handed a `KeyObject`, registered
+ * as `'jwt-keyobject'` for `@nestjs/passport`'s `AuthGuard`, as in the HTTP bench.
+ */
+@Module({
+  imports: [PassportModule],
+  providers: [BenchKeys, JwtKeyObjectStrategy],
+})
+export class InProcessRecipeModule {}

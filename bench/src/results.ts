@@ -36,6 +36,15 @@ export interface MemoryResult {
 export interface GuardResult {
   readonly date: string;
   readonly rows: readonly { readonly name: string; readonly nsPerCall: number }[];
+  /**
+   * The fair JWT recipe's ns per call over the library's with the cache off: median of per-round
+   * ratios, and their range (a capacity ratio, as the HTTP target's).
+   */
+  readonly uncachedVsRecipe?: {
+    readonly value: number;
+    readonly min: number;
+    readonly max: number;
+  };
 }
 
 /** The guard on GraphQL and WebSocket, in-process. */

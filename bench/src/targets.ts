@@ -250,6 +250,22 @@ const ISSUE_14: readonly ((checks: Checks) => void)[] = [
         1.0,
       );
     }
+    // The same comparison in-process (bench:guard), without the HTTP stack's noise.
+    const pair = c.inputs.guard?.uncachedVsRecipe;
+    const measure = 'JWT, uncached: capacity against the fair recipe (in-process guard calls)';
+    const target = 'none (diagnostic: judged over HTTP)';
+    c.push(
+      pair
+        ? {
+            measure,
+            adapter: '—',
+            target,
+            value: `${ratio(pair.value)} [${ratio(pair.min)}–${ratio(pair.max)}]`,
+            status: 'no target',
+            note: 'fair recipe ns per call ÷ the library’s with the cache off, per round',
+          }
+        : notMeasured(measure, target),
+    );
   },
   (c) => {
     for (const adapter of ADAPTERS) {
