@@ -186,6 +186,18 @@ describe('VerifiedTokenCache', () => {
     expect(cache.size).toBe(capacity);
   });
 
+  it('looks up every token while it is not full, even after a window in which none hit', () => {
+    const cache = new VerifiedTokenCache<number>(4096);
+    // A reconnect storm: a window of first-time tokens, every one a miss, admitted as it comes.
+    const first = Array.from({ length: 1024 }, (_, i) => token(`first-${i}`));
+    first.forEach((t, i) => {
+      expect(cache.get(t)).toBeUndefined();
+      expect(cache.set(t, i)).toBe(true);
+    });
+    // Judged cold, but with room to spare: each of them is found on its next request.
+    expect(first.map((t) => cache.get(t))).toEqual(first.map((_, i) => i));
+  });
+
   it('from cold, comes back to holding a working set that fits within a few windows', () => {
     const capacity = 64;
     const cache = new VerifiedTokenCache<number>(capacity);

@@ -14,7 +14,7 @@
  * admitted at the lower rate outlives 256 cache-fulls of misses). An entry never hit still
  * outlives the young generation and dies old, the dearest garbage for the collector, so with
  * ten or a hundred times more live tokens than room even one miss in 16 cost more than it saved.
- * While cold, only one lookup in {@link LOOK_UP_ONE_IN_COLD} is made at all: a lookup that misses
+ * While cold and full, only one lookup in {@link LOOK_UP_ONE_IN_COLD} is made at all: a lookup that misses
  * still reads the table's memory, which a stream of distinct tokens keeps out of the CPU's
  * caches (about 0.7 µs, a few per cent of an uncached request, measured on Node 20). A skipped
  * lookup only means a full verification, and the sampled ones still judge the hit rate, so a
@@ -44,9 +44,15 @@ export class VerifiedTokenCache<T> {
 
   get(token: string): T | undefined {
     if (this.capacity === 0) return undefined;
+    // Only once full: before, every miss is admitted, so a skipped lookup of a token the cache
+    // holds would store it again (a reconnect storm of first-time tokens turns it cold at once).
     // Sampled at random, not every n-th: a working set cycled in step with a counter would have
     // the same few tokens looked up every time, and never be seen to return.
-    if (this.admitOneIn === ADMIT_ONE_IN_COLD && Math.random() * LOOK_UP_ONE_IN_COLD >= 1) {
+    if (
+      this.admitOneIn === ADMIT_ONE_IN_COLD &&
+      this.order.length === this.capacity &&
+      Math.random() * LOOK_UP_ONE_IN_COLD >= 1
+    ) {
       return undefined;
     }
     const entry = this.entries.get(signatureOf(token));
