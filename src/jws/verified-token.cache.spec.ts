@@ -163,7 +163,7 @@ describe('VerifiedTokenCache', () => {
     const capacity = 64;
     const { cache, miss, fresh } = missingCache(capacity);
     for (let i = 0; i < 4096; i++) miss();
-    // Cold now, and kept cold: one lookup of a cached token per 64 misses hits too rarely to
+    // Cold now, and kept cold: one lookup of a cached token per 128 misses hits too rarely to
     // lift it. The cached token is the last admitted, so it outlives the run.
     const hot = token('hot');
     let stored = false;
@@ -171,7 +171,7 @@ describe('VerifiedTokenCache', () => {
     let found = 0;
     const asks = 2000;
     for (let n = 0; n < asks; n++) {
-      for (let i = 0; i < 63; i++) {
+      for (let i = 0; i < 127; i++) {
         if (cache.get(fresh()) !== undefined) throw new Error('a fresh token was found');
       }
       const value = cache.get(hot);
@@ -196,6 +196,22 @@ describe('VerifiedTokenCache', () => {
     });
     // Judged cold, but with room to spare: each of them is found on its next request.
     expect(first.map((t) => cache.get(t))).toEqual(first.map((_, i) => i));
+  });
+
+  it('out of the cold, first admits one miss in ADMIT_ONE_IN, even when its entries hit most lookups', () => {
+    const capacity = 64;
+    const cache = new VerifiedTokenCache<number>(capacity);
+    const held = Array.from({ length: capacity }, (_, i) => token(`held-${i}`));
+    held.forEach((t, i) => cache.set(t, i));
+    // A window of lookups that all miss (nothing offered): cold, with its entries kept.
+    for (let i = 0; i < 1024; i++) expect(cache.get(token(`gone-${i}`))).toBeUndefined();
+    // A window in which the entries it held hit most lookups.
+    for (let i = 0; i < 1024; i++) cache.get(held[i % capacity]!);
+    // Admitting every miss now would evict them all; one in ADMIT_ONE_IN gets in.
+    const admitted = Array.from({ length: 2 * ADMIT_ONE_IN }, (_, i) =>
+      cache.set(token(`new-${i}`), -1),
+    ).filter(Boolean).length;
+    expect(admitted).toBe(2);
   });
 
   it('from cold, comes back to holding a working set that fits within a few windows', () => {

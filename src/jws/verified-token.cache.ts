@@ -18,7 +18,8 @@
  * still reads the table's memory, which a stream of distinct tokens keeps out of the CPU's
  * caches (about 0.7 µs, a few per cent of an uncached request, measured on Node 20). A skipped
  * lookup only means a full verification, and the sampled ones still judge the hit rate, so a
- * working set that returns lifts the cache out of the cold state. The cost falls smoothly toward
+ * working set that returns lifts the cache out of the cold state, to one miss in
+ * {@link ADMIT_ONE_IN} first. The cost falls smoothly toward
  * the uncached one as the live tokens outnumber the room, never above it.
  *
  * Shared by the JWT backend (its own tokens) and the OIDC backend (an identity provider's).
@@ -46,25 +47,28 @@ export class VerifiedTokenCache<T> {
     if (this.capacity === 0) return undefined;
     // Only once full: before, every miss is admitted, so a skipped lookup of a token the cache
     // holds would store it again (a reconnect storm of first-time tokens turns it cold at once).
-    // Sampled at random, not every n-th: a working set cycled in step with a counter would have
+    const sampling = this.admitOneIn === ADMIT_ONE_IN_COLD && this.order.length === this.capacity;
+    let value: T | undefined;
+    // Drawn at random, not every n-th: a working set cycled in step with a counter would have
     // the same few tokens looked up every time, and never be seen to return.
-    if (
-      this.admitOneIn === ADMIT_ONE_IN_COLD &&
-      this.order.length === this.capacity &&
-      Math.random() * LOOK_UP_ONE_IN_COLD >= 1
-    ) {
-      return undefined;
+    if (!sampling || Math.random() * LOOK_UP_ONE_IN_COLD < 1) {
+      const entry = this.entries.get(signatureOf(token));
+      value = entry !== undefined && entry.token === token ? entry.value : undefined;
+      // A sampled hit stands for the lookups it was drawn from, so the hit rate is still judged
+      // every WINDOW requests, and a working set that returns is seen as soon as before.
+      if (value !== undefined) this.hits += sampling ? LOOK_UP_ONE_IN_COLD : 1;
     }
-    const entry = this.entries.get(signatureOf(token));
-    const value = entry !== undefined && entry.token === token ? entry.value : undefined;
-    if (value !== undefined) this.hits++;
     if (++this.lookups === WINDOW) {
-      this.admitOneIn =
+      const rate =
         this.hits * 2 >= WINDOW
           ? 1
           : this.hits * COLD_HIT_RATE >= WINDOW
             ? ADMIT_ONE_IN
             : ADMIT_ONE_IN_COLD;
+      // Out of the cold one step at a time: its entries are the few that outlived a stream of
+      // misses, and hit far more often than what admitting every miss would keep. Going straight
+      // to that evicts them all, and a working set twice the room would flip between the two.
+      this.admitOneIn = rate === 1 && this.admitOneIn === ADMIT_ONE_IN_COLD ? ADMIT_ONE_IN : rate;
       this.lookups = 0;
       this.hits = 0;
     }
