@@ -58,9 +58,11 @@ export interface ProvidedRedis {
 }
 
 /**
- * The client of a Redis store's provider: `options.client` as given (the application keeps it),
- * or one opened from `options.url` with {@link openRedis} (the store owns it). Checked when the
- * provider is made, so a provider with neither fails at once.
+ * How a Redis store's provider makes its store: `build` on `options.client` as given (the
+ * application keeps it), or on one opened from `options.url` with {@link openRedis} (the store
+ * owns it). Checked when the provider is made, so a provider with neither fails at once. A client
+ * it opened is closed again when `build` throws (an option the store refuses): left open, it
+ * would go on reconnecting and logging after the application failed to start.
  *
  * @param provider names the provider in the error, e.g. `'RedisSessionStore.provider'`.
  * @param label names the store in the log, e.g. `'session store'`.
@@ -69,19 +71,24 @@ export function providedRedis(
   options: RedisConnectionOptions,
   provider: string,
   label: string,
-): () => Promise<ProvidedRedis> {
+): <T>(build: (redis: ProvidedRedis) => T) => Promise<T> {
   if (!options.client && !options.url) {
     throw new TypeError(`${provider}: give \`url\` or \`client\``);
   }
-  return async () => {
-    if (options.client) return { client: options.client, owned: false };
+  return async (build) => {
+    if (options.client) return build({ client: options.client, owned: false });
     const client = await openRedis(
       options.url!,
       options.commandTimeoutMs ?? 1000,
       label,
       options.redisOptions,
     );
-    return { client, owned: true };
+    try {
+      return build({ client, owned: true });
+    } catch (error) {
+      client.disconnect();
+      throw error;
+    }
   };
 }
 

@@ -129,10 +129,8 @@ export class RedisLoginThrottleStore extends LoginThrottleStore implements OnMod
     return {
       provide: LoginThrottleStore,
       inject: [Clock],
-      useFactory: async (clock: Clock) => {
-        const { client, owned } = await redis();
-        return new RedisLoginThrottleStore(client, clock, options, owned);
-      },
+      useFactory: (clock: Clock) =>
+        redis(({ client, owned }) => new RedisLoginThrottleStore(client, clock, options, owned)),
     };
   }
 

@@ -98,10 +98,7 @@ export class RedisSessionStore extends SessionStore implements OnModuleDestroy {
     const redis = providedRedis(options, 'RedisSessionStore.provider', 'session store');
     return {
       provide: SessionStore,
-      useFactory: async () => {
-        const { client, owned } = await redis();
-        return new RedisSessionStore(client, options, owned);
-      },
+      useFactory: () => redis(({ client, owned }) => new RedisSessionStore(client, options, owned)),
     };
   }
 

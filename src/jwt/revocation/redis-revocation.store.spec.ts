@@ -52,6 +52,29 @@ describe('RedisRevocationStore against a real redis-server', () => {
     );
   });
 
+  it('closes the client its provider opened when the store refuses an option', async () => {
+    const name = `gatehouse-refused-${process.pid}`;
+    const admin = new Redis(url);
+    const named = async () =>
+      ((await admin.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.includes(`name=${name} `)).length;
+    try {
+      const provider = RedisRevocationStore.provider({
+        url,
+        commandTimeoutMs: -1,
+        redisOptions: { connectionName: name },
+      }) as { useFactory: (clock: FakeClock) => Promise<RedisRevocationStore> };
+      await expect(provider.useFactory(new FakeClock())).rejects.toThrowError(
+        'RedisRevocationStore: commandTimeoutMs must be a positive whole number',
+      );
+      // The client connected (it is opened before the store checks its options), then was closed.
+      await expect.poll(named, { timeout: 5000, interval: 50 }).toBe(0);
+    } finally {
+      await admin.quit();
+    }
+  });
+
   it('writes keys that expire with the tokens', async () => {
     const client = new Redis(url);
     clients.push(client);

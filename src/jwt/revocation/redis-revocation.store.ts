@@ -182,10 +182,8 @@ export class RedisRevocationStore extends RevocationStore implements OnModuleDes
     return {
       provide: RevocationStore,
       inject: [Clock],
-      useFactory: async (clock: Clock) => {
-        const { client, owned } = await redis();
-        return new RedisRevocationStore(client, clock, options, owned);
-      },
+      useFactory: (clock: Clock) =>
+        redis(({ client, owned }) => new RedisRevocationStore(client, clock, options, owned)),
     };
   }
 
