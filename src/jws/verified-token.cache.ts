@@ -14,13 +14,13 @@
  * admitted at the lower rate outlives 256 cache-fulls of misses). An entry never hit still
  * outlives the young generation and dies old, the dearest garbage for the collector, so with
  * ten or a hundred times more live tokens than room even one miss in 16 cost more than it saved.
- * While cold and full, only one lookup in {@link LOOK_UP_ONE_IN_COLD} is made at all: a lookup that misses
- * still reads the table's memory, which a stream of distinct tokens keeps out of the CPU's
- * caches (about 0.7 µs, a few per cent of an uncached request, measured on Node 20). A skipped
- * lookup only means a full verification, and the sampled ones still judge the hit rate, so a
- * working set that returns lifts the cache out of the cold state, to one miss in
- * {@link ADMIT_ONE_IN} first. The cost falls smoothly toward
- * the uncached one as the live tokens outnumber the room, never above it.
+ * While cold and full, only one lookup in {@link LOOK_UP_ONE_IN_COLD} is made at all: a lookup
+ * that misses still reads the table's memory, which a stream of distinct tokens keeps out of the
+ * CPU's caches (about 0.7 µs, a few per cent of an uncached request, measured on Node 20). A
+ * skipped lookup only means a full verification, and the sampled ones still judge the hit rate,
+ * so a working set that returns lifts the cache out of the cold state, to one miss in
+ * {@link ADMIT_ONE_IN} first. The cost falls smoothly toward the uncached one as the live tokens
+ * outnumber the room, never above it.
  *
  * Shared by the JWT backend (its own tokens) and the OIDC backend (an identity provider's).
  */
@@ -120,7 +120,7 @@ export const ADMIT_ONE_IN = 16;
 export const COLD_HIT_RATE = 32;
 /** While the cache is cold (almost no lookup hits), one miss in this many is admitted. */
 export const ADMIT_ONE_IN_COLD = 256;
-/** While the cache is cold, one lookup in this many is made; the others miss without one. */
+/** While the cache is cold and full, one lookup in this many is made; the others miss without one. */
 export const LOOK_UP_ONE_IN_COLD = 8;
 
 /**

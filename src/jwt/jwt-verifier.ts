@@ -137,7 +137,8 @@ export class JwtVerifier {
     }
     // passport-jwt with a fixed key ends before `authenticate` returns (jsonwebtoken calls back
     // at once, and the verify callback is ours), so one reused copy of the strategy serves every
-    // run: no copy, closures or promise per token. A run that did not end is refused, as one that threw.
+    // run: no copy, closures or promise per token. A run that did not end is refused, as one
+    // that threw.
     const outcome = this.adapters.get(key.kid)!.runAtOnce({ token } satisfies Carrier);
     return this.afterSignature(outcome, token, parsed, expected, key.kid);
   }
