@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { AuthRejection } from '../core/auth-reason.js';
 import { deepFreeze } from './jwt-checks.js';
+import { ownCopy } from './own-copy.js';
 
 /** A JWS in compact form, split and decoded, but not verified. */
 export interface ParsedJwt {
@@ -150,8 +151,8 @@ function knownHeader(token: string, first: number): Readonly<Record<string, unkn
     text.length <= MAX_KEPT_HEADER_LENGTH
   ) {
     // A copy of the text: a slice would keep the whole token, a credential, alive as long as
-    // the entry. The text decoded, so it is base64url: ASCII, which the copy keeps exactly.
-    const kept = Buffer.from(text, 'latin1').toString('latin1');
+    // the entry.
+    const kept = ownCopy(text);
     HEADERS.set(kept, deepFreeze(header));
     lastText = kept;
     lastHeader = header;

@@ -1,3 +1,5 @@
+import { ownCopy } from './own-copy.js';
+
 /**
  * A bounded map from a token to its verification result, so a token presented
  * again skips parsing and signature checks. Only the exact same bytes hit, so a look-alike
@@ -81,7 +83,9 @@ export class VerifiedTokenCache<T> {
     const full = this.order.length === this.capacity;
     // Decided before the key is cut out and looked up: a refused miss then costs a counter.
     if (full && this.admitOneIn > 1 && ++this.misses % this.admitOneIn !== 0) return false;
-    token = flatCopy(token);
+    // Its own copy, not the request's slice of its header: a hit then reads one string, and no
+    // header stays alive.
+    token = ownCopy(token);
     const key = signatureOf(token);
     if (this.entries.has(key)) {
       // Same signature, same place in the order: replacing keeps the ring and the map in step.
@@ -122,19 +126,6 @@ export const COLD_HIT_RATE = 32;
 export const ADMIT_ONE_IN_COLD = 256;
 /** While the cache is cold and full, one lookup in this many is made; the others miss without one. */
 export const LOOK_UP_ONE_IN_COLD = 8;
-
-/**
- * `token` as a string of its own. The token a request hands over is usually a slice of its
- * `Authorization` header: kept as it is, every hit would first read the slice, then the header
- * string it points into, two cache misses where the copy costs one, and the entry would keep the
- * whole header alive. The copy goes through latin1, which keeps every character of a token
- * (base64url and dots) and mangles others, so a string the copy would change is kept as given:
- * a hit must stay exact.
- */
-function flatCopy(token: string): string {
-  const copy = Buffer.from(token, 'latin1').toString('latin1');
-  return copy === token ? copy : token;
-}
 
 /** The part after the last '.', which for a verified JWS is its signature. */
 function signatureOf(token: string): string {

@@ -332,10 +332,10 @@ export class AuthGuard implements CanActivate {
           return refusedIn(transport, context, this.authorize(request, policy, context, true));
         }
         const outcome = this.decideNow(request, policy, context, true);
-        return outcome === true ? ALLOWED : refusedIn(transport, context, outcome);
+        return outcome === true ? PASSED : refusedIn(transport, context, outcome);
       }
       if (!policy.public) this.enforce(request, policy, decided);
-      return ALLOWED;
+      return PASSED;
     } catch (error) {
       return Promise.reject(refusal(transport, context, error));
     }
@@ -475,7 +475,6 @@ export class AuthGuard implements CanActivate {
 
 /** What the guard answers a call it let through without waiting: settled once, shared. */
 const PASSED: Promise<true> = Promise.resolve(true);
-const ALLOWED: Promise<boolean> = PASSED;
 
 /** `pending`, with a refusal it rejects with put in `transport`'s terms. */
 async function refusedIn(
