@@ -1,6 +1,6 @@
-import { Controller, Get, Injectable, Logger } from '@nestjs/common';
+import { Controller, Get, Injectable, Logger, type Provider, type Type } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   Auth,
@@ -86,27 +86,39 @@ class RoutesController {
   }
 }
 
+/** The library with `options` and no global guard, around `controllers`, started. */
+async function started(
+  options: Omit<Parameters<typeof AuthModule.forRoot>[0], 'globalGuard'>,
+  controllers: Type<unknown>[],
+  providers: Provider[] = [],
+): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AuthModule.forRoot({ ...options, globalGuard: false })],
+    controllers,
+    providers,
+  }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
 describe('AuthGuard called directly', () => {
   let guard: AuthGuard;
   let users: Users;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AuthModule.forRoot({
-          backends: [CaseBackend],
-          userModel: Users,
-          roles: {
-            reader: { permissions: ['reports:read'] },
-            writer: { permissions: ['reports:write'] },
-          },
-          events: RecordedEvents,
-          globalGuard: false,
-        }),
-      ],
-      controllers: [RoutesController],
-    }).compile();
+    const moduleRef = await started(
+      {
+        backends: [CaseBackend],
+        userModel: Users,
+        roles: {
+          reader: { permissions: ['reports:read'] },
+          writer: { permissions: ['reports:write'] },
+        },
+        events: RecordedEvents,
+      },
+      [RoutesController],
+    );
     guard = moduleRef.get(AuthGuard);
     users = moduleRef.get(UserModel);
     close = () => moduleRef.close();
@@ -247,19 +259,15 @@ describe.each([
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AuthModule.forRoot({
-          backends: [AtOnceBackend],
-          userModel: AtOnceUsers,
-          roles: { reader: { permissions: ['reports:read'] } },
-          events,
-          globalGuard: false,
-        }),
-      ],
-      controllers: [AtOnceController],
-    }).compile();
-    await moduleRef.init();
+    const moduleRef = await started(
+      {
+        backends: [AtOnceBackend],
+        userModel: AtOnceUsers,
+        roles: { reader: { permissions: ['reports:read'] } },
+        events,
+      },
+      [AtOnceController],
+    );
     guard = moduleRef.get(AuthGuard);
     publisher = moduleRef.get(AuthEventPublisher);
     close = () => moduleRef.close();
@@ -412,19 +420,15 @@ describe('A subclass of AuthGuard that overrides authorize', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AuthModule.forRoot({
-          backends: [AtOnceBackend],
-          userModel: AtOnceUsers,
-          roles: { reader: { permissions: ['reports:read'] } },
-          globalGuard: false,
-        }),
-      ],
-      controllers: [AtOnceController],
-      providers: [TenantGuard],
-    }).compile();
-    await moduleRef.init();
+    const moduleRef = await started(
+      {
+        backends: [AtOnceBackend],
+        userModel: AtOnceUsers,
+        roles: { reader: { permissions: ['reports:read'] } },
+      },
+      [AtOnceController],
+      [TenantGuard],
+    );
     guard = moduleRef.get(TenantGuard);
     close = () => moduleRef.close();
   });
